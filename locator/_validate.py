@@ -1,0 +1,98 @@
+"""All checks of user-given values, in one place, each raising one clear message."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from locator._errors import DataFileError, ValidationError
+
+__all__ = [
+    "check_columns",
+    "check_k",
+    "check_lonlat",
+    "check_lonlat_arrays",
+    "check_positive",
+    "parse_coordinate",
+]
+
+
+def parse_coordinate(value: Any, name: str) -> float:
+    """Parse one coordinate given as text or number; ``name`` is ``lon`` or ``lat``."""
+    try:
+        number = float(str(value).strip().replace("，", ".").replace("°", ""))
+    except ValueError:
+        msg = (
+            f"{name} {value!r} is not a number: give decimal degrees, e.g. --lat 37.87 --lon 112.55"
+        )
+        raise ValidationError(msg) from None
+    return number
+
+
+def check_lonlat(lon: float, lat: float) -> tuple[float, float]:
+    """Check one point in decimal degrees; return it as floats."""
+    lon_f, lat_f = parse_coordinate(lon, "lon"), parse_coordinate(lat, "lat")
+    if not (math.isfinite(lat_f) and -90.0 <= lat_f <= 90.0):
+        msg = f"lat {lat!r} is not a latitude (-90 to 90); Shanxi lies at 34.5-40.8"
+        if math.isfinite(lat_f) and -180.0 <= lat_f <= 180.0 and -90.0 <= lon_f <= 90.0:
+            msg += "; were lat and lon swapped?"
+        raise ValidationError(msg)
+    if not (math.isfinite(lon_f) and -180.0 <= lon_f <= 180.0):
+        msg = f"lon {lon!r} is not a longitude (-180 to 180); Shanxi lies at 110.2-114.6"
+        raise ValidationError(msg)
+    return lon_f, lat_f
+
+
+def check_lonlat_arrays(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Check arrays of points in decimal degrees; return 1-D float arrays of equal length."""
+    lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64)).ravel()
+    lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64)).ravel()
+    if lon_a.shape != lat_a.shape:
+        msg = f"lon and lat differ in length ({lon_a.size} and {lat_a.size}): give one of each per point"
+        raise ValidationError(msg)
+    bad = ~(
+        np.isfinite(lon_a) & np.isfinite(lat_a) & (np.abs(lat_a) <= 90) & (np.abs(lon_a) <= 180)
+    )
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"point {i} (lon={lon_a[i]}, lat={lat_a[i]}) is not a valid coordinate; "
+            f"{int(bad.sum())} point(s) in all are outside lon -180..180, lat -90..90 or not numbers"
+        )
+        raise ValidationError(msg)
+    return lon_a, lat_a
+
+
+def check_k(k: int) -> int:
+    """Check the number of neighbours asked for."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        msg = f"k={k!r} must be a whole number of at least 1"
+        raise ValidationError(msg)
+    return int(k)
+
+
+def check_positive(value: float, name: str) -> float:
+    """Check a distance or factor that must be a finite number above zero."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        msg = f"{name}={value!r} is not a number"
+        raise ValidationError(msg) from None
+    if not (math.isfinite(number) and number > 0):
+        msg = f"{name}={value!r} must be a number above 0"
+        raise ValidationError(msg)
+    return number
+
+
+def check_columns(columns: Iterable[str], required: Iterable[str], source: str) -> None:
+    """Check that a table has the columns ``locator`` needs; name the missing ones."""
+    missing = [c for c in required if c not in set(columns)]
+    if missing:
+        msg = f"{source}: missing column(s) {', '.join(missing)}; see the schema in README.md"
+        raise DataFileError(msg)

@@ -1,0 +1,69 @@
+"""Settings in one place.
+
+Every function that has a setting takes ``None`` for it and reads the value
+here at call time, so changing a setting after import takes effect (a default
+argument would freeze it at import).
+
+Attributes
+----------
+data_dir : pathlib.Path
+    Folder of the shipped data. ``LOCATOR_DATA_DIR`` in the environment
+    overrides it.
+outlets_path : pathlib.Path
+    The outlet registry used when none is given (the shipped generated sample).
+counties_path : pathlib.Path
+    The 117 county-level divisions of Shanxi (WGS-84, 2020 census population).
+earth_radius_km : float
+    Mean Earth radius (IUGG, 6,371.0088 km) used for every great-circle distance.
+default_k : int
+    How many outlets ``nearest`` returns when no ``k`` is given.
+coverage_radii_km : tuple of float
+    The distances at which coverage is reported.
+default_radius_km : float
+    The "near home" distance used by coverage, gaps and siting when none is given.
+detour_factor : float
+    Road distance is estimated as straight-line distance times this factor (1.0: none).
+cell_area_km2 : float
+    Area of one demand-grid cell.
+chunk_size : int
+    Demand cells processed per chunk; bounds memory on fine grids.
+min_outlets_per_county : int
+    The provincial rule: at least this many outlets in every county-level division.
+upload_limit_mb : float
+    Largest registry file the app accepts for upload.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "cell_area_km2",
+    "chunk_size",
+    "counties_path",
+    "coverage_radii_km",
+    "data_dir",
+    "default_k",
+    "default_radius_km",
+    "detour_factor",
+    "earth_radius_km",
+    "min_outlets_per_county",
+    "outlets_path",
+    "upload_limit_mb",
+]
+
+data_dir: Path = Path(
+    os.environ.get("LOCATOR_DATA_DIR", Path(__file__).resolve().parents[1] / "data")
+)
+outlets_path: Path = data_dir / "outlets.geojson"
+counties_path: Path = data_dir / "counties.geojson"
+earth_radius_km: float = 6371.0088
+default_k: int = 5
+coverage_radii_km: tuple[float, ...] = (1.0, 3.0, 5.0, 10.0, 15.0)
+default_radius_km: float = 5.0
+detour_factor: float = 1.0
+cell_area_km2: float = 1.0
+chunk_size: int = 200_000
+min_outlets_per_county: int = 2
+upload_limit_mb: float = 50.0
