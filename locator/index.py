@@ -1,0 +1,220 @@
+"""The nearest-outlet index: exact great-circle k-NN and radius queries, by task and bank.
+
+A scikit-learn BallTree over 3-D unit vectors answers with chord lengths, which
+convert exactly to great-circle distances (see :mod:`locator.distance`); it is
+several times faster than ``BallTree(metric="haversine")`` for the same answer
+(``benchmarks/bench_index.py``). Filters are applied *before* the search, with
+one sub-tree per (task, bank) built on first use, so a filtered query never
+returns fewer than ``k`` outlets while ``k`` suitable ones exist.
+
+Examples
+--------
+>>> index = OutletIndex.from_file()
+>>> found = index.nearest(lon=112.549, lat=37.857, k=3, task="reset_card_pin")
+>>> list(found["kind"].unique()), bool(found["distance_km"].is_monotonic_increasing)
+(['government'], True)
+>>> d, pos = index.query(lon=[112.5, 113.0], lat=[37.8, 38.0], k=2)
+>>> d.shape, pos.shape
+((2, 2), (2, 2))
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.neighbors import BallTree
+
+from locator import settings
+from locator._errors import BankRequiredError
+from locator._validate import check_k, check_lonlat_arrays, check_positive
+from locator.banks import BANK_NAMES, normalize_bank
+from locator.distance import chord_to_km, km_to_chord, unit_vectors
+from locator.registry import load_outlets
+from locator.tasks import Task, get_task
+
+__all__ = ["OutletIndex"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+
+class OutletIndex:
+    """Exact nearest-outlet queries over a registry.
+
+    Parameters
+    ----------
+    outlets : geopandas.GeoDataFrame
+        Outlet points in EPSG:4326 with ``kind``, ``bank`` and ``services`` columns,
+        as returned by :func:`locator.registry.load_outlets`.
+    leaf_size : int
+        BallTree leaf size.
+
+    Notes
+    -----
+    Positions returned by :meth:`query` and :meth:`query_radius` are row positions
+    in ``outlets`` (use ``outlets.iloc``). The index never modifies ``outlets``.
+    """
+
+    def __init__(self, outlets: gpd.GeoDataFrame, *, leaf_size: int = 40) -> None:
+        if outlets.crs is not None and outlets.crs.to_epsg() != 4326:
+            outlets = outlets.to_crs("EPSG:4326")
+        self.outlets = outlets
+        self.lon: FloatArray = outlets.geometry.x.to_numpy(dtype=np.float64)
+        self.lat: FloatArray = outlets.geometry.y.to_numpy(dtype=np.float64)
+        self._xyz = unit_vectors(self.lon, self.lat)
+        self._leaf_size = leaf_size
+        self._services = [
+            set(s) if isinstance(s, list | tuple | set) else set() for s in outlets["services"]
+        ]
+        self._banks = outlets["bank"].to_numpy(dtype=object)
+        self._trees: dict[tuple[str | None, str | None], tuple[IntArray, BallTree | None]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: Path | str | None = None) -> OutletIndex:
+        """Build the index over a registry file (the shipped sample when ``path`` is None)."""
+        return cls(load_outlets(path))
+
+    def __len__(self) -> int:
+        return len(self.lon)
+
+    def _key(self, task: str | None, bank: str | None) -> tuple[str | None, str | None]:
+        """Resolve a (task, bank) filter; the bank counts only where it restricts the answer."""
+        task_obj: Task | None = get_task(task) if task is not None else None
+        bank_name = normalize_bank(bank) if bank is not None else None
+        if task_obj is not None and task_obj.own_bank and bank_name is None:
+            msg = (
+                f"task {task_obj.code!r} needs a branch of the bank printed on the card: "
+                f"give --bank, one of {', '.join(BANK_NAMES)}"
+            )
+            raise BankRequiredError(msg)
+        if task_obj is not None and not task_obj.own_bank:
+            bank_name = None  # any outlet that does the task will do, whatever the card's bank
+        return (task_obj.code if task_obj else None, bank_name)
+
+    def positions(self, *, task: str | None = None, bank: str | None = None) -> IntArray:
+        """Row positions of the outlets that can serve ``task`` for a card of ``bank``.
+
+        ``bank`` restricts the answer when the task needs the card's own bank, or when
+        no task is given (then: all branches of that bank).
+        """
+        return self._tree(self._key(task, bank))[0]
+
+    def _tree(self, key: tuple[str | None, str | None]) -> tuple[IntArray, BallTree | None]:
+        with self._lock:
+            if key not in self._trees:
+                task_code, bank_name = key
+                mask = np.ones(len(self), dtype=bool)
+                if task_code is not None:
+                    mask &= np.fromiter((task_code in s for s in self._services), bool, len(self))
+                if bank_name is not None:
+                    mask &= self._banks == bank_name
+                positions = np.flatnonzero(mask).astype(np.intp)
+                tree = (
+                    BallTree(self._xyz[positions], leaf_size=self._leaf_size)
+                    if positions.size
+                    else None
+                )
+                self._trees[key] = (positions, tree)
+            return self._trees[key]
+
+    def query(
+        self,
+        *,
+        lon: npt.ArrayLike,
+        lat: npt.ArrayLike,
+        k: int = 1,
+        task: str | None = None,
+        bank: str | None = None,
+    ) -> tuple[FloatArray, IntArray]:
+        """The ``k`` nearest suitable outlets of every point, vectorized.
+
+        Returns
+        -------
+        distance_km, positions : ndarray of shape (n_points, k)
+            Sorted by distance. Where fewer than ``k`` outlets suit, the missing
+            columns hold ``inf`` and ``-1``.
+        """
+        k = check_k(k)
+        lon_a, lat_a = check_lonlat_arrays(lon, lat)
+        positions, tree = self._tree(self._key(task, bank))
+        distance = np.full((lon_a.size, k), np.inf)
+        found = np.full((lon_a.size, k), -1, dtype=np.intp)
+        if tree is None or lon_a.size == 0:
+            return distance, found
+        k_found = min(k, positions.size)
+        chord, local = tree.query(unit_vectors(lon_a, lat_a), k=k_found)
+        distance[:, :k_found] = chord_to_km(chord)
+        found[:, :k_found] = positions[local]
+        return distance, found
+
+    def query_radius(
+        self,
+        *,
+        lon: npt.ArrayLike,
+        lat: npt.ArrayLike,
+        radius_km: float,
+        task: str | None = None,
+        bank: str | None = None,
+    ) -> tuple[list[IntArray], list[FloatArray]]:
+        """Every suitable outlet within ``radius_km`` of each point, nearest first."""
+        radius_km = check_positive(radius_km, "radius_km")
+        lon_a, lat_a = check_lonlat_arrays(lon, lat)
+        positions, tree = self._tree(self._key(task, bank))
+        if tree is None:
+            empty = [np.empty(0, dtype=np.intp) for _ in range(lon_a.size)]
+            return empty, [np.empty(0) for _ in range(lon_a.size)]
+        local, chord = tree.query_radius(
+            unit_vectors(lon_a, lat_a),
+            r=float(km_to_chord(radius_km)),
+            return_distance=True,
+            sort_results=True,
+        )
+        return [positions[i] for i in local], [chord_to_km(c) for c in chord]
+
+    def _frame(self, positions: IntArray, distance_km: FloatArray) -> pd.DataFrame:
+        found = self.outlets.iloc[positions]
+        frame = pd.DataFrame(found.drop(columns=found.geometry.name))
+        frame.insert(len(frame.columns), "lon", self.lon[positions])
+        frame.insert(len(frame.columns), "lat", self.lat[positions])
+        frame["distance_km"] = distance_km
+        return frame.reset_index(drop=True)
+
+    def nearest(
+        self,
+        *,
+        lon: float,
+        lat: float,
+        k: int | None = None,
+        task: str | None = None,
+        bank: str | None = None,
+    ) -> pd.DataFrame:
+        """The ``k`` nearest suitable outlets of one point, as a table sorted by distance.
+
+        Columns are the registry's (without geometry) plus ``lon``, ``lat`` and
+        ``distance_km``; fewer than ``k`` rows only when fewer outlets suit.
+        """
+        k = settings.default_k if k is None else k
+        distance, found = self.query(lon=[lon], lat=[lat], k=k, task=task, bank=bank)
+        keep = found[0] >= 0
+        return self._frame(found[0][keep], distance[0][keep])
+
+    def within(
+        self,
+        *,
+        lon: float,
+        lat: float,
+        radius_km: float,
+        task: str | None = None,
+        bank: str | None = None,
+    ) -> pd.DataFrame:
+        """Every suitable outlet within ``radius_km`` of one point, nearest first."""
+        found, distance = self.query_radius(
+            lon=[lon], lat=[lat], radius_km=radius_km, task=task, bank=bank
+        )
+        return self._frame(found[0], distance[0])

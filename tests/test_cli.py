@@ -1,0 +1,156 @@
+"""The command line: answers equal the library's, and every user mistake is one line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from locator.banks import BANK_NAMES
+from locator.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_nearest_json_equals_the_index(capsys, index):
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "-k", "4", "--format", "json"
+    )
+    assert code == 0
+    items = json.loads(out)
+    expected = index.nearest(lon=112.55, lat=37.87, k=4)
+    assert [i["id"] for i in items] == expected["id"].tolist()
+    assert [i["distance_km"] for i in items] == sorted(i["distance_km"] for i in items)
+    for key in ("id", "name", "kind", "bank", "county_adcode", "lon", "lat", "distance_km"):
+        assert key in items[0]
+
+
+def test_nearest_with_task_and_short_bank_name(capsys, index):
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "38.0", "--lon", "112.4", "--task", "activate_finance", "--bank", "建行",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    items = json.loads(out)
+    assert {i["bank"] for i in items} == {"中国建设银行"}
+    assert all("身份证" in i["bring"] and i["note"] for i in items)
+    expected = index.nearest(lon=112.4, lat=38.0, task="activate_finance", bank="中国建设银行")
+    assert [i["id"] for i in items] == expected["id"].tolist()
+
+
+def test_nearest_table_in_english(capsys):
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--task", "apply", "--lang", "en"
+    )
+    assert code == 0
+    assert "New card or replacement" in out and "distance_km" in out and "online" in out
+
+
+def test_bank_task_without_bank_lists_the_banks(capsys):
+    code, _, err = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--task", "activate_finance"
+    )
+    assert code == 2
+    line = one_line_error(err)
+    assert all(name in line for name in BANK_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "message"),
+    [
+        ("abc", "112.5", "lat 'abc' is not a number"),
+        ("37.8", "東經", "lon '東經' is not a number"),
+        ("137.8", "37.5", "not a latitude"),
+        ("37.8", "212.5", "not a longitude"),
+        ("nan", "112.5", "not a latitude"),
+    ],
+)
+def test_bad_coordinates(capsys, lat, lon, message):
+    code, _, err = run(capsys, "nearest", "--lat", lat, "--lon", lon)
+    assert code == 2
+    assert message in one_line_error(err)
+
+
+def test_unknown_task_and_bank(capsys):
+    code, _, err = run(capsys, "nearest", "--lat", "37.8", "--lon", "112.5", "--task", "pin")
+    assert code == 2 and "reset_card_pin" in one_line_error(err)
+    code, _, err = run(
+        capsys,
+        "nearest",
+        "--lat",
+        "37.8",
+        "--lon",
+        "112.5",
+        "--task",
+        "activate_finance",
+        "--bank",
+        "花旗",
+    )
+    assert code == 2 and "花旗" in one_line_error(err)
+
+
+def test_missing_registry_file(capsys, tmp_path):
+    code, _, err = run(
+        capsys,
+        "nearest",
+        "--lat",
+        "37.8",
+        "--lon",
+        "112.5",
+        "--outlets",
+        str(tmp_path / "no.geojson"),
+    )
+    assert code == 2 and "no.geojson: no such file" in one_line_error(err)
+
+
+def test_argparse_errors_are_one_line(capsys):
+    code, _, err = run(capsys, "nearest", "--lat", "37.8")
+    assert code == 2 and "--lon" in one_line_error(err)
+    code, _, err = run(capsys, "nearest", "--lat", "37.8", "--lon", "112", "-k", "x")
+    assert code == 2 and "-k" in one_line_error(err)
+
+
+def test_outside_shanxi_is_answered_with_a_warning(capsys):
+    code, out, err = run(capsys, "nearest", "--lat", "39.90", "--lon", "116.40", "--format", "json")
+    assert code == 0
+    assert len(json.loads(out)) == 5
+    assert "outside Shanxi" in err
+
+
+def test_inside_shanxi_has_no_warning(capsys):
+    code, _, err = run(capsys, "nearest", "--lat", "37.87", "--lon", "112.55")
+    assert code == 0 and err == ""
+
+
+def test_tasks_and_banks(capsys):
+    code, out, _ = run(capsys, "tasks", "--format", "json")
+    assert code == 0 and "reset_card_pin" in {t["code"] for t in json.loads(out)}
+    code, out, _ = run(capsys, "banks", "--format", "json")
+    assert code == 0 and [b["name"] for b in json.loads(out)] == list(BANK_NAMES)
+    code, out, _ = run(capsys, "banks")
+    assert code == 0 and "邮储" in out
+
+
+def test_installed_command_runs():
+    exe = shutil.which("locator") or str(
+        __import__("pathlib").Path(sys.executable).with_name("locator")
+    )
+    done = subprocess.run(
+        [exe, "nearest", "--lat", "x", "--lon", "1"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

@@ -1,0 +1,56 @@
+"""The routing table against DOMAIN.md's "where it can be done"."""
+
+from __future__ import annotations
+
+import pytest
+
+from locator._errors import UnknownTaskError
+from locator.tasks import TASKS, default_services, get_task
+
+REQUIRED_CODES = {
+    "reactivate", "activate_finance", "reset_card_pin", "reset_bank_password",
+    "unfreeze_account", "renew", "apply", "instant_issue", "transit_topup",
+}  # fmt: skip
+
+
+def test_every_code_of_the_issue_is_routed():
+    assert set(TASKS) >= REQUIRED_CODES
+
+
+@pytest.mark.parametrize(
+    ("code", "kinds", "own_bank", "online"),
+    [
+        ("reactivate", {"government", "bank"}, False, True),
+        ("activate_finance", {"bank"}, True, False),
+        ("reset_card_pin", {"government"}, False, False),
+        ("reset_bank_password", {"bank"}, True, False),
+        ("reset_ecard_password", set(), False, True),
+        ("unfreeze_account", {"bank"}, True, False),
+        ("renew", {"government", "bank"}, False, True),
+        ("apply", {"government", "bank"}, False, True),
+        ("instant_issue", {"bank"}, False, True),
+        ("transit_topup", {"bank"}, False, False),
+    ],
+)
+def test_routing(code, kinds, own_bank, online):
+    task = get_task(code)
+    assert set(task.kinds) == kinds
+    assert task.own_bank is own_bank
+    assert (task.online("zh") is not None) is online
+    assert task.label("zh") and task.label("en") and task.bring("zh") and task.bring("en")
+
+
+def test_default_services_follow_kind_and_equipment():
+    government = default_services("government", instant_issue=False, transit_topup=False)
+    assert "reset_card_pin" in government and "activate_finance" not in government
+    plain_bank = default_services("bank", instant_issue=False, transit_topup=False)
+    assert "reset_card_pin" not in plain_bank and "instant_issue" not in plain_bank
+    equipped = default_services("bank", instant_issue=True, transit_topup=True)
+    assert {"instant_issue", "transit_topup"} <= set(equipped)
+    for code in equipped:
+        assert "bank" in TASKS[code].kinds
+
+
+def test_unknown_task_lists_codes():
+    with pytest.raises(UnknownTaskError, match="'pin'.*reset_card_pin"):
+        get_task("pin")
