@@ -29,8 +29,12 @@ def unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> FloatArray:
     """Return an (n, 3) array of unit vectors for points in decimal degrees."""
     lam = np.radians(np.asarray(lon, dtype=np.float64)).ravel()
     phi = np.radians(np.asarray(lat, dtype=np.float64)).ravel()
+    out = np.empty((lam.size, 3))
     cos_phi = np.cos(phi)
-    return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
+    np.multiply(cos_phi, np.cos(lam), out=out[:, 0])
+    np.multiply(cos_phi, np.sin(lam), out=out[:, 1])
+    np.sin(phi, out=out[:, 2])
+    return out
 
 
 def chord_to_km(chord: npt.ArrayLike, *, radius_km: float | None = None) -> FloatArray:

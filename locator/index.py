@@ -43,6 +43,26 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 
+_SORT_FROM = 4096
+
+
+def _spread_bits(v: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Interleave zeros between the low 16 bits of ``v`` (for a Morton code)."""
+    v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+    v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+    v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+    return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
+
+
+def _spatial_order(lon: FloatArray, lat: FloatArray) -> IntArray:
+    """Permutation that sorts points along a Z-order (Morton) curve over their bounding box."""
+    cells = []
+    for values in (lon, lat):
+        span = float(np.ptp(values)) or 1.0
+        cells.append(((values - values.min()) * (65535.0 / span)).astype(np.uint64))
+    return np.argsort(_spread_bits(cells[0]) | (_spread_bits(cells[1]) << np.uint64(1)))
+
+
 class OutletIndex:
     """Exact nearest-outlet queries over a registry.
 
@@ -60,7 +80,7 @@ class OutletIndex:
     in ``outlets`` (use ``outlets.iloc``). The index never modifies ``outlets``.
     """
 
-    def __init__(self, outlets: gpd.GeoDataFrame, *, leaf_size: int = 40) -> None:
+    def __init__(self, outlets: gpd.GeoDataFrame, *, leaf_size: int = 10) -> None:
         if outlets.crs is not None and outlets.crs.to_epsg() != 4326:
             outlets = outlets.to_crs("EPSG:4326")
         self.outlets = outlets
@@ -148,9 +168,11 @@ class OutletIndex:
         if tree is None or lon_a.size == 0:
             return distance, found
         k_found = min(k, positions.size)
-        chord, local = tree.query(unit_vectors(lon_a, lat_a), k=k_found)
-        distance[:, :k_found] = chord_to_km(chord)
-        found[:, :k_found] = positions[local]
+        # Queries in space-filling-curve order walk the tree along warm cache lines.
+        order = _spatial_order(lon_a, lat_a) if lon_a.size >= _SORT_FROM else slice(None)
+        chord, local = tree.query(unit_vectors(lon_a[order], lat_a[order]), k=k_found)
+        distance[order, :k_found] = chord_to_km(chord)
+        found[order, :k_found] = positions[local]
         return distance, found
 
     def query_radius(

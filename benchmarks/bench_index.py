@@ -1,0 +1,117 @@
+"""Nearest-outlet queries: OutletIndex against the alternatives a user would pick.
+
+1M uniform random points over Shanxi, k = 1, over the shipped 1,443 outlets:
+
+- ``OutletIndex`` (BallTree over 3-D unit vectors, chord -> arc);
+- ``BallTree(metric="haversine")`` on radians, the textbook choice;
+- ``scipy.spatial.cKDTree`` on the same unit vectors;
+- NumPy brute force (chunked dot products of unit vectors, the fastest exact brute force).
+
+Each method runs in its own process so that its peak memory is its own; every method's
+answer is checked against OutletIndex's. Run: ``python benchmarks/bench_index.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+N_POINTS = 1_000_000
+REPEATS = 3
+
+
+def _points(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(42)
+    return rng.uniform(110.2, 114.6, n), rng.uniform(34.5, 40.8, n)
+
+
+def run_one(method: str, n: int) -> dict[str, float]:
+    from scipy.spatial import cKDTree
+    from sklearn.neighbors import BallTree
+
+    from locator.distance import chord_to_km, unit_vectors
+    from locator.index import OutletIndex
+    from locator.registry import load_outlets
+    from locator.settings import earth_radius_km
+
+    outlets = load_outlets()
+    lon, lat = _points(n)
+    olon, olat = outlets.geometry.x.to_numpy(), outlets.geometry.y.to_numpy()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def ours() -> np.ndarray:
+        return OutletIndex(outlets).query(lon=lon, lat=lat, k=1)[0][:, 0]
+
+    def haversine_tree() -> np.ndarray:
+        tree = BallTree(np.radians(np.column_stack((olat, olon))), metric="haversine")
+        d, _ = tree.query(np.radians(np.column_stack((lat, lon))), k=1)
+        return d[:, 0] * earth_radius_km
+
+    def ckdtree() -> np.ndarray:
+        tree = cKDTree(unit_vectors(olon, olat))
+        d, _ = tree.query(unit_vectors(lon, lat), k=1)
+        return chord_to_km(d)
+
+    def brute() -> np.ndarray:
+        targets = unit_vectors(olon, olat).T
+        best = np.empty(n)
+        for start in range(0, n, 50_000):
+            q = unit_vectors(lon[start : start + 50_000], lat[start : start + 50_000])
+            cos = np.clip((q @ targets).max(axis=1), -1.0, 1.0)
+            best[start : start + 50_000] = np.arccos(cos) * earth_radius_km
+        return best
+
+    fn = {"OutletIndex": ours, "BallTree haversine": haversine_tree, "cKDTree unit vectors": ckdtree,
+          "NumPy brute force": brute}[method]  # fmt: skip
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        distance = fn()
+        times.append(time.perf_counter() - start)
+    reference = OutletIndex(outlets).query(lon=lon, lat=lat, k=1)[0][:, 0]
+    peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    return {
+        "seconds": min(times),
+        "peak_mb": max(peak_mb, 0.0),
+        "max_abs_diff_m": float(np.abs(distance - reference).max() * 1000),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=N_POINTS)
+    parser.add_argument("--method", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.method:
+        print(json.dumps(run_one(args.method, args.points)))
+        return 0
+    methods = ["OutletIndex", "BallTree haversine", "cKDTree unit vectors", "NumPy brute force"]
+    results = {}
+    for method in methods:
+        done = subprocess.run(
+            [sys.executable, __file__, "--method", method, "--points", str(args.points)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        results[method] = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = results["OutletIndex"]["seconds"]
+    print(f"{args.points:,} random points in Shanxi, k = 1, 1,443 outlets; best of {REPEATS}\n")
+    print(
+        "| method | seconds | time / OutletIndex | peak extra memory (MB) | max diff vs OutletIndex (m) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for method, r in results.items():
+        print(
+            f"| {method} | {r['seconds']:.3f} | {r['seconds'] / ours:.2f}x | {r['peak_mb']:.0f} | "
+            f"{r['max_abs_diff_m']:.2e} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

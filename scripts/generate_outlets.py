@@ -1,0 +1,261 @@
+"""Generate data/outlets.geojson: a sample outlet registry that reproduces the published figures.
+
+No open list of Shanxi's 1,443 real outlets with coordinates exists offline, so the
+project ships this sample, generated deterministically from the county layer:
+
+- exactly 1,443 outlets; every county gets at least 2, the rest in proportion to its
+  2020 census population (largest remainders);
+- every county has one government card service hall (社保卡服务机构网点) near its seat;
+  larger counties a second hall in a town; the other outlets are branches of the 16
+  partner banks;
+- bank branches cluster around the county seat in the share of the county's urban
+  population; the others sit in a few towns scattered over the county, so rural and
+  mountain areas have the distance gaps a real network has; all points lie inside
+  their county (checked);
+- small joint-stock banks only in prefecture-city districts; rural towns are served by
+  the rural commercial banks, the Postal Savings Bank and the Agricultural Bank;
+- exactly 443 bank outlets exchange and top up the transport function, mostly in towns;
+  about 40 % of the bank outlets issue cards while you wait.
+
+Run ``python scripts/generate_outlets.py -o data/outlets.geojson`` (``make data``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from locator.banks import BANK_NAMES
+from locator.geography import SHANXI_EQUAL_AREA
+from locator.registry import load_counties, outlets_from_records, write_outlets
+from locator.tasks import default_services
+
+SEED = 20240403  # the date of the report the figures come from
+TOTAL_OUTLETS = 1443
+TRANSIT_OUTLETS = 443
+INSTANT_SHARE = 0.40
+
+# Share of bank branches by bank, in county seats; the big state banks and the local
+# rural banks dominate, the joint-stock banks are few and only in city districts.
+SEAT_BANK_WEIGHTS: dict[str, float] = {
+    "中国工商银行": 0.12, "中国农业银行": 0.13, "中国银行": 0.08, "中国建设银行": 0.12,
+    "农商行": 0.17, "中国邮政储蓄银行": 0.12, "招商银行": 0.02, "浦发银行": 0.015,
+    "民生银行": 0.015, "交通银行": 0.03, "渤海银行": 0.01, "晋商银行": 0.04,
+    "兴业银行": 0.015, "光大银行": 0.015, "山西银行": 0.06, "中信银行": 0.015,
+}  # fmt: skip
+CITY_ONLY_BANKS = {
+    "招商银行",
+    "浦发银行",
+    "民生银行",
+    "渤海银行",
+    "兴业银行",
+    "光大银行",
+    "中信银行",
+}
+TOWN_BANK_WEIGHTS: dict[str, float] = {
+    "农商行": 0.50, "中国邮政储蓄银行": 0.28, "中国农业银行": 0.15, "山西银行": 0.07,
+}  # fmt: skip
+AREA_CODES = {
+    "1401": "0351", "1402": "0352", "1403": "0353", "1404": "0355", "1405": "0356", "1406": "0349",
+    "1407": "0354", "1408": "0359", "1409": "0350", "1410": "0357", "1411": "0358",
+}  # fmt: skip
+STREETS = (
+    "迎宾", "府前", "新华", "文化", "建设", "解放", "人民", "振兴", "朝阳", "和平",
+    "东关", "西关", "南关", "北关", "育才", "长安", "滨河", "学府", "兴华", "锦绣",
+)  # fmt: skip
+
+
+def allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
+    """Split ``total`` into integers >= ``minimum`` in proportion to ``weights`` (largest remainders)."""
+    base = np.full(weights.size, minimum)
+    quota = (total - base.sum()) * weights / weights.sum()
+    counts = base + np.floor(quota).astype(int)
+    remainder = total - counts.sum()
+    counts[np.argsort(-(quota - np.floor(quota)), kind="stable")[:remainder]] += 1
+    return counts
+
+
+def _point_near(
+    rng: np.random.Generator,
+    centre: tuple[float, float],
+    sigma_m: float,
+    polygon: shapely.Geometry,
+    to_lonlat: Transformer,
+) -> tuple[float, float]:
+    """A random point around ``centre`` (metres, equal-area) that lies inside ``polygon``."""
+    for _ in range(200):
+        x, y = centre[0] + rng.normal(0, sigma_m), centre[1] + rng.normal(0, sigma_m)
+        lon, lat = to_lonlat.transform(x, y)
+        if shapely.contains_xy(polygon, lon, lat):
+            return float(lon), float(lat)
+        sigma_m *= 0.9
+    msg = "could not place a point inside the county; is the seat outside its polygon?"
+    raise RuntimeError(msg)
+
+
+def _town_centres(
+    rng: np.random.Generator, polygon_m: shapely.Geometry, count: int, seat: tuple[float, float]
+) -> list[tuple[float, float]]:
+    """Town centres spread over the county, at least 4 km from the seat and from each other."""
+    minx, miny, maxx, maxy = polygon_m.bounds
+    centres: list[tuple[float, float]] = []
+    for _ in range(5000):
+        if len(centres) == count:
+            break
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if not shapely.contains_xy(polygon_m, x, y):
+            continue
+        if all(np.hypot(x - a, y - b) > 4000 for a, b in [seat, *centres]):
+            centres.append((x, y))
+    return centres or [seat]
+
+
+def generate(counties: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFrame:
+    """Return the sample registry for ``counties`` (deterministic for a given seed)."""
+    rng = np.random.default_rng(seed)
+    to_m = Transformer.from_crs("EPSG:4326", SHANXI_EQUAL_AREA, always_xy=True)
+    to_lonlat = Transformer.from_crs(SHANXI_EQUAL_AREA, "EPSG:4326", always_xy=True)
+    counties = counties.sort_values("adcode").reset_index(drop=True)
+    counts = allocate(counties["population"].to_numpy(float), TOTAL_OUTLETS, 2)
+    areas_km2 = counties.to_crs(SHANXI_EQUAL_AREA).area.to_numpy() / 1e6
+
+    records: list[dict[str, object]] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    placed_in_town: list[bool] = []
+    for row, n, area in zip(counties.itertuples(index=False), counts, areas_km2, strict=True):
+        polygon = row.geometry
+        polygon_m = shapely.transform(
+            polygon, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
+        )
+        seat = to_m.transform(row.seat_lon, row.seat_lat)
+        is_city_district = row.name.endswith("区")
+        urban_share = row.urban_population / row.population
+        towns = _town_centres(rng, polygon_m, max(1, round(area / 250)), seat)
+        n_gov = 2 if n >= 10 else 1
+        for i in range(int(n)):
+            government = i < n_gov
+            in_town = (i == 1 and government) or (not government and rng.random() > urban_share)
+            centre = towns[rng.integers(len(towns))] if in_town else seat
+            sigma = 600.0 if in_town else (2500.0 if is_city_district else 1200.0)
+            x, y = _point_near(rng, centre, sigma, polygon, to_lonlat)
+            street = STREETS[rng.integers(len(STREETS))]
+            number = int(rng.integers(1, 300))
+            if government:
+                bank = None
+                name = (
+                    f"{row.name}社会保障卡服务中心" if i == 0 else f"{row.name}社会保障卡乡镇服务站"
+                )
+                hours, phone = (
+                    "周一至周五 9:00-12:00, 13:30-17:30",
+                    f"{AREA_CODES[row.adcode[:4]]}-12333",
+                )
+            else:
+                weights = (
+                    TOWN_BANK_WEIGHTS
+                    if in_town
+                    else {
+                        b: w
+                        for b, w in SEAT_BANK_WEIGHTS.items()
+                        if is_city_district or b not in CITY_ONLY_BANKS
+                    }
+                )
+                names, p = list(weights), np.array(list(weights.values()))
+                bank = names[rng.choice(len(names), p=p / p.sum())]
+                suffix = "营业所" if in_town else "支行"
+                name = f"{bank}{row.name}{street}{suffix}"
+                hours = "周一至周日 9:00-17:00" if rng.random() < 0.5 else "周一至周五 9:00-17:00"
+                phone = f"{AREA_CODES[row.adcode[:4]]}-{rng.integers(2000000, 8000000)}"
+            records.append(
+                {
+                    "id": f"{row.adcode}-{'G' if government else 'B'}{i + 1:03d}",
+                    "name": name,
+                    "kind": "government" if government else "bank",
+                    "bank": bank,
+                    "county_adcode": row.adcode,
+                    "address": f"{row.city}{row.name}{street}街{number}号（示例地址）",
+                    "phone": phone,
+                    "hours": hours,
+                    "sample": True,
+                }
+            )
+            lon.append(x)
+            lat.append(y)
+            placed_in_town.append(in_town)
+
+    frame = pd.DataFrame(records)
+    bank_rows = np.flatnonzero(frame["kind"].to_numpy() == "bank")
+    town = np.asarray(placed_in_town)[bank_rows]
+    # Transport top-up counters are where people commute from: towns weigh double.
+    p_transit = np.where(town, 2.0, 1.0)
+    transit = rng.choice(bank_rows, TRANSIT_OUTLETS, replace=False, p=p_transit / p_transit.sum())
+    p_instant = np.where(town, 0.5, 1.0)
+    instant = rng.choice(
+        bank_rows,
+        round(INSTANT_SHARE * bank_rows.size),
+        replace=False,
+        p=p_instant / p_instant.sum(),
+    )
+    frame["instant_issue"] = False
+    frame["transit_topup"] = False
+    frame.loc[instant, "instant_issue"] = True
+    frame.loc[transit, "transit_topup"] = True
+    frame["services"] = [
+        default_services(k, instant_issue=i, transit_topup=t)
+        for k, i, t in zip(
+            frame["kind"], frame["instant_issue"], frame["transit_topup"], strict=True
+        )
+    ]
+    # Names repeat when a bank has two branches on one street: number them like real branches.
+    repeat = frame.groupby("name").cumcount()
+    frame["name"] = [
+        n if r == 0 else n.replace("支行", f"第{r + 1}支行").replace("营业所", f"第{r + 1}营业所")
+        for n, r in zip(frame["name"], repeat, strict=True)
+    ]
+    return outlets_from_records(frame.to_dict(orient="records"), lon, lat)
+
+
+METADATA = {
+    "sample": True,
+    "title": "Generated sample of Shanxi social security card service outlets (NOT the real registry)",
+    "title_zh": "山西省社保卡服务网点示例数据（程序生成，并非真实网点名录）",
+    "description": (
+        "A deterministic sample generated by scripts/generate_outlets.py from data/counties.geojson "
+        "to reproduce the published figures (1,443 outlets, at least 2 per county, 16 partner banks, "
+        "443 transport top-up outlets). Names, addresses, phones and positions are invented. "
+        "Load the real registry with `locator import REAL.csv -o outlets.geojson`."
+    ),
+    "seed": SEED,
+    "crs": "EPSG:4326",
+    "figures_source": "Shanxi Evening News, 2024-04-03 (figures as of February 2024)",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", default="data/outlets.geojson")
+    parser.add_argument(
+        "--counties", default=None, help="county layer (default: data/counties.geojson)"
+    )
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    outlets = generate(load_counties(args.counties), seed=args.seed)
+    write_outlets(outlets, args.output, metadata={**METADATA, "seed": args.seed})
+    banks = outlets["bank"].dropna()
+    print(
+        f"wrote {args.output}: {len(outlets)} outlets, {int((outlets['kind'] == 'government').sum())} government, "
+        f"{banks.nunique()} of {len(BANK_NAMES)} banks, {int(outlets['transit_topup'].sum())} transit top-up, "
+        f"{int(outlets['instant_issue'].sum())} instant issue"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
