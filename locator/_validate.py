@@ -12,11 +12,16 @@ import numpy.typing as npt
 from locator._errors import DataFileError, ValidationError
 
 __all__ = [
+    "check_choice",
     "check_columns",
+    "check_count",
+    "check_detour_factor",
     "check_k",
     "check_lonlat",
     "check_lonlat_arrays",
     "check_positive",
+    "check_radii",
+    "check_upload_size",
     "parse_coordinate",
 ]
 
@@ -96,3 +101,54 @@ def check_columns(columns: Iterable[str], required: Iterable[str], source: str) 
     if missing:
         msg = f"{source}: missing column(s) {', '.join(missing)}; see the schema in README.md"
         raise DataFileError(msg)
+
+
+def check_count(value: Any, name: str) -> int:
+    """Check a number of things to add, close or pick: a whole number of at least 0."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        msg = f"{name}={value!r} must be a whole number of at least 0"
+        raise ValidationError(msg)
+    return int(value)
+
+
+def check_detour_factor(value: float) -> float:
+    """Check a detour factor: road distance / straight-line distance, at least 1."""
+    factor = check_positive(value, "detour_factor")
+    if factor < 1.0:
+        msg = f"detour_factor={value!r} must be at least 1 (a road is never shorter than the straight line); typical: 1.2-1.4"
+        raise ValidationError(msg)
+    return factor
+
+
+def check_radii(values: Iterable[float] | float) -> tuple[float, ...]:
+    """Check distances (km) to report at; return them sorted, without repeats."""
+    items = [values] if isinstance(values, int | float | str) else list(values)
+    if not items:
+        msg = "radii_km is empty: give at least one distance in km, e.g. 1,3,5,10,15"
+        raise ValidationError(msg)
+    return tuple(sorted({check_positive(v, "radius_km") for v in items}))
+
+
+def check_choice(value: str, choices: Iterable[str], name: str) -> str:
+    """Check that a text option is one of a fixed set; name the choices in the message."""
+    options = list(choices)
+    if value not in options:
+        msg = f"{name} {value!r} is not one of {', '.join(options)}"
+        raise ValidationError(msg)
+    return value
+
+
+def check_upload_size(
+    n_bytes: int, *, name: str = "the file", limit_mb: float | None = None
+) -> int:
+    """Check an uploaded file against ``settings.upload_limit_mb`` (MB of 2**20 bytes)."""
+    from locator import settings
+
+    limit = settings.upload_limit_mb if limit_mb is None else limit_mb
+    if n_bytes > limit * 2**20:
+        msg = (
+            f"{name} is {n_bytes / 2**20:.1f} MB, above the upload limit of {limit:g} MB: "
+            "import it with `locator import` on the command line, or raise settings.upload_limit_mb"
+        )
+        raise ValidationError(msg)
+    return int(n_bytes)

@@ -1,0 +1,381 @@
+"""What a registry's columns and cells mean: header names, coordinates, flags, tasks, counties.
+
+The text-level half of :mod:`locator.importer`. Registries exported from office systems
+and web maps name their columns in Chinese or English, in many ways (网点名称, 名称,
+``name``; 经度(高德), ``bd_lng``); cells hold degrees as ``112.55``, ``112.55°``, in
+full-width digits, or as a pair in one column (``112.55,37.87``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+
+import geopandas as gpd
+
+from locator._errors import ValidationError
+from locator.tasks import TASKS
+
+__all__ = [
+    "FIELDS",
+    "CountyMatcher",
+    "crs_hints",
+    "map_headers",
+    "parse_degrees",
+    "parse_flag",
+    "parse_kind",
+    "parse_pair",
+    "parse_services",
+]
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号", "网点编号", "网点代码", "网点id", "机构代码", "outletid"),
+    "name": ("name", "outlet", "outletname", "名称", "网点", "网点名", "网点名称", "网点全称",
+             "机构名称", "服务网点", "服务网点名称", "营业网点", "营业网点名称", "单位名称",
+             "站点名称", "服务机构", "服务机构名称", "银行网点名称"),
+    "kind": ("kind", "type", "category", "outlettype", "类型", "类别", "网点类型", "网点类别",
+             "机构类型", "网点性质"),
+    "bank": ("bank", "bankname", "银行", "所属银行", "合作银行", "发卡银行", "银行名称", "服务银行",
+             "开户银行"),
+    "county": ("county", "district", "adcode", "countyadcode", "区县", "县区", "县市区", "所属区县",
+               "区县名称", "县区名称", "所在区县", "行政区", "行政区划", "区县代码", "行政区划代码",
+               "区划代码"),
+    "city": ("city", "prefecture", "市", "地市", "城市", "所属市", "所属地市", "设区市"),
+    "address": ("address", "addr", "地址", "详细地址", "网点地址", "地点", "位置", "办公地址",
+                "营业地址", "服务地址", "所在地址"),
+    "phone": ("phone", "tel", "telephone", "contact", "电话", "联系电话", "咨询电话", "服务电话",
+              "联系方式", "办公电话", "电话号码"),
+    "hours": ("hours", "openinghours", "openhours", "businesshours", "营业时间", "办公时间",
+              "服务时间", "工作时间", "开放时间"),
+    "services": ("services", "service", "tasks", "服务项目", "业务范围", "可办业务", "服务内容",
+                 "办理业务", "可办理业务", "办理事项", "服务事项"),
+    "instant_issue": ("instantissue", "instant", "即时制卡", "立等可取", "是否即时制卡",
+                      "是否立等可取", "即时发卡"),
+    "transit_topup": ("transittopup", "transit", "交通一卡通", "一卡通充值", "交通卡充值",
+                      "是否交通一卡通", "交通一卡通充值", "交通一卡通换卡"),
+    "lon": ("lon", "lng", "long", "longitude", "x", "经度", "东经", "经度坐标"),
+    "lat": ("lat", "latitude", "y", "纬度", "北纬", "纬度坐标"),
+    "lonlat": ("lonlat", "lnglat", "coordinates", "coordinate", "location", "坐标", "经纬度",
+               "位置坐标", "经纬度坐标", "坐标经度纬度"),
+}  # fmt: skip
+#: Fields a column can map onto (``--map COLUMN=FIELD``); ``extra`` keeps a column as it is.
+FIELDS: tuple[str, ...] = (*_SYNONYMS, "extra")
+_LOOKUP = {word: f for f, words in _SYNONYMS.items() for word in words}
+_FIELD_ALIASES = {"county_adcode": "county", "longitude": "lon", "latitude": "lat"}
+
+# Words that name a coordinate system: in a header they are dropped before the lookup
+# (经度(高德) is a longitude), and anywhere in the file they hint at the CRS.
+_CRS_WORDS: dict[str, tuple[str, ...]] = {
+    "gcj02": ("高德", "腾讯", "火星", "gcj", "amap", "gaode", "autonavi", "tencent"),
+    "bd09": ("百度", "bd09", "bd-09", "baidu", "bmap"),
+    "wgs84": ("wgs84", "wgs-84", "wgs 84", "gps", "crs84", "epsg:4326", "epsg::4326"),
+}
+_CRS_TOKENS = {"gcj", "gcj02", "bd", "bd09", "wgs", "wgs84", "amap", "gaode", "baidu", "gps"}
+_CJK_CRS = ("高德", "百度", "腾讯", "火星", "坐标系")
+_BRACKETS = re.compile(r"[(（\[【].*?[)）\]】]")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", str(text)).casefold().strip()
+
+
+def _header_key(header: str, *, loose: bool) -> str:
+    text = _fold(header)
+    if loose:
+        text = _BRACKETS.sub("", text)
+        for word in _CJK_CRS:
+            text = text.replace(word, "")
+        tokens = [t for t in re.split(r"[\W_]+", text) if t and t not in _CRS_TOKENS]
+        return "".join(tokens)
+    return re.sub(r"[\W_]+", "", text)
+
+
+def field_of_header(header: str) -> str | None:
+    """The field a header names, or None (e.g. ``经度(高德)`` → ``lon``)."""
+    return _LOOKUP.get(_header_key(header, loose=False)) or _LOOKUP.get(
+        _header_key(header, loose=True)
+    )
+
+
+def map_headers(
+    header: Sequence[str], mapping: Mapping[str, str] | None, source: str
+) -> dict[int, str]:
+    """Map column positions onto fields: ``mapping`` (column → field) first, then the headers.
+
+    Each field goes to one column (the first that names it); columns that map onto no
+    field are absent from the result and end up under ``extra``.
+
+    Raises
+    ------
+    ValidationError
+        When ``mapping`` names a column the file does not have, or an unknown field.
+    """
+    fields: dict[int, str] = {}
+    taken: set[str] = set()
+    for column, target in (mapping or {}).items():
+        field = _FIELD_ALIASES.get(str(target).strip(), str(target).strip())
+        if field not in FIELDS:
+            msg = (
+                f"--map {column}={target}: unknown field {target!r}; use one of {', '.join(FIELDS)}"
+            )
+            raise ValidationError(msg)
+        if column not in header:
+            msg = f"{source}: --map {column}={target}: no column {column!r}; the columns are {', '.join(map(repr, header))}"
+            raise ValidationError(msg)
+        position = list(header).index(column)
+        fields[position] = field
+        taken.add(field)
+    for position, name in enumerate(header):
+        if position in fields:
+            continue
+        named = field_of_header(name)
+        if named is not None and named not in taken:
+            fields[position] = named
+            taken.add(named)
+    return {p: f for p, f in fields.items() if f != "extra"}
+
+
+def _mentions(folded: str, tokens: set[str], word: str) -> bool:
+    if word.isascii() and word.isalnum():
+        return any(t.startswith(word) for t in tokens)  # "gcj" in lng_gcj02, not in "xgcj"
+    return word in folded
+
+
+def crs_hints(texts: Iterable[str]) -> dict[str, str]:
+    """Coordinate systems that ``texts`` (headers, titles, metadata) hint at, with the evidence."""
+    found: dict[str, str] = {}
+    for text in texts:
+        folded = _fold(text)
+        tokens = {t for t in re.split(r"[\W_]+", folded) if t}
+        for crs, words in _CRS_WORDS.items():
+            hit = any(_mentions(folded, tokens, w) for w in words) or (
+                crs == "bd09" and "bd" in tokens
+            )
+            if hit and crs not in found:
+                found[crs] = str(text).strip()[:60]
+    return found
+
+
+_DMS = re.compile(
+    r"^([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′分]\s*)?"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:\"|″|′′|''|秒)\s*)?$"
+)
+_HEMISPHERE = re.compile(r"^(东经|北纬|西经|南纬|[ensw])\s*|\s*(东经|北纬|西经|南纬|[ensw])$")
+
+
+def parse_degrees(text: str) -> float | None:
+    """Degrees from ``112.55``, ``112.55°``, ``１１２．５５``, ``112°33′0″E``; None when empty.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a finite number of degrees.
+    """
+    value = unicodedata.normalize("NFKC", text).strip().lower()
+    if not value:
+        return None
+    sign = 1.0
+    match = _HEMISPHERE.search(value)
+    if match:
+        word = match.group(1) or match.group(2)
+        sign = -1.0 if word in ("w", "s", "西经", "南纬") else 1.0
+        value = _HEMISPHERE.sub("", value).strip()
+    dms = _DMS.match(value)
+    if dms:
+        degrees, minutes, seconds = (float(g) if g else 0.0 for g in dms.groups())
+        if minutes >= 60 or seconds >= 60:
+            raise ValueError(text)
+        number = abs(degrees) + minutes / 60 + seconds / 3600
+        return sign * math.copysign(number, degrees)
+    if "," in value and "." not in value and value.count(",") == 1:
+        value = value.replace(",", ".")  # decimal comma
+    number = float(value.replace(" ", ""))
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return sign * number
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def parse_pair(text: str) -> tuple[float, float] | None:
+    """Two numbers from one cell (``112.55,37.87``, ``POINT (112.55 37.87)``); None when empty.
+
+    Raises
+    ------
+    ValueError
+        When the cell does not hold exactly two numbers.
+    """
+    value = unicodedata.normalize("NFKC", text).strip()
+    if not value:
+        return None
+    parts = [p for p in re.split(r"[,;/|\s]+", value.strip("()[]{} ")) if p]
+    if len(parts) == 2:
+        try:
+            a, b = parse_degrees(parts[0]), parse_degrees(parts[1])
+        except ValueError:
+            a = b = None
+        if a is not None and b is not None:
+            return a, b
+    numbers = _NUMBER.findall(value)
+    if len(numbers) != 2:
+        raise ValueError(text)
+    return float(numbers[0]), float(numbers[1])
+
+
+_TRUE = {"是", "有", "支持", "可", "可以", "能", "开通", "已开通", "可办理", "y", "yes", "true",
+         "t", "1", "√", "✓", "✔", "○", "●"}  # fmt: skip
+_FALSE = {"否", "无", "没有", "不支持", "不可", "不能", "未开通", "不可办理", "n", "no", "false",
+          "f", "0", "×", "✗", "✘", "-", "—", "/"}  # fmt: skip
+
+
+def parse_flag(text: str) -> bool | None:
+    """A yes/no cell (是/否, √/×, 1/0, yes/no, true/false); None when empty.
+
+    Raises
+    ------
+    ValueError
+        When the cell says neither yes nor no.
+    """
+    value = _fold(text)
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(text)
+
+
+_GOVERNMENT_WORDS = ("人社", "社保", "社会保障", "人力资源", "经办", "服务机构", "服务中心",
+                     "服务站", "政务", "便民服务", "大厅", "government", "hall")  # fmt: skip
+_BANK_WORDS = ("银行", "支行", "分行", "信用社", "农商", "储蓄所", "bank")
+
+
+def parse_kind(text: str) -> str | None:
+    """``government`` or ``bank`` from a kind cell (社保卡服务银行网点, 人社, bank); None when empty.
+
+    Raises
+    ------
+    ValueError
+        When the cell names neither kind.
+    """
+    value = _fold(text)
+    if not value:
+        return None
+    if any(w in value for w in _BANK_WORDS):
+        return "bank"
+    if any(w in value for w in _GOVERNMENT_WORDS):
+        return "government"
+    raise ValueError(text)
+
+
+def kind_from_name(name: str) -> str | None:
+    """The kind an outlet's name suggests (人社, 社保中心, 服务中心 / 银行, 支行), or None."""
+    value = _fold(name)
+    if any(w in value for w in _BANK_WORDS):
+        return "bank"
+    if any(w in value for w in _GOVERNMENT_WORDS):
+        return "government"
+    return None
+
+
+_TASK_WORDS: dict[str, str] = {
+    "解除封存": "reactivate", "恢复社保功能": "reactivate", "封存恢复": "reactivate",
+    "激活金融功能": "activate_finance", "金融激活": "activate_finance",
+    "金融功能激活": "activate_finance", "激活": "activate_finance",
+    "社保卡密码重置": "reset_card_pin", "实体卡密码重置": "reset_card_pin",
+    "银行密码重置": "reset_bank_password", "银行卡密码重置": "reset_bank_password",
+    "电子社保卡密码重置": "reset_ecard_password",
+    "解除限制": "unfreeze_account", "账户解冻": "unfreeze_account", "解冻": "unfreeze_account",
+    "到期换卡": "renew", "换卡": "renew",
+    "申领": "apply", "新卡申领": "apply", "补换卡": "apply", "补卡": "apply", "申领补换卡": "apply",
+    "即时制卡": "instant_issue", "立等可取": "instant_issue",
+    "交通一卡通": "transit_topup", "一卡通充值": "transit_topup", "交通卡充值": "transit_topup",
+}  # fmt: skip
+
+
+def _task_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", _fold(text))
+
+
+_TASK_LOOKUP: dict[str, str] = {_task_key(k): v for k, v in _TASK_WORDS.items()}
+for _task in TASKS.values():
+    for _label in (_task.code, _task.label_zh, _task.label_en):
+        _TASK_LOOKUP[_task_key(_label)] = _task.code
+
+
+def parse_services(text: str) -> tuple[list[str], list[str]]:
+    """Task codes from a services cell (``reset_card_pin;apply``, 申领、补换卡); and unknown names."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for token in re.split(r"[;,，；、|/\n]+", unicodedata.normalize("NFKC", text)):
+        if not token.strip():
+            continue
+        code = _TASK_LOOKUP.get(_task_key(token))
+        if code is None:
+            unknown.append(token.strip())
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+# Codes retired in 2018-2020 and the county-level division that took each over.
+_OLD_ADCODES = {"140202": "140213", "140211": "140214", "140227": "140215", "140402": "140403",
+                "140421": "140404", "140424": "140405", "140481": "140406", "140624": "140681",
+                "140726": "140703"}  # fmt: skip
+_GENERIC = {"城区", "郊区", "矿区"}  # county names that need their city to mean anything
+
+
+class CountyMatcher:
+    """Find the county a text names (小店区, 太原市小店区, 小店, 140105) in a county layer."""
+
+    def __init__(self, counties: gpd.GeoDataFrame) -> None:
+        self.adcodes = set(counties["adcode"].astype(str))
+        self.seats = {
+            str(a): (float(x), float(y))
+            for a, x, y in zip(
+                counties["adcode"], counties["seat_lon"], counties["seat_lat"], strict=True
+            )
+        }
+        self.names = dict(zip(counties["adcode"].astype(str), counties["name"], strict=True))
+        self._city = dict(zip(counties["adcode"].astype(str), counties["city"], strict=True))
+        self._cities = {c[:-1] for c in self._city.values()}
+        short_counts: dict[str, int] = {}
+        for name in counties["name"]:
+            short = name[:-1] if name[-1:] in "县区市" else name
+            short_counts[short] = short_counts.get(short, 0) + 1
+        keys: list[tuple[str, str]] = []
+        for adcode, name in self.names.items():
+            keys.append((name, adcode))
+            short = name[:-1] if name[-1:] in "县区市" else name
+            if len(short) >= 2 and short_counts[short] == 1 and name not in _GENERIC:
+                keys.append((short, adcode))
+        self._keys = sorted(keys, key=lambda kv: -len(kv[0]))
+
+    def match(self, text: str, *, city: str = "") -> str | None:
+        """The adcode of the county ``text`` names (the earliest mention; longest on a tie)."""
+        value = unicodedata.normalize("NFKC", str(text)).strip()
+        if not value:
+            return None
+        code = re.sub(r"\D", "", value)
+        if re.fullmatch(r"\d{6}(\d{6})?", value) and code[:6] in self.adcodes | set(_OLD_ADCODES):
+            return _OLD_ADCODES.get(code[:6], code[:6])
+        city = unicodedata.normalize("NFKC", str(city)).strip()
+        context = value + " " + city
+        best: tuple[int, int, str] | None = None
+        for key, adcode in self._keys:
+            at = value.find(key)
+            if at < 0:
+                continue
+            city_name = self._city[adcode][:-1]  # 太原市 → 太原
+            if self.names[adcode] in _GENERIC and city_name not in context:
+                continue
+            if any(c in city for c in self._cities) and city_name not in city:
+                continue  # the city column names another city
+            candidate = (at, -len(key), adcode)
+            if best is None or candidate < best:
+                best = candidate
+        return best[2] if best else None

@@ -1,0 +1,292 @@
+"""The row checks of :mod:`locator.importer`: read, locate and deduplicate each registry row.
+
+Each check adds a problem with a reason code to the row (``error`` rejects it,
+``warning`` keeps it); nothing here raises for a bad row, so no row is ever lost.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+from scipy.spatial import cKDTree
+
+from locator import settings
+from locator._errors import UnknownBankError
+from locator._headers import (
+    CountyMatcher,
+    kind_from_name,
+    parse_degrees,
+    parse_flag,
+    parse_kind,
+    parse_pair,
+    parse_services,
+)
+from locator.banks import normalize_bank
+from locator.crs import to_wgs84
+from locator.distance import haversine_km, unit_vectors
+from locator.geography import county_of, in_shanxi, province_outline
+from locator.tasks import default_services
+
+__all__ = ["Row", "deduplicate", "locate", "parse_row"]
+
+_PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "空", "null", "none", "nan", "n/a", "na", "不适用"}  # fmt: skip
+SAME_PLACE_M = 1.0
+SAME_BANK_M = 10.0
+_BORDER_DEG = 0.01  # about 1 km: the county outlines are accurate to ~100 m
+_COORDINATES = "coordinates"  # pseudo-field: whichever columns (or the geometry) hold them
+
+
+@dataclass
+class Row:
+    """One data row: its cells by column and by field, what was made of them, its problems."""
+
+    number: int
+    original: dict[str, str]
+    cell: dict[str, str]
+    extra: dict[str, str]
+    columns: dict[str, str]  # field -> the file's column name
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    rejected: bool = False
+    pair: tuple[float, float] | None = None
+    lon: float = float("nan")
+    lat: float = float("nan")
+    precision: str = "exact"
+    kind: str = "government"
+    bank: str | None = None
+    services: list[str] = field(default_factory=list)
+    flags: dict[str, bool] = field(default_factory=dict)
+    declared: str | None = None
+    adcode: str | None = None
+
+    def _add(self, level: str, reason: str, where: str, message: str, value: str | None) -> None:
+        if where == _COORDINATES:
+            names = [self.columns[f] for f in ("lonlat", "lon", "lat") if f in self.columns]
+            column = "/".join(names) or "geometry"
+            cells = [self.original[n] for n in names]
+            value = value if value is not None else " / ".join(cells) if any(cells) else ""
+        else:
+            column = self.columns.get(where, "")
+            value = value if value is not None else self.cell.get(where, "")
+        if value and value not in message:  # every message names the cell it is about
+            message = f"{column} {value!r}: {message}"
+        self.problems.append(
+            {"level": level, "reason": reason, "column": column, "value": value, "message": message}
+        )
+
+    def error(self, reason: str, where: str, message: str, value: str | None = None) -> None:
+        """Reject the row for ``reason``; ``where`` is the field concerned."""
+        self._add("error", reason, where, message, value)
+        self.rejected = True
+
+    def warn(self, reason: str, where: str, message: str, value: str | None = None) -> None:
+        """Keep the row, and report ``reason``."""
+        self._add("warning", reason, where, message, value)
+
+
+def _is_blank(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text).strip().casefold() in _PLACEHOLDERS
+
+
+def _read_pair(row: Row, point: tuple[float, float] | str | None) -> bool:
+    """Set ``row.pair`` from the geometry or the columns; False when they are not degrees."""
+    cell = row.cell
+    try:
+        if isinstance(point, str):
+            raise ValueError(point)
+        if point is not None:
+            row.pair = point
+        elif "lonlat" in cell:
+            row.pair = parse_pair(cell["lonlat"])
+        elif "lon" in cell:
+            lon, lat = parse_degrees(cell["lon"]), parse_degrees(cell["lat"])
+            row.pair = None if lon is None or lat is None else (lon, lat)
+    except ValueError:
+        value = point if isinstance(point, str) else None
+        row.error("bad_coordinates", _COORDINATES, "not decimal degrees (e.g. 112.55, or 112.55,37.87 in one column)", value)  # fmt: skip
+        return False
+    if row.pair == (0.0, 0.0):
+        row.pair = None  # a common placeholder for "unknown"
+    return True
+
+
+def _read_bank(row: Row, name: str) -> bool:
+    """Set ``row.bank`` and ``row.kind``; False when a bank outlet has no partner bank."""
+    cell = row.cell
+    bank_text = "" if _is_blank(cell.get("bank", "")) else cell["bank"]
+    try:
+        kind = parse_kind(cell.get("kind", ""))
+    except ValueError:
+        kind = None
+        row.warn("unknown_kind", "kind", "names neither kind (人社/government, 银行/bank); inferred from the bank and the name")  # fmt: skip
+    if kind == "government" and bank_text:
+        row.extra[row.columns["bank"]] = bank_text  # a hall's bank column is kept, not used
+    elif bank_text:
+        try:
+            row.bank = normalize_bank(bank_text)
+        except UnknownBankError as error:
+            row.error("unknown_bank", "bank", str(error))
+            return False
+    if kind is None and row.bank is None:
+        by_name = kind_from_name(name)
+        if by_name == "government":
+            kind = by_name
+        else:
+            try:
+                row.bank = normalize_bank(name)
+            except UnknownBankError:
+                if by_name is None:
+                    kind = "government"
+                    row.warn("unknown_kind", "name", "neither kind nor bank is given and the name does not tell: taken as a government card service outlet")  # fmt: skip
+    if kind != "government" and row.bank is None:
+        try:
+            row.bank = normalize_bank(name)
+        except UnknownBankError:
+            row.error("unknown_bank", "bank" if "bank" in row.columns else "name", "a bank outlet needs one of the 16 partner banks (see `locator banks`): none is given, and the name names none")  # fmt: skip
+            return False
+    row.kind = "bank" if row.bank is not None else "government"
+    return True
+
+
+def _read_services(row: Row) -> None:
+    """Set ``row.flags`` and ``row.services`` (the routing table's defaults when none given)."""
+    cell = row.cell
+    codes, unknown = parse_services(cell.get("services", ""))
+    for flag in ("instant_issue", "transit_topup"):
+        try:
+            value = parse_flag(cell.get(flag, ""))
+        except ValueError:
+            value = False
+            row.warn("bad_flag", flag, "is neither yes nor no (是/否, 1/0); taken as no")
+        row.flags[flag] = value if value is not None else flag in codes
+    default = default_services(row.kind, **row.flags)
+    if unknown:
+        kept = ", ".join(codes) or f"none known, so a {row.kind} outlet's defaults ({', '.join(default)})"  # fmt: skip
+        row.warn("unknown_task", "services", f"unknown task name(s) {', '.join(map(repr, unknown))} (see `locator tasks`); kept: {kept}")  # fmt: skip
+    row.services = codes or default
+
+
+def parse_row(row: Row, matcher: CountyMatcher, point: tuple[float, float] | str | None) -> None:
+    """Read one row's cells into values, adding its problems (the location is checked later)."""
+    name = row.cell.get("name", "")
+    if _is_blank(name):
+        row.error("missing_name", "name", "no outlet name; every outlet needs one")
+        return
+    if not _read_pair(row, point) or not _read_bank(row, name):
+        return
+    _read_services(row)
+    county_text = row.cell.get("county", "")
+    if not _is_blank(county_text):
+        row.declared = matcher.match(county_text, city=row.cell.get("city", ""))
+        if row.declared is None:
+            row.warn("unknown_county", "county", "is none of Shanxi's 117 county-level divisions; the county the point lies in is used")  # fmt: skip
+
+
+def _convert(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], crs: str, counties: gpd.GeoDataFrame
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:  # fmt: skip
+    """WGS-84 lon, lat of (x, y) in ``crs``; whether in Shanxi; whether within ~1 km of it."""
+    valid = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    lon, lat = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+    inside, near = np.zeros(x.shape, bool), np.zeros(x.shape, bool)
+    if valid.any():
+        lon[valid], lat[valid] = to_wgs84(x[valid], y[valid], crs)
+        inside[valid] = in_shanxi(lon[valid], lat[valid], counties=counties)
+        points = shapely.points(lon[valid], lat[valid])
+        near[valid] = shapely.dwithin(province_outline(counties), points, _BORDER_DEG)
+    return lon, lat, inside, near
+
+
+def _place(rows: list[Row], crs: str, counties: gpd.GeoDataFrame) -> None:
+    """Convert the points to WGS-84, unswap them, reject those outside the province."""
+    placed = [r for r in rows if not r.rejected and r.pair is not None]
+    a = np.array([r.pair[0] for r in placed if r.pair is not None], dtype=float)
+    b = np.array([r.pair[1] for r in placed if r.pair is not None], dtype=float)
+    lon, lat, inside, near = _convert(a, b, crs, counties)
+    lon_s, lat_s, inside_s, _ = _convert(b, a, crs, counties)
+    for i, row in enumerate(placed):
+        text = f"({a[i]:g}, {b[i]:g})"
+        if inside[i] or near[i]:
+            row.lon, row.lat = float(lon[i]), float(lat[i])
+            if not inside[i]:
+                row.warn("outside_shanxi", _COORDINATES, f"{text} lies just outside the province outline (within about 1 km); kept, check it", text)  # fmt: skip
+        elif inside_s[i]:
+            row.lon, row.lat = float(lon_s[i]), float(lat_s[i])
+            row.warn("swapped_coordinates", _COORDINATES, f"{text} had latitude and longitude swapped; read as ({b[i]:g}, {a[i]:g})", text)  # fmt: skip
+        elif np.isfinite(lon[i]):
+            row.error("outside_shanxi", _COORDINATES, f"{text} lies outside Shanxi (lon 110.2-114.6, lat 34.5-40.8), also with lat and lon swapped; is --crs {crs} right?", text)  # fmt: skip
+        else:
+            row.error("bad_coordinates", _COORDINATES, f"{text} are not degrees (lon -180..180, lat -90..90); projected metres are not supported", text)  # fmt: skip
+
+
+def locate(rows: list[Row], crs: str, counties: gpd.GeoDataFrame, matcher: CountyMatcher) -> None:
+    """Place every row: its point in WGS-84, or its county seat; then check the declared county."""
+    _place(rows, crs, counties)
+    for row in rows:
+        if row.rejected or row.pair is not None:
+            continue
+        city = row.cell.get("city", "")
+        adcode = matcher.match(row.cell.get("county", ""), city=city) or matcher.match(
+            row.cell.get("address", ""), city=city
+        )
+        if adcode is None:
+            row.error("missing_coordinates", _COORDINATES, "no coordinates, and neither the address nor the county column names a Shanxi county")  # fmt: skip
+            continue
+        row.lon, row.lat = matcher.seats[adcode]
+        row.precision, row.adcode = "county", adcode
+        row.warn("missing_coordinates", _COORDINATES, f"no coordinates: placed at the seat of {matcher.names[adcode]} ({adcode}), precision 'county'; add the real coordinates")  # fmt: skip
+    exact = [r for r in rows if not r.rejected and r.precision == "exact"]
+    if not exact:
+        return
+    located = county_of([r.lon for r in exact], [r.lat for r in exact], counties=counties)
+    polygons = counties.geometry.to_numpy()
+    for row, adcode in zip(exact, located, strict=True):
+        if not isinstance(adcode, str):  # just outside the outline (None or NaN): the nearest
+            nearest = np.argmin(shapely.distance(polygons, shapely.points(row.lon, row.lat)))
+            adcode = str(counties["adcode"].iloc[int(nearest)])
+        row.adcode = adcode
+        if row.declared is not None and row.declared != adcode:
+            declared, found = matcher.names[row.declared], matcher.names[adcode]
+            row.warn("county_mismatch", "county", f"declared {declared} ({row.declared}) but the point lies in {found} ({adcode}); the declared county is kept")  # fmt: skip
+
+
+def _fold_name(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
+def deduplicate(rows: list[Row]) -> None:
+    """Reject the later of two rows with the same id, name and place (1 m), or bank (10 m)."""
+    first_id: dict[str, Row] = {}
+    for row in (r for r in rows if not r.rejected):
+        outlet_id = row.cell.get("id", "").strip()
+        if outlet_id in first_id:
+            row.error("duplicate", "id", f"id {outlet_id!r} is already used by row {first_id[outlet_id].number}")  # fmt: skip
+        elif outlet_id:
+            first_id[outlet_id] = row
+    kept = [r for r in rows if not r.rejected]
+    if len(kept) < 2:
+        return
+    radius_m = settings.earth_radius_km * 1000.0
+    tree = cKDTree(unit_vectors([r.lon for r in kept], [r.lat for r in kept]) * radius_m)
+    # Chords are shorter than arcs, so the tree's radius finds every pair within 10 m.
+    for i, j in sorted(tree.query_pairs(SAME_BANK_M * 1.001), key=lambda p: (p[1], p[0])):
+        first, later = kept[i], kept[j]
+        if first.rejected or later.rejected:
+            continue
+        metres = float(haversine_km(first.lon, first.lat, later.lon, later.lat)) * 1000.0
+        if _fold_name(first.cell["name"]) == _fold_name(later.cell["name"]) and metres <= SAME_PLACE_M:  # fmt: skip
+            why = f"same name and place as row {first.number} ({metres:.1f} m apart)"
+        elif (
+            first.bank is not None and first.bank == later.bank and metres <= SAME_BANK_M
+            and first.precision == later.precision == "exact"
+        ):  # fmt: skip
+            why = f"a {later.bank} outlet {metres:.1f} m from row {first.number} ({first.cell['name']})"
+        else:
+            continue
+        later.error("duplicate", "name", f"{why}; the later row is rejected")

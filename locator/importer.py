@@ -1,0 +1,324 @@
+"""Import a real outlet registry (CSV, Excel, GeoJSON), checking every row and losing none.
+
+A real registry comes from an office system or a web map: Chinese headers (网点名称,
+所属银行, 经度, 纬度, 区县, ...), often GBK, coordinates often copied from Amap (GCJ-02) or
+Baidu (BD-09), some swapped, some outside the province, duplicates, gaps.
+:func:`import_registry` maps the headers onto the registry schema
+(:data:`locator.registry.OUTLET_COLUMNS`; other columns are kept under ``extra``), converts
+the coordinates to WGS-84, normalizes the bank names, and checks each row. A row is either
+accepted (``outlets``) or rejected; every problem, with its row number, a reason code
+(:data:`REASONS`) and the original values, is a row of ``report``. ``read == accepted +
+rejected`` always.
+
+Row numbers are those a spreadsheet shows (the header is row 1 when it is the first
+line); for GeoJSON they are feature numbers, counted from 1.
+
+Examples
+--------
+>>> csv = "网点名称,所属银行,经度,纬度\\n工行迎泽支行,工行,112.55,37.86\\n人社局服务中心,,37.87,112.56\\n"
+>>> result = import_registry(csv.encode("gbk"), name="registry.csv")
+>>> result.read, result.accepted, result.rejected
+(2, 2, 0)
+>>> result.outlets[["name", "kind", "bank"]].values.tolist()
+[['工行迎泽支行', 'bank', '中国工商银行'], ['人社局服务中心', 'government', None]]
+>>> result.report[["row", "level", "reason"]].values.tolist()
+[[3, 'warning', 'swapped_coordinates']]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from locator._errors import DataFileError, ValidationError
+from locator._format import write_csv
+from locator._headers import CountyMatcher, crs_hints, map_headers
+from locator._rows import Row, deduplicate, locate, parse_row
+from locator._tables import Table, read_source, read_table
+from locator.crs import _crs_key
+from locator.registry import OUTLET_COLUMNS, load_counties, outlets_from_records
+
+__all__ = [
+    "REASONS",
+    "REPORT_COLUMNS",
+    "ImportResult",
+    "import_registry",
+    "validate_registry",
+    "write_report",
+]
+
+#: Reason codes of the report, and what each means.
+REASONS: dict[str, str] = {
+    "missing_name": "no outlet name (error)",
+    "missing_coordinates": "no coordinates: placed at the county seat named in the address or county column (warning), or rejected when none is named (error)",
+    "bad_coordinates": "coordinates that are not degrees (error)",
+    "swapped_coordinates": "latitude and longitude were swapped; fixed (warning)",
+    "outside_shanxi": "the point lies outside the province (error), or within 1 km of its outline (warning, kept)",
+    "county_mismatch": "the declared county differs from the one the point lies in; the declared one is kept (warning)",
+    "unknown_county": "the county column names no Shanxi county; the point's county is used (warning)",
+    "unknown_bank": "a bank that is none of the 16 partner banks, or a bank outlet without its bank (error)",
+    "unknown_kind": "the kind column names neither kind, or there is none and the name does not tell (warning)",
+    "unknown_task": "service names that are no task; the known ones are kept (warning)",
+    "bad_flag": "a yes/no column that says neither (warning; taken as no)",
+    "duplicate": "same name and coordinates (within 1 m), same bank within 10 m, or same id as an earlier row (error)",
+    "crs_hint": "the file hints at another coordinate system than the one given (file-level warning)",
+    "encoding": "the text encoding was assumed, not certain (file-level warning)",
+}
+REPORT_COLUMNS: tuple[str, ...] = ("row", "level", "reason", "column", "value", "message", "name", "original")  # fmt: skip
+
+_CRS_LABELS = {"wgs84": "WGS-84 (GPS)", "gcj02": "GCJ-02 (Amap/高德, Tencent)", "bd09": "BD-09 (Baidu/百度)"}  # fmt: skip
+
+
+@dataclass
+class ImportResult:
+    """What an import gives: the accepted outlets, a report of every problem, the counts.
+
+    Attributes
+    ----------
+    outlets : geopandas.GeoDataFrame
+        Accepted rows in the registry schema, EPSG:4326, with ``precision`` (``exact``, or
+        ``county`` when placed at a county seat), ``extra`` (dict of the unmapped columns)
+        and ``source_row``. ``outlets.attrs["metadata"]`` describes the import.
+    report : pandas.DataFrame
+        One row per problem, columns :data:`REPORT_COLUMNS`: ``row`` (empty for file-level
+        problems), ``level`` (``error``: rejected, ``warning``: kept), ``reason`` (a code of
+        :data:`REASONS`), ``column``, ``value``, ``message``, ``name`` and ``original`` (the
+        row's cells as a JSON object).
+    read, accepted, rejected : int
+        Data rows read, accepted and rejected; ``read == accepted + rejected``.
+    warnings : list of str
+        File-level warnings (a coordinate-system hint that contradicts ``crs``, an assumed encoding).
+    """
+
+    outlets: gpd.GeoDataFrame
+    report: pd.DataFrame
+    read: int
+    accepted: int
+    rejected: int
+    warnings: list[str] = field(default_factory=list)
+    source: str = ""
+
+    def summary(self, lang: str = "zh") -> str:
+        """One line with the counts and the reasons, in ``lang`` (``zh`` or ``en``)."""
+        rows = self.report[self.report["row"].notna()]
+        n_warn = int((rows["level"] == "warning").sum())
+        counts = rows.groupby("reason", sort=False).size()
+        reasons = ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        if lang == "en":
+            text = (
+                f"{self.source}: read {self.read} rows, accepted {self.accepted}, "
+                f"rejected {self.rejected}; {n_warn} warnings on kept rows"
+            )
+            return text + (f" (reasons: {reasons})" if reasons else "")
+        text = (
+            f"{self.source}：读取 {self.read} 行，接受 {self.accepted} 行，"
+            f"拒绝 {self.rejected} 行；保留行的警告 {n_warn} 条"
+        )
+        return text + (f"（原因：{reasons}）" if reasons else "")
+
+
+def _header_row(table: Table, mapping: Mapping[str, str] | None) -> int:
+    """Position in ``table.rows`` of the header: the first row naming two fields (else row 0)."""
+    for position, (_, cells) in enumerate(table.rows[:20]):
+        named = {c for c in cells if c} & set(mapping or {})
+        if len(map_headers(cells, None, table.name)) >= 2 or named:
+            return position
+    return 0
+
+
+def _unique_header(cells: list[str]) -> list[str]:
+    header: list[str] = []
+    for i, cell in enumerate(cells, start=1):
+        name = cell or f"column {i}"
+        header.append(name if name not in header else f"{name} ({i})")
+    return header
+
+
+def _columns_error(table: Table, header: list[str], what: str, field_name: str) -> DataFileError:
+    found = ", ".join(repr(h) for h in header[:15]) or "none"
+    msg = (
+        f"{table.name}: no column for {what} (columns found: {found}); "
+        f"name one with --map COLUMN={field_name}, see README.md 'Importing a real registry'"
+    )
+    return DataFileError(msg)
+
+
+def _nested_extra(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return {"extra": text}
+    return value if isinstance(value, dict) else {"extra": text}
+
+
+def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
+    used = {r.cell.get("id", "").strip() for r in rows if r.cell.get("id", "").strip()}
+    records = []
+    for row in rows:
+        outlet_id = row.cell.get("id", "").strip()
+        if not outlet_id:
+            prefix = row.declared or row.adcode
+            outlet_id, k = f"{prefix}-{row.number:05d}", 2
+            while outlet_id in used:  # a file's own id may look like a generated one
+                outlet_id, k = f"{prefix}-{row.number:05d}-{k}", k + 1
+            used.add(outlet_id)
+        records.append({
+            "id": outlet_id, "name": row.cell["name"].strip(), "kind": row.kind, "bank": row.bank,
+            "county_adcode": row.declared or row.adcode,
+            **{c: row.cell.get(c, "").strip() or None for c in ("address", "phone", "hours")},
+            "services": row.services, **row.flags, "precision": row.precision,
+            "extra": row.extra, "source_row": row.number,
+        })  # fmt: skip
+    if records:
+        outlets = outlets_from_records(records, [r.lon for r in rows], [r.lat for r in rows])
+        for column in ("bank", "address", "phone", "hours"):  # None, not NaN, for "not given"
+            outlets[column] = outlets[column].astype(object).where(outlets[column].notna(), None)
+    else:
+        columns = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
+        outlets = gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=[], crs="EPSG:4326")
+    outlets.attrs["metadata"] = metadata
+    return outlets
+
+
+def _report(rows: list[Row], file_level: list[tuple[str, str]]) -> pd.DataFrame:
+    entries: list[dict[str, Any]] = [
+        {"row": None, "level": "warning", "reason": reason, "column": "", "value": "", "message": message,
+         "name": "", "original": ""}
+        for reason, message in file_level
+    ]  # fmt: skip
+    for row in rows:
+        original = json.dumps(row.original, ensure_ascii=False)
+        for problem in row.problems:
+            entries.append(
+                {
+                    "row": row.number,
+                    **problem,
+                    "name": row.cell.get("name", ""),
+                    "original": original,
+                }
+            )
+    report = pd.DataFrame(entries, columns=list(REPORT_COLUMNS))
+    report["row"] = report["row"].astype("Int64")
+    return report
+
+
+def import_registry(
+    source: str | Path | bytes | IO[bytes],
+    *,
+    name: str | None = None,
+    crs: str = "wgs84",
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    counties: gpd.GeoDataFrame | None = None,
+) -> ImportResult:
+    """Read a registry file, check every row, and return the accepted outlets and a report.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file
+        A .csv (UTF-8, UTF-8 with BOM, GBK/GB18030: detected), .xlsx or .geojson file.
+    name : str, optional
+        The file name, for messages and to tell the format by its extension (needed with
+        bytes from an upload; the content decides when there is no extension).
+    crs : {"wgs84", "gcj02", "bd09"}
+        The coordinate system of the file's coordinates: ``gcj02`` for Amap (高德) or
+        Tencent, ``bd09`` for Baidu (百度). They are converted to WGS-84.
+    sheet : str, optional
+        The worksheet of an .xlsx file (default: the first).
+    mapping : mapping of str to str, optional
+        Column name → field (``name``, ``bank``, ``lon``, ``lat``, ``lonlat``, ``county``,
+        ``address``, ``services``, ... or ``extra``); overrides the header recognition.
+    counties : GeoDataFrame, optional
+        The county layer (default: the shipped 117 county-level divisions).
+
+    Raises
+    ------
+    DataFileError
+        When the file is missing, empty, unreadable, or has no name or location column;
+        ``ValidationError`` for a bad ``crs``, ``sheet`` or ``mapping``.
+    """
+    crs_name = _crs_key(crs)
+    data, label = read_source(source, name)
+    table = read_table(data, label, sheet=sheet)
+    if sheet is not None and table.format != "xlsx":
+        msg = f"{label}: --sheet {sheet!r} applies to .xlsx files only; this is {table.format}"
+        raise ValidationError(msg)
+    counties = load_counties() if counties is None else counties
+    hints = [*table.hints]
+    if table.header is not None:
+        header, body = table.header, table.rows
+    else:
+        at = _header_row(table, mapping)
+        header = _unique_header(table.rows[at][1])
+        hints += [" ".join(cells) for _, cells in table.rows[:at]]
+        body = table.rows[at + 1 :]
+    fields = map_headers(header, mapping, label)
+    header_of = {f: header[p] for p, f in fields.items()}
+    if "name" not in header_of:
+        raise _columns_error(table, header, "the outlet name (网点名称, 名称, name)", "name")
+    if ("lon" in header_of) != ("lat" in header_of):
+        have, lack = ("经度/lon", "纬度/lat") if "lon" in header_of else ("纬度/lat", "经度/lon")
+        raise _columns_error(
+            table,
+            header,
+            f"{lack} (there is one for {have})",
+            "lat" if "lon" in header_of else "lon",
+        )
+    if not ({"lon", "lonlat", "address", "county"} & set(header_of) or table.points):
+        raise _columns_error(table, header, "the location (经度+纬度, 经纬度, 地址 or 区县)", "lon")
+    file_level = [("encoding", note) for note in table.notes]
+    for hinted, evidence in crs_hints([*header, *hints]).items():
+        if hinted != crs_name:
+            file_level.append(("crs_hint", f"{label}: {evidence!r} suggests {_CRS_LABELS[hinted]} coordinates, but they are read as {_CRS_LABELS[crs_name]}; if so, import with --crs {hinted}"))  # fmt: skip
+    matcher = CountyMatcher(counties)
+    rows: list[Row] = []
+    for number, cells in body:
+        cells = cells + [""] * (len(header) - len(cells))
+        names = header + [f"column {i}" for i in range(len(header) + 1, len(cells) + 1)]
+        original = dict(zip(names, cells, strict=True))
+        cell = {f: cells[p] for p, f in fields.items()}
+        extra = {h: v for p, (h, v) in enumerate(original.items()) if p not in fields and v}
+        extra.update(_nested_extra(extra.pop("extra", None)))  # a registry written by locator
+        row = Row(number, original, cell, extra, header_of)
+        parse_row(row, matcher, table.points.get(number))
+        rows.append(row)
+    locate(rows, crs_name, counties, matcher)
+    deduplicate(rows)
+    accepted = [r for r in rows if not r.rejected]
+    metadata = {"sample": False, "source": label, "source_crs": crs_name, "crs": "EPSG:4326",
+                "read": len(rows), "accepted": len(accepted), "rejected": len(rows) - len(accepted)}  # fmt: skip
+    return ImportResult(
+        outlets=_outlets(accepted, metadata),
+        report=_report(rows, file_level),
+        read=len(rows),
+        accepted=len(accepted),
+        rejected=len(rows) - len(accepted),
+        warnings=[message for _, message in file_level],
+        source=label,
+    )
+
+
+def validate_registry(
+    source: str | Path | bytes | IO[bytes],
+    *,
+    name: str | None = None,
+    crs: str = "wgs84",
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    counties: gpd.GeoDataFrame | None = None,
+) -> ImportResult:
+    """Run every check of :func:`import_registry`; nothing is written (the same result)."""
+    return import_registry(
+        source, name=name, crs=crs, sheet=sheet, mapping=mapping, counties=counties
+    )
+
+
+def write_report(result: ImportResult, path: Path | str) -> Path:
+    """Write the report as CSV, UTF-8 with BOM (Excel shows the Chinese)."""
+    return write_csv(result.report, path)
