@@ -75,7 +75,7 @@ def county_of(
     counties = load_counties() if counties is None else counties
     points = gpd.GeoDataFrame(geometry=shapely.points(lon_a, lat_a), crs="EPSG:4326")
     joined = gpd.sjoin(points, counties[["adcode", "geometry"]], how="left", predicate="intersects")
-    first = joined.sort_values("adcode").groupby(level=0)["adcode"].first()
-    result = pd.Series([None] * lon_a.size, dtype=object)
-    result.loc[first.index] = first.where(first.notna(), None).to_numpy()
-    return result
+    first = joined.sort_values("adcode").groupby(level=0)["adcode"].first().dropna()
+    values = np.full(lon_a.size, None, dtype=object)
+    values[first.index.to_numpy()] = first.to_numpy(dtype=object)
+    return pd.Series(values, dtype=object)
