@@ -1,0 +1,232 @@
+"""The exported HTML map opened from disk in Debian's Chromium, with every network request refused.
+
+Leaflet must come from the page itself, the counties, gaps and clustered outlets must draw,
+and hostile names must show as text with no script of theirs run. If Chromium cannot start
+here, these tests fail (they are not skipped).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from locator import maps
+from locator.geography import SHANXI_EQUAL_AREA
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE_OUTLET = "<img src=x onerror=alert(1)>"
+HOSTILE_ADDRESS = "<script>alert(2)</script>${alert(3)}"
+HOSTILE_COUNTY = "<img src=y onerror=alert(4)>"
+
+# The Leaflet map object, whatever folium named its variable.
+FIND_MAP = "Object.values(window).find((v) => v instanceof L.Map)"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class OfflinePage:
+    """A page that refuses every request that is not for a file:// or data: URL."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page(viewport={"width": 1100, "height": 900})
+        self.refused: list[tuple[str, str]] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _route(self, route: Any) -> None:
+        request = route.request
+        if request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.refused.append((request.resource_type, request.url))
+            route.abort()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: Path) -> Any:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function(
+            "typeof L !== 'undefined' && document.querySelector('.leaflet-pane')"
+        )
+        self.page.wait_for_timeout(300)
+        return self.page
+
+
+@pytest.fixture
+def offline(browser: Any) -> Iterator[OfflinePage]:
+    page = OfflinePage(browser)
+    yield page
+    page.page.close()
+
+
+@pytest.fixture(scope="module")
+def hostile(outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> dict[str, Any]:
+    frame = outlets.copy()
+    target = frame.index[0]
+    frame.loc[target, "name"] = HOSTILE_OUTLET
+    frame.loc[target, "address"] = HOSTILE_ADDRESS
+    county_frame = counties.copy()
+    county_frame.loc[county_frame.index[0], "name"] = HOSTILE_COUNTY
+    x0, y0, side = -20_000.0, 20_000.0, 2_000.0
+    boxes = [
+        shapely.box(x0 + i * side, y0 + j * side, x0 + (i + 1) * side, y0 + (j + 1) * side)
+        for i in range(4)
+        for j in range(4)
+    ]
+    gaps = gpd.GeoDataFrame(
+        {"county_adcode": ["999999"] * 16, "county_name": HOSTILE_COUNTY, "population": 5.0},
+        geometry=boxes,
+        crs=SHANXI_EQUAL_AREA,
+    ).to_crs("EPSG:4326")
+    row = frame.loc[target]
+    return {
+        "outlets": frame,
+        "counties": county_frame,
+        "gaps": gaps,
+        "lon": float(row.geometry.x),
+        "lat": float(row.geometry.y),
+    }
+
+
+def assert_no_script_ran(offline: OfflinePage) -> None:
+    page = offline.page
+    assert offline.dialogs == []
+    assert offline.errors == []
+    assert page.locator('img[src="x"], img[src="y"]').count() == 0
+    # only tile images were asked for; Leaflet and its plugin came from the page
+    assert {kind for kind, _ in offline.refused} <= {"image"}, offline.refused
+
+
+def test_exported_province_map_draws_offline_and_shows_names_as_text(
+    offline: OfflinePage, hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    path = maps.export_map(
+        tmp_path / "province.html",
+        hostile["outlets"],
+        hostile["counties"],
+        gaps=hostile["gaps"],
+        tiles="osm",
+    )
+    page = offline.open(path)
+    assert page.evaluate("typeof L") == "object"
+    assert page.evaluate("typeof L.markerClusterGroup") == "function"
+    n_counties = len(hostile["counties"])
+    # counties and the gap area are SVG paths; outlets are cluster icons
+    assert page.locator(".leaflet-overlay-pane path").count() >= n_counties + 1
+    assert page.locator(".leaflet-marker-pane .marker-cluster").count() > 10
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 3
+    assert "区县" in page.locator(".locator-legend").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "export_province.png"))
+
+    # open the hostile outlet's popup: zoom until its cluster splits, then open it
+    page.evaluate(
+        """([name]) => new Promise((done) => {
+            const map = __MAP__;
+            map.eachLayer((layer) => {
+                if (!(layer instanceof L.MarkerClusterGroup)) return;
+                const marker = layer.getLayers().find(
+                    (m) => m.getTooltip().getContent().includes("onerror"));
+                layer.zoomToShowLayer(marker, () => { marker.openPopup(); done(); });
+            });
+        })""".replace("__MAP__", FIND_MAP),
+        [HOSTILE_OUTLET],
+    )
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert HOSTILE_OUTLET in text and "<script>alert(2)</script>${alert(3)}" in text
+    href = popup.locator("a").get_attribute("href")
+    assert href == maps.amap_navigation_url(
+        lon=hostile["lon"], lat=hostile["lat"], name=HOSTILE_OUTLET
+    )
+    page.wait_for_timeout(400)  # let the popup finish fading in
+    page.screenshot(path=str(ARTIFACTS / "export_popup.png"))
+
+    # county and gap tooltips carry the hostile county name as text
+    tips = page.evaluate(
+        """() => {
+            const map = __MAP__;
+            const texts = [];
+            map.eachLayer((layer) => {
+                if (layer.feature && layer.getTooltip()) {
+                    layer.openTooltip();
+                    const tip = layer.getTooltip().getElement();
+                    if (tip) texts.push(tip.innerText);
+                    layer.closeTooltip();
+                }
+            });
+            return texts;
+        }""".replace("__MAP__", FIND_MAP)
+    )
+    assert sum(HOSTILE_COUNTY in tip for tip in tips) == 2  # its county, and the gap
+    assert_no_script_ran(offline)
+
+
+def test_resident_map_without_tiles_draws_offline(
+    offline: OfflinePage, hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    outlets = hostile["outlets"]
+    found = pd.DataFrame(outlets.drop(columns="geometry")).head(5)
+    found = found.assign(
+        lon=outlets.geometry.x.iloc[:5].to_numpy(),
+        lat=outlets.geometry.y.iloc[:5].to_numpy(),
+        distance_km=[0.5, 1.0, 1.5, 2.0, 2.5],
+    )
+    you = (float(found["lon"].mean()), float(found["lat"].mean()))
+    m = maps.resident_map(found, you=you, tiles="none", counties=hostile["counties"], lang="en")
+    path = tmp_path / "resident.html"
+    path.write_text(maps.standalone_html(m), encoding="utf-8")
+    page = offline.open(path)
+    assert offline.refused == []  # no tiles, nothing to ask for
+    paths = page.locator(".leaflet-overlay-pane path.leaflet-interactive")
+    # 117 counties + 5 lines + 5 outlets + you
+    assert paths.count() == len(hostile["counties"]) + 11
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor"
+    )
+    assert background == "rgb(255, 255, 255)"
+    page.evaluate(
+        """() => { const map = __MAP__; map.eachLayer((layer) => {
+            if (layer.feature && layer.getPopup && layer.getPopup() &&
+                layer.getPopup().getContent().includes("onerror")) { layer.openPopup(); }
+        }); }""".replace("__MAP__", FIND_MAP)
+    )
+    text = page.locator(".leaflet-popup-content").first.inner_text()
+    assert HOSTILE_OUTLET in text and "Distance" in text and "0.50 km" in text
+    assert html.escape(HOSTILE_OUTLET) not in text  # escaped once, not twice
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / "export_resident.png"))
+    assert_no_script_ran(offline)

@@ -1,0 +1,440 @@
+"""The maps: no CDN in any page, data escaped everywhere, GCJ-02 shift on Amap tiles, size."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from locator import _assets, maps
+from locator._errors import DataFileError, ValidationError
+from locator.cli import main
+from locator.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from locator.geography import SHANXI_EQUAL_AREA
+
+HOSTILE = (
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "${alert(1)}`</script>",
+    "\"'><svg onload=alert(1)>",
+)
+# Hosts a page may name: tile templates, attribution and navigation links, the SVG namespace.
+ALLOWED_HOSTS = {
+    "tile.openstreetmap.org",
+    "www.openstreetmap.org",
+    "webrd0{s}.is.autonavi.com",
+    "www.amap.com",
+    "uri.amap.com",
+    "leafletjs.com",
+    "www.w3.org",
+}
+URL = re.compile(r"https?://[^\s\"'<>()\\]+")
+
+
+def hosts(page: str) -> set[str]:
+    return {urlsplit(u).netloc for u in URL.findall(page)}
+
+
+def assert_offline_page(page: str) -> None:
+    assert not re.search(r"<script[^>]*\bsrc=", page), "a script is loaded from elsewhere"
+    assert not re.search(r"<link[^>]*\bhref=", page), "a stylesheet is loaded from elsewhere"
+    assert hosts(page) <= ALLOWED_HOSTS, hosts(page) - ALLOWED_HOSTS
+    assert "L.map(" in page and "Leaflet 1.9.4" in page
+
+
+def assert_escaped(page: str, texts=HOSTILE) -> None:
+    for text in texts:
+        assert text not in page, text
+        assert html.escape(text) in page, text
+
+
+@pytest.fixture(scope="module")
+def hostile_outlets(outlets) -> gpd.GeoDataFrame:
+    frame = outlets.copy()
+    for i, text in enumerate(HOSTILE):
+        frame.loc[frame.index[i], ["name", "address", "phone", "hours", "bank"]] = text
+    return frame
+
+
+@pytest.fixture(scope="module")
+def hostile_counties(counties) -> gpd.GeoDataFrame:
+    frame = counties.copy()
+    frame.loc[frame.index[:2], "name"] = list(HOSTILE[:2])
+    frame.loc[frame.index[2], "city"] = HOSTILE[2]
+    return frame
+
+
+def grid_cells(counties, side_m=2000.0, n=6):
+    """n x n square cells of the Shanxi equal-area grid near Taiyuan, two 'counties'."""
+    x0, y0 = -20_000.0, 20_000.0
+    boxes = [
+        shapely.box(x0 + i * side_m, y0 + j * side_m, x0 + (i + 1) * side_m, y0 + (j + 1) * side_m)
+        for i in range(n)
+        for j in range(n)
+    ]
+    cells = gpd.GeoDataFrame(geometry=boxes, crs=SHANXI_EQUAL_AREA).to_crs("EPSG:4326")
+    codes = [
+        counties["adcode"].iloc[0] if k < n * n // 2 else counties["adcode"].iloc[1]
+        for k in range(n * n)
+    ]
+    return cells.assign(county_adcode=codes, county_name=HOSTILE[3], population=10.0)
+
+
+# --- the vendored files ------------------------------------------------------------------------
+
+
+def test_vendored_files_match_their_record():
+    record = _assets.manifest()["packages"]
+    assert {name: entry["version"] for name, entry in record.items()} == _assets.VERSIONS
+    for entry in record.values():
+        assert "copyright" in (_assets.STATIC_DIR / entry["licence"]).read_text().lower()
+        for path, facts in entry["files"].items():
+            data = (_assets.STATIC_DIR / path).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == facts["sha256"], path
+            assert len(data) == facts["bytes"]
+
+
+def test_inlined_css_embeds_its_images_and_drops_comments():
+    css = _assets.style_text(_assets.LEAFLET_CSS)
+    assert "url(images/" not in css and "/*" not in css
+    assert css.count("data:image/png;base64,") == 3
+
+
+# --- no CDN -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tiles", ["osm", "amap", "none"])
+def test_province_page_needs_no_cdn(outlets, counties, tiles):
+    page = maps.standalone_html(maps.province_map(outlets, counties, tiles=tiles))
+    assert_offline_page(page)
+    assert page.count("L.tileLayer(") == (0 if tiles == "none" else 1)
+    assert "L.markerClusterGroup(" in page
+
+
+def test_a_plain_folium_map_is_made_offline_too():
+    m = folium.Map(location=[37.8, 112.5])  # folium's defaults: CDN Leaflet, jQuery, Bootstrap...
+    folium.CircleMarker([37.8, 112.5]).add_to(m)
+    assert "cdn.jsdelivr.net" in m.get_root().render()
+    assert_offline_page(maps.standalone_html(m, title="t"))
+
+
+def test_a_folium_popup_is_refused_rather_than_broken():
+    m = folium.Map(location=[37.8, 112.5], tiles=None)
+    folium.Marker([37.8, 112.5], popup="x").add_to(m)  # its popup needs jQuery
+    with pytest.raises(ValidationError, match="jQuery"):
+        maps.standalone_html(m)
+
+
+def test_an_unshipped_plugin_is_refused():
+    m = folium.Map(location=[37.8, 112.5], tiles=None)
+    folium.plugins.Fullscreen().add_to(m)
+    with pytest.raises(ValidationError, match="does not ship"):
+        maps.standalone_html(m)
+    with pytest.raises(ValidationError, match="does not ship"):
+        maps.use_local_assets(m, "/app/static")
+
+
+def test_use_local_assets_points_every_link_at_the_app(outlets, counties):
+    m = maps.province_map(outlets, counties)
+    maps.use_local_assets(m, "/app/static/")
+    links = []
+    for element in _assets._asset_elements(m):  # what st_folium sends to its iframe
+        links += [url for _, url in [*element.default_js, *element.default_css]]
+    assert sorted(links) == sorted(
+        f"/app/static/{p}"
+        for p in (
+            _assets.LEAFLET_JS,
+            _assets.LEAFLET_CSS,
+            _assets.CLUSTER_JS,
+            _assets.CLUSTER_CSS,
+            _assets.CLUSTER_DEFAULT_CSS,
+        )
+    )
+    for link in links:
+        assert (_assets.STATIC_DIR / link.removeprefix("/app/static/")).is_file()
+    head = m.get_root().render().split("<body>")[0]
+    assert hosts(head) == set()
+
+
+def test_use_local_assets_drops_folium_defaults_and_refuses_colormaps():
+    m = folium.Map(location=[37.8, 112.5])
+    m.get_root().render()  # leaves jQuery etc. in the header; they must go
+    maps.use_local_assets(m, "/s")
+    assert "jquery" not in m.get_root().render()
+    import branca.colormap
+
+    branca.colormap.linear.YlGn_09.scale(0, 1).add_to(m)
+    with pytest.raises(ValidationError, match="d3"):
+        maps.use_local_assets(m, "/s")
+
+
+def test_builder_maps_work_without_export(outlets):
+    # data: URLs, so even a plain save() or st_folium without setup needs no network
+    page = maps.province_map(outlets, layers=["outlets"]).get_root().render()
+    assert hosts(page.split("<body>")[0]) == set()
+    assert page.count('src="data:text/javascript;base64,') == 2
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+def test_province_map_escapes_every_text(hostile_outlets, hostile_counties, counties):
+    gaps = grid_cells(counties)
+    page = maps.standalone_html(maps.province_map(hostile_outlets, hostile_counties, gaps=gaps))
+    assert_escaped(page)
+
+
+def test_resident_map_escapes_every_text(hostile_outlets, hostile_counties):
+    found = pd.DataFrame(hostile_outlets.drop(columns="geometry")).head(6)
+    found = found.assign(
+        lon=hostile_outlets.geometry.x[:6], lat=hostile_outlets.geometry.y[:6], distance_km=1.5
+    )
+    page = maps.standalone_html(
+        maps.resident_map(found, you=(112.5, 37.8), counties=hostile_counties, lang="en")
+    )
+    assert_escaped(page)
+    for row in found.itertuples():  # every link is Amap's, with the name URL-encoded
+        url = maps.amap_navigation_url(lon=row.lon, lat=row.lat, name=row.name)
+        assert html.escape(url) in page
+
+
+def test_planner_map_escapes_every_text(hostile_outlets, hostile_counties, counties):
+    table = pd.DataFrame({"adcode": counties["adcode"], "covered_share": 0.5, HOSTILE[0]: 1.0})
+    suggestions = gpd.GeoDataFrame(
+        {"rank": [1], "county": [HOSTILE[1]], HOSTILE[2]: [HOSTILE[3]]},
+        geometry=[shapely.Point(112.5, 37.8)],
+        crs="EPSG:4326",
+    )
+    for metric in ("covered_share", HOSTILE[0]):
+        m = maps.planner_map(
+            hostile_counties,
+            table,
+            metric=metric,
+            outlets=hostile_outlets,
+            gaps=grid_cells(counties),
+            suggestions=suggestions,
+        )
+        assert_escaped(maps.standalone_html(m))
+
+
+# --- coordinates --------------------------------------------------------------------------------
+
+
+def features(m, name):
+    layers = [c for c in m._children.values() if isinstance(c, maps.Features)]
+    return next(layer.features for layer in layers if layer.layer_name == html.escape(name))
+
+
+def test_amap_tiles_shift_every_overlay_to_gcj02(index, counties):
+    found = index.nearest(lon=112.55, lat=37.87, k=5)
+    you = (112.55, 37.87)
+    osm = maps.resident_map(found, you=you, tiles="osm", counties=counties, lang="en")
+    amap = maps.resident_map(found, you=you, tiles="amap", counties=counties, lang="en")
+    lon, lat = found["lon"].to_numpy(), found["lat"].to_numpy()
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    got = np.array([f["geometry"]["coordinates"] for f in features(amap, "Outlets")])
+    np.testing.assert_allclose(got, np.column_stack([glon, glat]), atol=6e-6)
+    plain = np.array([f["geometry"]["coordinates"] for f in features(osm, "Outlets")])
+    np.testing.assert_allclose(plain, np.column_stack([lon, lat]), atol=6e-6)
+    shift_m = np.hypot((got - plain)[:, 0] * 88_000, (got - plain)[:, 1] * 111_000)
+    assert ((shift_m > 400) & (shift_m < 700)).all()  # Shanxi's GCJ-02 offset
+    line = features(amap, "Straight lines to the outlets")[0]["geometry"]["coordinates"]
+    np.testing.assert_allclose(line[0], [float(v) for v in wgs84_to_gcj02(*you)], atol=6e-6)
+    # county outlines move by the same transform: shift back and compare with the WGS-84 page
+    county_osm = features(osm, "Counties")[0]["geometry"]
+    county_amap = shapely.geometry.shape(features(amap, "Counties")[0]["geometry"])
+    back = shapely.transform(
+        county_amap, lambda xy: np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1]))
+    )
+    assert back.equals_exact(shapely.geometry.shape(county_osm), 2e-5)
+
+
+def test_display_to_wgs84_undoes_the_shift():
+    lon, lat = wgs84_to_gcj02(111.0, 36.0)
+    assert maps.display_to_wgs84(float(lon), float(lat), tiles="amap") == pytest.approx(
+        (111.0, 36.0), abs=1e-6
+    )
+    assert maps.display_to_wgs84(111.0, 36.0, tiles="none") == (111.0, 36.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lon=st.floats(110.2, 114.6),
+    lat=st.floats(34.5, 40.8),
+    name=st.text(min_size=1, max_size=30).filter(lambda s: "\x00" not in s),
+)
+def test_navigation_url_is_gcj02_with_the_name_encoded(lon, lat, name):
+    url = maps.amap_navigation_url(lon=lon, lat=lat, name=name)
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "uri.amap.com", "/marker")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    assert query["name"] == [name] and query["coordinate"] == ["gaode"]
+    got = [float(v) for v in query["position"][0].split(",")]
+    assert got == pytest.approx([float(v) for v in wgs84_to_gcj02(lon, lat)], abs=1e-6)
+    assert url.count("&") == 2 and not set(url) & set(' <>"')
+
+
+# --- planner colours ----------------------------------------------------------------------------
+
+
+def fills(m, name):
+    return {f["properties"]["t"]: f["properties"]["s"]["fillColor"] for f in features(m, name)}
+
+
+def test_planner_colours_follow_the_figures(counties):
+    table = pd.DataFrame(
+        {
+            "adcode": counties["adcode"].iloc[:3],
+            "outlets": [0, 2, 30],
+            "meets_rule": [False, True, True],
+            "covered_share": [0.05, 0.5, 0.95],
+        }
+    )
+    colours = {}
+    for metric in ("outlets", "meets_rule", "covered_share"):
+        m = maps.planner_map(counties, table, metric=metric, lang="en")
+        by_county = list(fills(m, maps.METRICS[metric].label["en"]).values())
+        colours[metric] = by_county[:3]
+        assert set(by_county[3:]) == {maps._COLORS["no_data"]}  # not in the table
+    red, green = maps._RED_TO_GREEN[0], maps._RED_TO_GREEN[-1]
+    assert colours["outlets"][0] == red and red not in colours["outlets"][1:]
+    assert colours["meets_rule"] == [red, green, green]
+    assert colours["covered_share"] == [red, maps._RED_TO_GREEN[2], green]
+
+
+def test_planner_map_names_a_missing_column(counties):
+    table = pd.DataFrame({"adcode": counties["adcode"], "outlets": 3})
+    with pytest.raises(ValidationError, match="covered_share.*outlets"):
+        maps.planner_map(counties, table)
+    with pytest.raises(ValidationError, match="adcode"):
+        maps.planner_map(counties, table.drop(columns="adcode"), metric="outlets")
+
+
+# --- gaps ---------------------------------------------------------------------------------------
+
+
+def test_grid_gaps_merge_per_county_without_losing_area(counties):
+    cells = grid_cells(counties)
+    groups = np.repeat([0, 1], 18)
+    merged = maps._grid_dissolve(cells.geometry.to_numpy(), groups, 2)
+    assert merged is not None
+    area = gpd.GeoSeries(merged, crs="EPSG:4326").to_crs(SHANXI_EQUAL_AREA).area
+    np.testing.assert_allclose(area, [18 * 2000.0**2] * 2, rtol=1e-6)
+    # coordinates rounded to 6 decimals, as `locator gaps -o` writes them, over a wide grid
+    wide = grid_cells(counties, side_m=1000.0, n=60).geometry.to_numpy()
+    rounded = shapely.transform(wide, lambda xy: np.round(xy, 6))
+    merged = maps._grid_dissolve(rounded, np.zeros(len(rounded), dtype=np.intp), 1)
+    assert merged is not None and merged[0].geom_type == "Polygon"
+    area = gpd.GeoSeries(merged, crs="EPSG:4326").to_crs(SHANXI_EQUAL_AREA).area
+    np.testing.assert_allclose(area, [3600 * 1000.0**2], rtol=1e-4)
+    # not grid cells: None, and the plain union is used instead
+    points = gpd.GeoSeries(shapely.points([112.5, 112.6], [37.8, 37.9]), crs="EPSG:4326")
+    assert maps._grid_dissolve(points.to_numpy(), np.array([0, 0]), 1) is None
+
+
+def test_gap_tooltips_sum_the_population(counties):
+    cells = grid_cells(counties)
+    layer = maps._gap_features(cells, None, "en", counties)
+    assert len(layer) == 2
+    assert all("180 " in f["properties"]["t"] or "180<" in f["properties"]["t"] for f in layer)
+
+
+# --- export and its command ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_whole_province_export_is_under_3_mb(tmp_path, outlets, counties):
+    from locator.coverage import gaps
+
+    layer = gaps(outlets, counties)
+    for tiles in ("osm", "amap"):
+        path = maps.export_map(
+            tmp_path / f"{tiles}.html", outlets, counties, gaps=layer, tiles=tiles
+        )
+        assert path.stat().st_size < 3_000_000
+        page = path.read_text(encoding="utf-8")
+        assert_offline_page(page)
+        assert "<title>山西省社保卡服务网点地图</title>" in page
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_export_map_command_writes_the_page(capsys, tmp_path):
+    target = tmp_path / "map.html"
+    code, _, err = run(
+        capsys,
+        "export-map",
+        "-o",
+        str(target),
+        "--layers",
+        "counties,outlets",
+        "--tiles",
+        "none",
+        "--lang",
+        "en",
+    )
+    assert code == 0 and "wrote" in err
+    page = target.read_text(encoding="utf-8")
+    assert_offline_page(page)
+    assert "L.tileLayer(" not in page and "Shanxi social security card outlets" in page
+
+
+def test_export_map_command_reads_a_gap_file(capsys, tmp_path, counties):
+    gap_file = tmp_path / "gaps.geojson"
+    grid_cells(counties).to_file(gap_file, driver="GeoJSON")
+    target = tmp_path / "map.html"
+    code, _, _ = run(
+        capsys, "export-map", "-o", str(target), "--layers", "gaps", "--gaps", str(gap_file)
+    )
+    assert code == 0
+    page = target.read_text(encoding="utf-8")
+    for name in counties["name"].iloc[:2]:  # named from the county layer, population summed
+        assert (
+            f"{name}\\u003c/td\\u003e\\u003c/tr\\u003e\\u003ctr\\u003e\\u003ctd\\u003e人口" in page
+        )
+    assert page.count("180 人") == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--layers", "counties,roads"], "layer 'roads' is not one of counties, outlets, gaps"),
+        (["--layers", "counties,,outlets"], "empty"),
+        (["--tiles", "google"], "tiles 'google' is not one of osm, amap, none"),
+        (["--gaps", "no-such-file.geojson"], "no-such-file.geojson: cannot be read"),
+        (["--outlets", "no-such-file.geojson"], "no such file"),
+    ],
+)
+def test_export_map_command_mistakes_are_one_line(capsys, tmp_path, argv, message):
+    code, out, err = run(capsys, "export-map", "-o", str(tmp_path / "m.html"), *argv)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert message in lines[0]
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_export_map_command_needs_an_output(capsys):
+    code, _, err = run(capsys, "export-map")
+    assert code == 2 and "-o/--output" in err and len(err.strip().splitlines()) == 1
+
+
+def test_read_gaps_names_the_file(tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("not json", encoding="utf-8")
+    with pytest.raises(DataFileError, match="bad.geojson"):
+        maps.read_gaps(bad)
