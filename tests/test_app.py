@@ -1,0 +1,277 @@
+"""The Streamlit app, run headless with streamlit.testing's AppTest (no browser).
+
+AppTest cannot click a folium map; a click is what ``st_folium`` stores under the map's
+key (``{"last_clicked": {"lat", "lng"}}``), so the tests put exactly that there. Places
+come through the URL (``st.query_params``) and the place search.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from locator._app_state import escape_markdown
+from locator.coverage import coverage_report
+from locator.demand import estimate_demand
+from locator.i18n import STRINGS, t
+from locator.index import OutletIndex
+from locator.siting import suggest_sites
+from locator.tasks import TASKS
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT_S = 120  # the first run loads the data; the planner builds the demand grid
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+HOSTILE_ADDRESS = "**粗体** [链接](javascript:alert(1)) :red[x] $x$"
+HOSTILE_CSV = (
+    "网点名称,网点类型,所属银行,经度,纬度,地址,联系电话,营业时间\n"
+    f'"{HOSTILE}",银行网点,工行,112.55,37.86,"{HOSTILE_ADDRESS}",0351-1,"<script>alert(2)</script>"\n'
+    "正常网点,社保卡服务中心,,112.56,37.87,某路1号,12333,9:00-17:00\n"
+).encode()
+
+
+def _app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.query_params.update(params)
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, f"no table with a {column!r} column"
+    return frames[0]
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+@pytest.fixture(scope="module")
+def demand(counties: gpd.GeoDataFrame) -> Any:
+    return estimate_demand(counties)
+
+
+# --- resident view ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("task", "bank"),
+    [("activate_finance", "工行"), ("reset_card_pin", None), ("transit_topup", None)],
+)
+def test_a_link_gives_the_nearest_outlets_of_the_index(
+    index: OutletIndex, task: str, bank: str | None
+) -> None:
+    params = {"lat": "37.86", "lon": "112.55", "task": task, "k": "4"}
+    at = _app(**params, **({"bank": bank} if bank else {}))
+    _ok(at)
+    expected = index.nearest(lon=112.55, lat=37.86, k=4, task=task, bank=bank)
+    shown = _frame_with(at, "名称")
+    assert shown["名称"].tolist() == expected["name"].tolist()
+    assert shown["距离（公里）"].tolist() == expected["distance_km"].round(2).tolist()
+    cards = [m for m in _texts(at) if m.startswith("**1. ")]
+    assert cards and cards[0].startswith(f"**1. {escape_markdown(expected['name'].iloc[0])}**")
+    assert len(at.get("link_button")) == len(expected)  # one Amap link per outlet
+    assert at.query_params["task"] == task
+    if bank:
+        assert at.query_params["bank"] == "中国工商银行"
+
+
+@pytest.mark.slow
+def test_widgets_and_a_map_click_give_the_nearest_outlets(index: OutletIndex) -> None:
+    at = _app()
+    _ok(at)
+    assert any(t("no_location") in i.value for i in at.info)  # nothing asked yet
+    at.selectbox(key="task").set_value("reset_bank_password").run()
+    at.selectbox(key="bank").set_value("中国银行").run()
+    at.slider(key="k").set_value(3).run()
+    at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
+    at.run()
+    _ok(at)
+    expected = index.nearest(lon=112.9, lat=38.0, k=3, task="reset_bank_password", bank="中国银行")
+    assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
+    assert set(_frame_with(at, "名称")["银行"]) == {"中国银行"}
+    params = at.query_params
+    assert (params["lat"], params["lon"], params["bank"]) == ("38.000000", "112.900000", "中国银行")
+
+
+@pytest.mark.slow
+def test_the_place_search_sets_the_location(index: OutletIndex, counties: gpd.GeoDataFrame) -> None:
+    at = _app(task="apply")
+    at.text_input(key="place_q").input("晋城城区").run()
+    _ok(at)
+    seat = counties[(counties["name"] == "城区") & (counties["city"] == "晋城市")].iloc[0]
+    expected = index.nearest(lon=seat["seat_lon"], lat=seat["seat_lat"], k=5, task="apply")
+    assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
+    assert at.selectbox(key="place_pick").value == 0
+    assert float(at.query_params["lon"]) == pytest.approx(seat["seat_lon"], abs=1e-6)
+    at.text_input(key="place_q").input("北格镇").run()  # a town: no coordinates offline
+    assert any("北格镇" in w.value for w in at.warning)
+
+
+@pytest.mark.slow
+def test_an_own_bank_task_without_a_bank_asks_for_it_and_does_not_query() -> None:
+    at = _app(task="unfreeze_account", lat="37.86", lon="112.55")
+    _ok(at)
+    assert any(t("bank_needed") in w.value for w in at.warning)
+    assert not [d for d in at.dataframe if "名称" in d.value.columns]
+    assert "bank" not in at.query_params
+
+
+@pytest.mark.slow
+def test_an_online_only_task_shows_the_online_channel_alone() -> None:
+    at = _app(task="reset_ecard_password", lat="37.86", lon="112.55")
+    _ok(at)
+    task = TASKS["reset_ecard_password"]
+    assert any(task.online("zh") in i.value and t("online_only") in i.value for i in at.info)
+    assert not [d for d in at.dataframe if "名称" in d.value.columns]
+    assert not at.get("link_button")
+
+
+@pytest.mark.slow
+def test_a_point_outside_shanxi_is_answered_with_a_warning(index: OutletIndex) -> None:
+    at = _app(task="apply", lat="39.90", lon="116.40")  # Beijing
+    _ok(at)
+    assert any(t("outside") in w.value for w in at.warning)
+    expected = index.nearest(lon=116.40, lat=39.90, k=5, task="apply")
+    assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
+
+
+@pytest.mark.slow
+def test_bad_link_values_give_messages_not_an_exception() -> None:
+    at = _app(lat="abc", lon="112.5", task="fly", bank="某某银行", lang="fr", k="0", view="x")
+    _ok(at)
+    errors = " ".join(e.value for e in at.error)
+    for fragment in ("abc", "fly", "某某银行", "fr", "k", "view"):
+        assert fragment in errors
+    assert at.title[0].value == t("title")  # the page opens, in Chinese
+    assert any(t("no_location") in i.value for i in at.info)
+    at.selectbox(key="task").set_value("renew").run()  # the messages go once the user acts
+    assert not at.error
+
+
+@pytest.mark.slow
+def test_the_english_switch_changes_the_labels() -> None:
+    at = _app(task="activate_finance")
+    assert at.title[0].value == t("title", "zh")
+    assert at.selectbox(key="task").label == t("task", "zh")
+    at.sidebar.radio(key="lang").set_value("en").run()
+    _ok(at)
+    assert at.title[0].value == t("title", "en")
+    task_box = at.selectbox(key="task")
+    assert task_box.label == t("task", "en")
+    assert TASKS["activate_finance"].label("en") in task_box.options
+    assert at.selectbox(key="bank").label == t("bank", "en")
+    assert at.query_params["lang"] == "en"
+    assert not any(re.search(r"[\u4e00-\u9fff]", i.value) for i in at.info if "Bring" in i.value)
+
+
+# --- planner view ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_planner_figures_equal_locator_coverage(
+    outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, demand: Any
+) -> None:
+    at = _app(view="planner")
+    _ok(at)
+    at.slider(key="radius").set_value(3.0).run()
+    at.selectbox(key="planner_task").set_value("reset_card_pin").run()
+    _ok(at)
+    report = coverage_report(outlets, counties, demand=demand, task="reset_card_pin", radius_km=3.0)
+    shown = _frame_with(at, "covered_share")
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True), report.counties.reset_index(drop=True), check_dtype=False
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    province = report.province
+    assert metrics[t("p_outlets")] == f"{province['outlets']:,}"
+    assert metrics[t("p_rule")] == f"{province['counties_meeting_rule']} / 117"
+    assert metrics[t("p_share", r=3.0)] == f"{province['covered_share']:.1%}"
+    assert metrics[t("p_mean")] == f"{province['mean_km']:.2f}"
+    assert {b.label for b in at.get("download_button")} >= {
+        t(k) for k in ("download_csv", "download_gaps", "download_html")
+    }
+    assert at.query_params["view"] == "planner"
+
+
+@pytest.mark.slow
+def test_an_uploaded_registry_is_used_everywhere_and_its_text_is_escaped() -> None:
+    at = _app(view="planner")
+    at.file_uploader(key="upload").set_value(("hostile.csv", HOSTILE_CSV, "text/csv"))
+    at.run()
+    _ok(at)
+    assert any(t("upload_counts", read=2, accepted=2, rejected=0) in c.value for c in at.caption)
+    assert _frame_with(at, "covered_share")["outlets"].sum() == 2  # the planner uses it
+    assert any(escape_markdown("hostile.csv") in i.value for i in at.sidebar.info)
+
+    at.sidebar.radio(key="view").set_value("resident").run()
+    at.selectbox(key="task").set_value("apply").run()
+    at.session_state["resident_map"] = {"last_clicked": {"lat": 37.86, "lng": 112.55}}
+    at.run()
+    _ok(at)
+    shown = _frame_with(at, "名称")
+    assert shown["名称"].tolist() == [HOSTILE, "正常网点"]  # tables show the text as it is
+    assert shown["地址"].iloc[0] == HOSTILE_ADDRESS
+    card = next(m for m in _texts(at) if m.startswith("**1. "))
+    assert escape_markdown(HOSTILE) in card and escape_markdown(HOSTILE_ADDRESS) in card
+    for element in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error]:
+        assert not getattr(element.proto, "allow_html", False)
+        unescaped = re.sub(r"\\.", "", element.value)
+        assert "<img" not in unescaped and "<script" not in unescaped
+        assert "](javascript" not in unescaped
+
+
+def test_every_dynamic_label_key_exists() -> None:
+    from locator._app_state import VIEWS
+
+    keys = [f"view_{v}" for v in VIEWS]
+    keys += [f"tiles_{v}" for v in ("osm", "amap", "none")]
+    keys += [f"metric_{m}" for m in ("outlets", "meets_rule", "covered_share")]
+    keys += [f"kind_{k}" for k in ("county", "city", "outlet")]
+    assert set(keys) <= set(STRINGS)
+
+
+@pytest.mark.slow
+def test_siting_suggestions_and_layers_on_the_planner_map(
+    outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, demand: Any
+) -> None:
+    at = _app(view="planner")
+    at.slider(key="new_sites").set_value(4).run()
+    at.toggle(key="show_gaps").set_value(True)
+    at.toggle(key="show_outlets").set_value(True).run()
+    _ok(at)
+    expected = suggest_sites(outlets, counties, demand=demand, new=4, radius_km=5.0)
+    shown = _frame_with(at, "new_population")
+    assert shown["rank"].tolist() == [1, 2, 3, 4]
+    np.testing.assert_allclose(shown[["lon", "lat"]], expected[["lon", "lat"]])
+    np.testing.assert_allclose(shown["new_population"], expected["new_population"])
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the gain curve
+
+
+@pytest.mark.slow
+def test_choices_survive_a_visit_to_the_other_page() -> None:
+    at = _app()
+    at.selectbox(key="task").set_value("unfreeze_account").run()
+    at.selectbox(key="bank").set_value("招商银行").run()
+    at.sidebar.radio(key="view").set_value("planner").run()
+    at.slider(key="radius").set_value(10.0).run()
+    at.sidebar.radio(key="view").set_value("resident").run()
+    _ok(at)
+    assert (at.selectbox(key="task").value, at.selectbox(key="bank").value) == (
+        "unfreeze_account",
+        "招商银行",
+    )
+    at.sidebar.radio(key="view").set_value("planner").run()
+    assert at.slider(key="radius").value == 10.0

@@ -1,0 +1,201 @@
+"""End to end in a real browser: `streamlit run app.py`, driven by Playwright in Debian's Chromium.
+
+Offline: every request that is not to the app's own server is blocked, so the map must
+draw from the Leaflet the app serves itself (no CDN) and without tiles. When the browser
+cannot run, these tests fail; they never skip.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from locator.index import OutletIndex
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+START_TIMEOUT_S = 90
+UI_TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The app, served by `streamlit run` on a free port; terminated after the tests."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        log.close()
+
+    request.addfinalizer(stop)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not _healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            log.flush()
+            pytest.fail(
+                f"streamlit did not serve {url} within {START_TIMEOUT_S} s "
+                f"(exit code {process.poll()}):\n{log_path.read_text(errors='replace')[-3000:]}"
+            )
+        time.sleep(0.5)
+    return url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page that reaches nothing but the app's server, and records script errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1800}, locale="zh-CN")
+    page = context.new_page()
+    page.blocked = []
+    page.errors = []
+
+    def only_local(route: Any) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            page.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def _query(url: str) -> dict[str, str]:
+    return {key: values[-1] for key, values in parse_qs(urlparse(url).query).items()}
+
+
+def _pick(page: Any, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
+    server: str, page: Any
+) -> None:
+    page.goto(server)
+    page.get_by_text("您要办理什么？").wait_for()
+    _pick(page, "您要办理什么？", "忘记实体社保卡密码")
+    page.wait_for_function("() => location.search.includes('task=reset_card_pin')")
+
+    frame = page.frame_locator(MAP_FRAME).first
+    # Leaflet loaded from the app itself draws the 117 county outlines (SVG paths).
+    frame.locator("path.leaflet-interactive").nth(100).wait_for(state="attached")
+    container = frame.locator(".leaflet-container")
+    box = container.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 300
+    # Near the middle of the province view: inside Shanxi.
+    container.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.55})
+
+    page.wait_for_function("() => location.search.includes('lat=')")
+    query = _query(page.url)
+    assert query["task"] == "reset_card_pin"
+    lon, lat = float(query["lon"]), float(query["lat"])
+    assert 110.2 < lon < 114.6 and 34.5 < lat < 40.8
+    expected = OutletIndex.from_file().nearest(lon=lon, lat=lat, k=5, task="reset_card_pin")
+    first = str(expected["name"].iloc[0])
+    page.get_by_text(f"1. {first}").wait_for()
+    for name in expected["name"]:
+        assert page.get_by_text(str(name)).first.is_visible()
+    # The map now shows you, the outlets and the way to each (dashed lines).
+    frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
+    assert page.get_by_role("link", name="高德导航").count() == len(expected)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "resident.png"), full_page=True)
+    assert not [e for e in page.errors if "L is not defined" in e or "Leaflet" in e], page.errors
+    assert all(urlparse(u).hostname != "127.0.0.1" for u in page.blocked)
+
+
+def test_a_shared_link_reopens_the_answer_in_english(server: str, page: Any) -> None:
+    params = "lang=en&task=activate_finance&bank=%E5%B7%A5%E8%A1%8C&lat=37.87&lon=112.55"
+    page.goto(f"{server}/?{params}")
+    expected = OutletIndex.from_file().nearest(
+        lon=112.55, lat=37.87, k=5, task="activate_finance", bank="工行"
+    )
+    page.get_by_text(f"1. {expected['name'].iloc[0]}").wait_for()
+    page.get_by_role("combobox", name="What do you need to do?").wait_for()
+    page.get_by_role("link", name="Navigate (Amap)").nth(len(expected) - 1).wait_for()
+    assert _query(page.url)["bank"] == "中国工商银行"  # the short name, normalized
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "resident_link_en.png"), full_page=True)
