@@ -1,0 +1,267 @@
+"""Outlets on the map: dots with popups, clustered markers, routes and Amap navigation links.
+
+An outlet's popup has its name, kind, bank, distance, address, phone, hours and a link that
+opens Amap at it (`amap_navigation_url`); the clustered layer (`Cluster`) builds the same
+markup in the browser. Every text from data is escaped here before it reaches Leaflet.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+import folium
+import folium.elements
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from folium.template import Template
+
+from locator import _assets
+from locator._errors import ValidationError
+from locator._leaflet import bounds_of, js
+from locator._map_layers import (
+    COLORS,
+    TEXT,
+    TileSource,
+    dot_style,
+    esc,
+    feature,
+    point,
+    shift,
+    table,
+    to_wgs84,
+)
+from locator.crs import wgs84_to_gcj02
+from locator.tasks import KIND_LABELS
+
+__all__ = [
+    "Cluster",
+    "amap_navigation_url",
+    "kind_key",
+    "kind_label",
+    "outlet_circles",
+    "outlet_frame",
+    "outlet_legend",
+    "outlet_popup",
+    "route_features",
+    "you_feature",
+]
+
+# What JavaScript's encodeURIComponent leaves as it is (the cluster layer builds links with it).
+_URI_UNRESERVED = "-_.!~*'()"
+
+
+def amap_navigation_url(*, lon: float, lat: float, name: str) -> str:
+    """A link that opens Amap (web or app) with a marker at a WGS-84 point.
+
+    Amap expects GCJ-02, so the point is converted first (``coordinate=gaode`` says so);
+    the name is URL-encoded. Escape the URL (``html.escape``) before putting it in HTML.
+    """
+    lon_g, lat_g = wgs84_to_gcj02(float(lon), float(lat))
+    return (
+        f"https://uri.amap.com/marker?position={float(lon_g):.6f},{float(lat_g):.6f}"
+        f"&name={quote(str(name), safe=_URI_UNRESERVED)}&coordinate=gaode"
+    )
+
+
+def kind_key(kind: Any) -> str:
+    """``government``, ``bank`` or ``other``: the kinds the map colours."""
+    return str(kind) if str(kind) in ("government", "bank") else "other"
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return KIND_LABELS.get(kind, {}).get(lang, "" if kind == "other" else kind)
+
+
+def outlet_frame(outlets: pd.DataFrame) -> pd.DataFrame:
+    """Outlet rows with ``lon``/``lat`` columns (WGS-84) and the text columns present."""
+    frame = outlets
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
+        frame = to_wgs84(frame)
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name)).assign(
+            lon=frame.geometry.x.to_numpy(), lat=frame.geometry.y.to_numpy()
+        )
+    missing = [c for c in ("lon", "lat", "name") if c not in frame]
+    if missing:
+        msg = f"outlets: missing column(s) {', '.join(missing)}; give OutletIndex.nearest(...) output or load_outlets() rows"
+        raise ValidationError(msg)
+    defaults = {c: None for c in ("kind", "bank", "address", "phone", "hours") if c not in frame}
+    return frame.assign(**defaults) if defaults else frame
+
+
+def outlet_popup(row: Any, lang: str, distance_km: float | None = None) -> str:
+    """An outlet's popup: escaped fields, the same markup as the clustered layer builds."""
+    t = TEXT[lang]
+    rows = [(t["bank"], esc(row.bank))]
+    if distance_km is not None:
+        rows.append((t["distance"], f"{distance_km:.2f} {html.escape(t['km'])}"))
+    rows += [
+        (t["address"], esc(row.address)),
+        (t["phone"], esc(row.phone)),
+        (t["hours"], esc(row.hours)),
+    ]
+    url = html.escape(amap_navigation_url(lon=row.lon, lat=row.lat, name=str(row.name)))
+    return (
+        f"<b>{esc(row.name)}</b><br>{esc(kind_label(kind_key(row.kind), lang))}"
+        f"{table([(html.escape(label), value) for label, value in rows if value])}"
+        f'<a href="{url}" target="_blank" rel="noopener noreferrer">{html.escape(t["navigate"])}</a>'
+    )
+
+
+def outlet_circles(
+    frame: pd.DataFrame, source: TileSource | None, lang: str, *, radius: float, with_distance: bool
+) -> list[dict[str, Any]]:
+    """One dot per outlet (`outlet_frame` rows), coloured by kind, with tooltip and popup."""
+    lon, lat = shift(frame["lon"], frame["lat"], source)
+    features = []
+    for row, x, y in zip(frame.itertuples(index=False), lon, lat, strict=True):
+        distance = float(row.distance_km) if with_distance else None  # type: ignore[arg-type]
+        style = dot_style(radius, COLORS[kind_key(row.kind)], weight=1.5, opacity=0.95)
+        features.append(
+            feature(point(x, y), style, tip=esc(row.name), popup=outlet_popup(row, lang, distance))
+        )
+    return features
+
+
+def outlet_legend(lang: str) -> list[tuple[str, str, str]]:
+    return [
+        (COLORS[k], "dot", KIND_LABELS[k][lang]) for k in ("government", "bank") if k in KIND_LABELS
+    ]
+
+
+def route_features(
+    frame: pd.DataFrame,
+    start: tuple[float, float],
+    ends: tuple[Sequence[float], Sequence[float]],
+    lang: str,
+    *,
+    with_distance: bool,
+) -> list[dict[str, Any]]:
+    """Dashed straight lines from ``start`` to each outlet's ``ends`` (display coordinates)."""
+    km = html.escape(TEXT[lang]["km"])
+    style = {"color": COLORS["route"], "weight": 2, "opacity": 0.7, "dashArray": "6 6"}
+    features = []
+    for row, x, y in zip(frame.itertuples(index=False), *ends, strict=True):
+        tip = esc(row.name)
+        if with_distance:
+            tip += f": {float(row.distance_km):.2f} {km}"  # type: ignore[arg-type]
+        line = {"type": "LineString", "coordinates": [list(start), [x, y]]}
+        features.append(feature(line, style, tip=tip))
+    return features
+
+
+def you_feature(lon: float, lat: float, lang: str) -> dict[str, Any]:
+    """Where you are (display coordinates)."""
+    style = dot_style(9, COLORS["you"], weight=3, opacity=1)
+    return feature(point(lon, lat), style, tip=html.escape(TEXT[lang]["you"]))
+
+
+class Cluster(folium.elements.JSCSSMixin, folium.map.Layer):
+    """Outlets as small div-icon markers grouped by Leaflet.markercluster.
+
+    Each outlet is one compact row of escaped fields; the popup is assembled in the browser
+    on first opening, with the same markup as `outlet_popup`. Repeated texts (kind, bank,
+    hours) are indexes into lists. The navigation link's name is the escaped name turned
+    back (the exact inverse of ``html.escape``) and URL-encoded by ``encodeURIComponent``,
+    which encodes what `amap_navigation_url` does.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.markerClusterGroup({{ this.options }});
+            (function () {
+                var c = {{ this.config }};
+                var rows = {{ this.rows }};
+                var icons = c.icons.map(function (o) { return L.divIcon(o); });
+                var named = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"};
+                function unescape(s) {
+                    return s.replace(/&(amp|lt|gt|quot|#x27);/g, function (m, e) { return named[e]; });
+                }
+                function line(label, value) {
+                    return value ? "<tr><td>" + label + "</td><td>" + value + "</td></tr>" : "";
+                }
+                function popup(r) {
+                    var url = "https://uri.amap.com/marker?position=" + r[8] + "," + r[9] +
+                        "&amp;name=" + encodeURIComponent(unescape(r[3])) + "&amp;coordinate=gaode";
+                    return "<b>" + r[3] + "</b><br>" + c.kinds[r[2]] +
+                        '<table class="locator-popup">' + line(c.labels[0], c.banks[r[4]]) +
+                        line(c.labels[1], r[5]) + line(c.labels[2], r[6]) +
+                        line(c.labels[3], c.hours[r[7]]) + "</table>" +
+                        '<a href="' + url + '" target="_blank" rel="noopener noreferrer">' +
+                        c.labels[4] + "</a>";
+                }
+                var markers = rows.map(function (r) {
+                    var marker = L.marker([r[0], r[1]], {icon: icons[r[2]]});
+                    marker.bindTooltip(r[3]);
+                    marker.bindPopup(function () { return popup(r); }, {maxWidth: 320});
+                    return marker;
+                });
+                {{ this.get_name() }}.addLayers(markers);
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, frame: pd.DataFrame, source: TileSource | None, lang: str) -> None:
+        t = TEXT[lang]
+        super().__init__(name=html.escape(t["outlets"]), overlay=True, control=True, show=True)
+        self._name = "LocatorCluster"
+        self.default_js = [("markerclusterjs", _assets.data_url(_assets.CLUSTER_JS))]
+        self.default_css = [
+            ("markerclustercss", _assets.data_url(_assets.CLUSTER_CSS)),
+            ("markerclusterdefaultcss", _assets.data_url(_assets.CLUSTER_DEFAULT_CSS)),
+        ]
+        kinds = ["government", "bank", "other"]
+        banks: dict[str, int] = {}
+        hours: dict[str, int] = {}
+        lon, lat = shift(frame["lon"], frame["lat"], source)
+        nav_lon, nav_lat = wgs84_to_gcj02(
+            frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+        )
+        rows: list[list[Any]] = []
+        for row, x, y, gx, gy in zip(
+            frame.itertuples(index=False),
+            lon,
+            lat,
+            np.atleast_1d(nav_lon),
+            np.atleast_1d(nav_lat),
+            strict=True,
+        ):
+            kind = kind_key(row.kind)
+            rows.append(
+                [
+                    float(y),
+                    float(x),
+                    kinds.index(kind),
+                    esc(row.name),
+                    banks.setdefault(esc(row.bank), len(banks)),
+                    esc(row.address),
+                    esc(row.phone),
+                    hours.setdefault(esc(row.hours), len(hours)),
+                    f"{gx:.6f}",
+                    f"{gy:.6f}",
+                ]
+            )
+        config = {
+            "icons": [
+                {"className": f"locator-pt locator-pt-{k}", "iconSize": [12, 12], "html": ""}
+                for k in kinds
+            ],
+            "kinds": [esc(kind_label(k, lang)) for k in kinds],
+            "banks": list(banks),
+            "hours": list(hours),
+            "labels": [
+                html.escape(t[k]) for k in ("bank", "address", "phone", "hours", "navigate")
+            ],
+        }
+        self.latlons: list[tuple[float, float]] = [(float(r[0]), float(r[1])) for r in rows]
+        self.rows = js(rows)
+        self.config = js(config)
+        self.options = js({"showCoverageOnHover": False, "maxClusterRadius": 50})
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return bounds_of((p[0] for p in self.latlons), (p[1] for p in self.latlons))
