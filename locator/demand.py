@@ -1,0 +1,608 @@
+"""Where people live: population per demand cell, estimated or read from the user's data.
+
+Three sources give the same :class:`Demand` (cell centres in WGS-84, population,
+population aged 65+, county of each cell):
+
+- :func:`estimate_demand`: an equal-area square grid over the province, filled with
+  an *estimate* built from the 2020 census county totals (see its Notes);
+- :func:`demand_from_raster`: a population raster (GeoTIFF: WorldPop, GHSL, ...);
+- :func:`demand_from_points`: weighted points (CSV or GeoJSON with lon, lat, weight).
+
+Cells are assigned to counties by their centre (a cell whose centre lies in a county
+belongs to it). Large grids are built and read in chunks of ``settings.chunk_size``
+cells, so the working memory beyond the result itself is bounded.
+
+Examples
+--------
+>>> demand = estimate_demand()
+>>> round(demand.cell_size_m), len(demand) > 150_000
+(1000, True)
+>>> int(round(demand.population.sum()))  # the 2020 census, preserved exactly
+34915616
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from rasterio import features
+from rasterio.transform import Affine
+
+from locator import settings
+from locator._errors import DataFileError, ValidationError
+from locator._validate import check_columns, check_lonlat_arrays, check_positive
+from locator.geography import SHANXI_EQUAL_AREA, county_of
+from locator.registry import load_counties
+
+__all__ = [
+    "MAX_CELLS",
+    "MIN_URBAN_SCALE_KM",
+    "URBAN_CORE_DENSITY_PER_KM2",
+    "Demand",
+    "demand_from_points",
+    "demand_from_raster",
+    "estimate_demand",
+]
+
+FloatArray = npt.NDArray[np.float64]
+ObjectArray = npt.NDArray[np.object_]
+
+#: Peak density (residents per km²) of the urban kernel at a county seat; sets its width.
+URBAN_CORE_DENSITY_PER_KM2 = 5_000.0
+#: The urban kernel is never narrower than this (km).
+MIN_URBAN_SCALE_KM = 0.5
+#: Largest grid :func:`estimate_demand` builds (about 2.5 GB); finer cells are refused.
+MAX_CELLS = 50_000_000
+
+_TO_WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Population per demand cell (or weighted point).
+
+    Attributes
+    ----------
+    lon, lat : ndarray of float
+        Cell centre (or point), WGS-84 decimal degrees.
+    population, population_65plus : ndarray of float
+        Residents, and residents aged 65 and over, in each cell.
+    county : ndarray of object
+        6-digit adcode (str) of the county each cell's centre lies in.
+    cell_size_m : float or None
+        Side of a square cell in the equal-area CRS, in metres (for a raster: the side
+        of a square of the same area); None for weighted points.
+    source : str
+        ``"estimate"``, ``"raster:<path>"`` or ``"points:<path>"``.
+    grid_crs : str
+        CRS in which cells are axis-aligned rectangles (the raster's own CRS for a raster).
+    cell_shape : tuple of float or None
+        Width and height of a cell in ``grid_crs`` units; None means a square of
+        ``cell_size_m``.
+    outside_population : float
+        Population read from the source that lies in no county, so is not in the cells.
+    outside_cells : int
+        How many cells or points of the source lie in no county (with population > 0).
+    """
+
+    lon: FloatArray
+    lat: FloatArray
+    population: FloatArray
+    population_65plus: FloatArray
+    county: ObjectArray
+    cell_size_m: float | None
+    source: str
+    grid_crs: str = SHANXI_EQUAL_AREA
+    cell_shape: tuple[float, float] | None = None
+    outside_population: float = 0.0
+    outside_cells: int = 0
+
+    def __post_init__(self) -> None:
+        arrays = {
+            "lon": np.asarray(self.lon, dtype=np.float64),
+            "lat": np.asarray(self.lat, dtype=np.float64),
+            "population": np.asarray(self.population, dtype=np.float64),
+            "population_65plus": np.asarray(self.population_65plus, dtype=np.float64),
+            "county": np.asarray(self.county, dtype=object),
+        }
+        sizes = {name: a.size for name, a in arrays.items()}
+        if len(set(sizes.values())) != 1:
+            msg = f"Demand arrays differ in length: {sizes}; give one value per cell in each"
+            raise ValidationError(msg)
+        for name, array in arrays.items():
+            view = array.ravel().view()
+            view.flags.writeable = False  # a cached Demand is shared: nobody may edit it
+            object.__setattr__(self, name, view)
+
+    def __len__(self) -> int:
+        return int(self.lon.size)
+
+    @property
+    def cell_area_km2(self) -> float | None:
+        """Area of one cell in km² (None for weighted points)."""
+        return None if self.cell_size_m is None else self.cell_size_m**2 / 1e6
+
+    def to_geodataframe(
+        self, *, polygons: bool = False, positions: npt.ArrayLike | None = None
+    ) -> gpd.GeoDataFrame:
+        """The cells as a GeoDataFrame in EPSG:4326.
+
+        Parameters
+        ----------
+        polygons : bool
+            Cell squares instead of centre points (weighted points stay points).
+        positions : array of int, optional
+            Only these cells, in this order.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns ``cell`` (position in the demand), ``county_adcode``, ``population``,
+            ``population_65plus``, ``lon``, ``lat`` and the geometry.
+        """
+        cell = (
+            np.arange(len(self))
+            if positions is None
+            else np.asarray(positions, dtype=np.intp).ravel()
+        )
+        lon, lat = self.lon[cell], self.lat[cell]
+        frame = pd.DataFrame(
+            {
+                "cell": cell,
+                "county_adcode": self.county[cell],
+                "population": self.population[cell],
+                "population_65plus": self.population_65plus[cell],
+                "lon": lon,
+                "lat": lat,
+            }
+        )
+        if not polygons or self.cell_size_m is None:
+            return gpd.GeoDataFrame(frame, geometry=shapely.points(lon, lat), crs=_TO_WGS84)
+        to_grid = Transformer.from_crs(_TO_WGS84, self.grid_crs, always_xy=True)
+        from_grid = Transformer.from_crs(self.grid_crs, _TO_WGS84, always_xy=True)
+        width, height = self.cell_shape or (self.cell_size_m, self.cell_size_m)
+        dx = np.array([-0.5, 0.5, 0.5, -0.5]) * width
+        dy = np.array([-0.5, -0.5, 0.5, 0.5]) * height
+        # The corners are projected back vertex by vertex (as GeoDataFrame.to_crs would),
+        # a chunk at a time, so the temporary arrays stay small on fine grids.
+        rings = np.empty(lon.size, dtype=object)
+        step = max(1, int(settings.chunk_size))
+        for start in range(0, lon.size, step):
+            part = slice(start, start + step)
+            x, y = (np.asarray(v) for v in to_grid.transform(lon[part], lat[part]))
+            corner_lon, corner_lat = from_grid.transform(x[:, None] + dx, y[:, None] + dy)
+            corners = np.stack([np.asarray(corner_lon), np.asarray(corner_lat)], axis=-1)
+            rings[part] = shapely.polygons(np.concatenate([corners, corners[:, :1]], axis=1))
+        return gpd.GeoDataFrame(frame, geometry=rings, crs=_TO_WGS84)
+
+
+# --- the estimate --------------------------------------------------------------------------
+
+# The last few estimates, each kept with its county layer so a reused id() cannot match.
+_ESTIMATES: dict[tuple[int, float], tuple[gpd.GeoDataFrame, Demand]] = {}
+
+
+def _chunk_rows(width: int) -> int:
+    chunk = int(settings.chunk_size)
+    if chunk < 1:
+        msg = f"settings.chunk_size={chunk!r} must be a whole number of at least 1"
+        raise ValidationError(msg)
+    return max(1, chunk // max(width, 1))
+
+
+def _burn(
+    geometries: npt.NDArray[np.object_],
+    out_shape: tuple[int, int],
+    transform: Affine,
+) -> npt.NDArray[np.int32]:
+    """Label each pixel with 1 + the position of the polygon holding its centre (0: none).
+
+    Polygons are burnt last-to-first, so where two overlap the one listed first wins.
+    """
+    height, width = out_shape
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (width, height)
+    window = shapely.box(min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+    hit = np.flatnonzero(shapely.intersects(geometries, window))
+    if hit.size == 0:
+        return np.zeros(out_shape, dtype=np.int32)
+    shapes = [(geometries[i], int(i) + 1) for i in hit[::-1]]
+    return features.rasterize(
+        shapes, out_shape=out_shape, transform=transform, fill=0, dtype="int32"
+    )
+
+
+def _county_table(counties: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    check_columns(
+        counties.columns,
+        ("adcode", "population", "urban_population", "population_65plus", "seat_lon", "seat_lat"),
+        source,
+    )
+    return counties.sort_values("adcode").reset_index(drop=True)
+
+
+def _share_65plus(counties: gpd.GeoDataFrame) -> FloatArray:
+    total = counties["population"].to_numpy(dtype=np.float64)
+    older = counties["population_65plus"].to_numpy(dtype=np.float64)
+    return np.divide(older, total, out=np.zeros_like(total), where=total > 0)
+
+
+def _fallback_points(counties: gpd.GeoDataFrame, which: npt.NDArray[np.intp]) -> FloatArray:
+    """A point for each county that got no cell: its seat if inside it, else a point inside."""
+    points = np.empty((which.size, 2))
+    for row, i in enumerate(which):
+        geometry = counties.geometry.iloc[i]
+        seat = shapely.Point(counties["seat_lon"].iloc[i], counties["seat_lat"].iloc[i])
+        point = seat if geometry.contains(seat) else geometry.representative_point()
+        points[row] = point.x, point.y
+    return points
+
+
+def estimate_demand(
+    counties: gpd.GeoDataFrame | None = None, *, cell_area_km2: float | None = None
+) -> Demand:
+    """Estimate the population of every cell of an equal-area grid over the province.
+
+    Parameters
+    ----------
+    counties : geopandas.GeoDataFrame, optional
+        The county layer (default: the shipped 117 counties with the 2020 census).
+    cell_area_km2 : float, optional
+        Area of one square cell (default ``settings.cell_area_km2``, 1 km²).
+
+    Returns
+    -------
+    Demand
+        One cell per grid square whose centre lies in a county, in county order.
+
+    Notes
+    -----
+    **This is an estimate**, not a population map. The grid is square in
+    :data:`locator.geography.SHANXI_EQUAL_AREA` (Albers equal-area), so every cell has
+    the same area. In each county:
+
+    - the *urban* population (城镇人口) is spread by an exponential distance-decay
+      kernel around the county seat, ``exp(-d / s)`` with
+      ``s = max(MIN_URBAN_SCALE_KM, sqrt(urban / (2 π URBAN_CORE_DENSITY_PER_KM2)))``,
+      the scale at which an unclipped kernel holding the urban population peaks at
+      ``URBAN_CORE_DENSITY_PER_KM2`` residents per km² (5,000); a district of a
+      million urban residents spreads over a few km, a small county seat over one;
+    - the *rural* population (乡村人口) is spread evenly over the county's cells;
+    - residents aged 65+ are the county's 65+ total in proportion to each cell's
+      population (the census gives no urban/rural split of the 65+).
+
+    Both kernels are normalised within the county, so each county's total, urban and
+    65+ population are preserved exactly (to floating-point rounding). A county smaller
+    than a cell, with no cell centre inside it, gets one extra cell at its seat (or,
+    if the seat lies outside it, at a point inside it) holding its whole population.
+    Estimates of one county layer are cached (the last few), keyed by the frame and the
+    cell area: do not edit a county layer in place after estimating from it.
+    """
+    counties = load_counties() if counties is None else counties
+    area = settings.cell_area_km2 if cell_area_km2 is None else cell_area_km2
+    area = check_positive(area, "cell_area_km2")
+    key = (id(counties), area)
+    cached = _ESTIMATES.get(key)
+    if cached is not None and cached[0] is counties:
+        return cached[1]
+    demand = _estimate(_county_table(counties, "counties"), area)
+    if len(_ESTIMATES) >= 3:
+        _ESTIMATES.pop(next(iter(_ESTIMATES)))
+    _ESTIMATES[key] = (counties, demand)
+    return demand
+
+
+def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
+    size = math.sqrt(area_km2) * 1000.0
+    projected = counties.geometry.to_crs(SHANXI_EQUAL_AREA).to_numpy()
+    minx, miny, maxx, maxy = shapely.total_bounds(projected)
+    x0, y1 = math.floor(minx / size) * size, math.ceil(maxy / size) * size
+    ncols = max(1, math.ceil((maxx - x0) / size))
+    nrows = max(1, math.ceil((y1 - miny) / size))
+    if ncols * nrows > MAX_CELLS:
+        msg = (
+            f"cell_area_km2={area_km2} needs a grid of {ncols * nrows:,} cells, more than "
+            f"{MAX_CELLS:,}; use a cell area of at least {area_km2 * ncols * nrows / MAX_CELLS:.4f} km²"
+        )
+        raise ValidationError(msg)
+    transform = Affine(size, 0.0, x0, 0.0, -size, y1)
+    labels, xs, ys = [], [], []
+    step = _chunk_rows(ncols)
+    for r0 in range(0, nrows, step):
+        burned = _burn(
+            projected, (min(step, nrows - r0), ncols), transform @ Affine.translation(0, r0)
+        )
+        rows, cols = np.nonzero(burned)
+        labels.append(burned[rows, cols] - 1)
+        xs.append(x0 + (cols + 0.5) * size)
+        ys.append(y1 - (r0 + rows + 0.5) * size)
+    county_i = np.concatenate(labels).astype(np.intp)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    to_grid = Transformer.from_crs(_TO_WGS84, SHANXI_EQUAL_AREA, always_xy=True)
+    n_counties = len(counties)
+    empty = np.flatnonzero(np.bincount(county_i, minlength=n_counties) == 0)
+    if empty.size:
+        lonlat = _fallback_points(counties, empty)
+        fx, fy = to_grid.transform(lonlat[:, 0], lonlat[:, 1])
+        county_i = np.concatenate([county_i, empty])
+        x, y = np.concatenate([x, fx]), np.concatenate([y, fy])
+    order = np.argsort(county_i, kind="stable")
+    county_i, x, y = county_i[order], x[order], y[order]
+
+    population = counties["population"].to_numpy(dtype=np.float64)
+    urban_in = counties["urban_population"].to_numpy(dtype=np.float64)
+    urban = np.clip(urban_in, 0.0, population)
+    rural = population - urban
+    seat_x, seat_y = to_grid.transform(
+        counties["seat_lon"].to_numpy(dtype=np.float64),
+        counties["seat_lat"].to_numpy(dtype=np.float64),
+    )
+    scale_km = np.maximum(
+        MIN_URBAN_SCALE_KM, np.sqrt(urban / (2 * np.pi * URBAN_CORE_DENSITY_PER_KM2))
+    )
+    z = np.hypot(x - seat_x[county_i], y - seat_y[county_i]) / 1000.0 / scale_km[county_i]
+    starts = np.searchsorted(county_i, np.arange(n_counties))
+    counts = np.bincount(county_i, minlength=n_counties)
+    # Subtracting each county's smallest exponent keeps the kernel from underflowing to 0
+    # when a seat lies far from every cell of its county.
+    z -= np.minimum.reduceat(z, starts)[county_i]
+    kernel = np.exp(-z)
+    kernel_sum = np.bincount(county_i, weights=kernel, minlength=n_counties)
+    cell_population = urban[county_i] * kernel / kernel_sum[county_i] + (rural / counts)[county_i]
+    lon, lat = Transformer.from_crs(SHANXI_EQUAL_AREA, _TO_WGS84, always_xy=True).transform(x, y)
+    return Demand(
+        lon=np.asarray(lon),
+        lat=np.asarray(lat),
+        population=cell_population,
+        population_65plus=cell_population * _share_65plus(counties)[county_i],
+        county=counties["adcode"].astype(str).to_numpy(dtype=object)[county_i],
+        cell_size_m=size,
+        source="estimate",
+    )
+
+
+# --- a raster ------------------------------------------------------------------------------
+
+
+def demand_from_raster(
+    path: Path | str, counties: gpd.GeoDataFrame | None = None, *, band: int = 1
+) -> Demand:
+    """Read a population raster (residents per pixel, e.g. WorldPop or GHSL) as demand.
+
+    The raster is read in windows of about ``settings.chunk_size`` pixels over the county
+    layer's extent; each pixel with population goes to the county holding its centre
+    (pixels in no county are counted in ``outside_population``). Pixel values are taken
+    as given (not rescaled to the census); the 65+ population of a pixel is its population
+    times its county's 65+ share in the county layer.
+
+    Parameters
+    ----------
+    path : path
+        A GeoTIFF (any raster GDAL reads) with a CRS; values are residents per pixel.
+    counties : geopandas.GeoDataFrame, optional
+        The county layer (default: the shipped 117 counties).
+    band : int
+        The band holding the population (1-based).
+
+    Raises
+    ------
+    DataFileError
+        When the file cannot be read, has no CRS or a rotated grid, or holds a negative value.
+    """
+    import rasterio
+    from rasterio.errors import RasterioIOError
+    from rasterio.windows import Window
+
+    counties = _county_table(load_counties() if counties is None else counties, "counties")
+    try:
+        source = rasterio.open(path)
+    except RasterioIOError as error:
+        msg = f"{path}: cannot be read as a raster ({error}); give a GeoTIFF of residents per pixel"
+        raise DataFileError(msg) from None
+    with source:
+        if source.crs is None:
+            msg = f"{path}: the raster has no coordinate reference system; set one (e.g. gdal_edit.py -a_srs EPSG:4326)"
+            raise DataFileError(msg)
+        if not 1 <= band <= source.count:
+            msg = f"{path}: band={band} does not exist; the raster has {source.count} band(s), numbered from 1"
+            raise ValidationError(msg)
+        affine = source.transform
+        if affine.b != 0 or affine.d != 0:
+            msg = f"{path}: the raster grid is rotated; warp it to a north-up grid first (gdalwarp)"
+            raise DataFileError(msg)
+        in_crs = counties.geometry.to_crs(source.crs).to_numpy()
+        # The pixels over the county layer's extent (computed here: rasterio's window
+        # helpers use the deprecated Affine * Affine).
+        minx, miny, maxx, maxy = shapely.total_bounds(in_crs)
+        cols, rows = ~affine @ (
+            np.array([minx, maxx, minx, maxx]),
+            np.array([miny, miny, maxy, maxy]),
+        )
+        col0 = int(np.clip(np.floor(np.min(cols)), 0, source.width))
+        row0 = int(np.clip(np.floor(np.min(rows)), 0, source.height))
+        width = int(np.clip(np.ceil(np.max(cols)), 0, source.width)) - col0
+        height = int(np.clip(np.ceil(np.max(rows)), 0, source.height)) - row0
+        labels, xs, ys, values = [], [], [], []
+        outside_population, outside_cells = 0.0, 0
+        step = _chunk_rows(width)
+        for r0 in range(row0, row0 + height, step):
+            part = Window(col0, r0, width, min(step, row0 + height - r0))
+            data = source.read(band, window=part, masked=True)
+            pixel = np.ma.filled(data.astype(np.float64), np.nan)
+            negative = pixel < 0
+            if negative.any():
+                r, c = np.argwhere(negative)[0]
+                msg = (
+                    f"{path}: pixel (row {r0 + r}, column {col0 + c}) holds {pixel[r, c]}; "
+                    "population cannot be negative: set it as nodata or 0"
+                )
+                raise DataFileError(msg)
+            transform = affine @ Affine.translation(col0, r0)
+            burned = _burn(in_crs, pixel.shape, transform)
+            has_people = np.isfinite(pixel) & (pixel > 0)
+            outside = has_people & (burned == 0)
+            outside_population += float(pixel[outside].sum())
+            outside_cells += int(outside.sum())
+            rows, cols = np.nonzero(has_people & (burned > 0))
+            labels.append(burned[rows, cols] - 1)
+            values.append(pixel[rows, cols])
+            px, py = transform @ (cols + 0.5, rows + 0.5)
+            xs.append(np.asarray(px, dtype=np.float64))
+            ys.append(np.asarray(py, dtype=np.float64))
+        crs = source.crs
+        cell_w, cell_h = abs(affine.a), abs(affine.e)
+        centre = (affine @ (col0 + width / 2, row0 + height / 2)) if width else affine @ (0, 0)
+    county_i = np.concatenate(labels).astype(np.intp) if labels else np.empty(0, np.intp)
+    x = np.concatenate(xs) if xs else np.empty(0)
+    y = np.concatenate(ys) if ys else np.empty(0)
+    population = np.concatenate(values) if values else np.empty(0)
+    lon, lat = Transformer.from_crs(crs, _TO_WGS84, always_xy=True).transform(x, y)
+    # Side of an equal-area square of one pixel's area (at the centre of the extent read).
+    pixel_box = shapely.box(
+        centre[0] - cell_w / 2,
+        centre[1] - cell_h / 2,
+        centre[0] + cell_w / 2,
+        centre[1] + cell_h / 2,
+    )
+    pixel_area = gpd.GeoSeries([pixel_box], crs=crs).to_crs(SHANXI_EQUAL_AREA).area.iloc[0]
+    return Demand(
+        lon=np.asarray(lon),
+        lat=np.asarray(lat),
+        population=population,
+        population_65plus=population * _share_65plus(counties)[county_i],
+        county=counties["adcode"].astype(str).to_numpy(dtype=object)[county_i],
+        cell_size_m=math.sqrt(float(pixel_area)),
+        source=f"raster:{path}",
+        grid_crs=CRS.from_user_input(crs).to_wkt(),
+        cell_shape=(cell_w, cell_h),
+        outside_population=outside_population,
+        outside_cells=outside_cells,
+    )
+
+
+# --- weighted points -----------------------------------------------------------------------
+
+
+def _read_points(path_or_frame: Path | str | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    if isinstance(path_or_frame, pd.DataFrame):
+        frame, name = path_or_frame, "points"
+    else:
+        path = Path(path_or_frame)
+        name = str(path)
+        if not path.exists():
+            msg = f"{path}: no such file; give a CSV or GeoJSON of weighted points"
+            raise DataFileError(msg)
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".csv":
+                frame = pd.read_csv(path, encoding="utf-8-sig")
+            elif suffix in (".geojson", ".json", ".gpkg", ".shp"):
+                frame = gpd.read_file(path)
+            else:
+                msg = f"{path}: unknown file type {suffix!r}; give a .csv or .geojson of weighted points"
+                raise DataFileError(msg)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            msg = f"{path}: cannot be read ({error}); give a UTF-8 CSV with lon, lat and a weight"
+            raise DataFileError(msg) from None
+        except DataFileError:
+            raise
+        except Exception as error:  # pyogrio raises several types for unreadable files
+            msg = f"{path}: cannot be read as a vector file ({error})"
+            raise DataFileError(msg) from None
+    if isinstance(frame, gpd.GeoDataFrame) and not {"lon", "lat"} <= set(frame.columns):
+        geometry = frame.geometry
+        if geometry.crs is not None and geometry.crs.to_epsg() != 4326:
+            geometry = geometry.to_crs(_TO_WGS84)
+        not_points = ~geometry.geom_type.isin(["Point"]).to_numpy()
+        if not_points.any():
+            row = int(np.flatnonzero(not_points)[0]) + 1
+            msg = f"{name}: feature {row} is not a Point; weighted points must be points"
+            raise DataFileError(msg)
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name)).assign(
+            lon=geometry.x.to_numpy(), lat=geometry.y.to_numpy()
+        )
+    return frame, name
+
+
+def _weights(frame: pd.DataFrame, column: str, name: str) -> FloatArray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{name}: row {row + 1}, column {column!r}: {frame[column].iloc[row]!r} is not a "
+            f"population (a number of at least 0); {int(bad.sum())} row(s) in all"
+        )
+        raise ValidationError(msg)
+    return values
+
+
+def demand_from_points(
+    path_or_frame: Path | str | pd.DataFrame,
+    counties: gpd.GeoDataFrame | None = None,
+    *,
+    weight: str = "population",
+) -> Demand:
+    """Read weighted points (e.g. residential buildings, villages) as demand.
+
+    Parameters
+    ----------
+    path_or_frame : path or DataFrame
+        A CSV with columns ``lon``, ``lat`` (WGS-84) and ``weight``, or a GeoJSON of
+        points with a ``weight`` property, or such a (Geo)DataFrame. An optional
+        ``population_65plus`` column gives the 65+ residents; otherwise they are the
+        weight times the county's 65+ share.
+    counties : geopandas.GeoDataFrame, optional
+        The county layer (default: the shipped 117 counties).
+    weight : str
+        The column holding the residents of each point.
+
+    Points in no county are left out and counted in ``outside_population`` and
+    ``outside_cells``; ``cell_size_m`` is None.
+
+    Examples
+    --------
+    >>> points = pd.DataFrame({"lon": [112.55, 116.4], "lat": [37.87, 39.9], "population": [10, 5]})
+    >>> demand = demand_from_points(points)
+    >>> demand.county.tolist(), demand.outside_population
+    (['140107'], 5.0)
+    """
+    counties = _county_table(load_counties() if counties is None else counties, "counties")
+    frame, name = _read_points(path_or_frame)
+    check_columns(frame.columns, ("lon", "lat", weight), name)
+    lon, lat = check_lonlat_arrays(
+        pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
+    )
+    population = _weights(frame, weight, name)
+    adcodes = counties["adcode"].astype(str).to_numpy(dtype=object)
+    located = np.empty(lon.size, dtype=object)
+    step = max(1, int(settings.chunk_size))
+    for start in range(0, lon.size, step):
+        part = slice(start, start + step)
+        located[part] = county_of(lon[part], lat[part], counties=counties).to_numpy(dtype=object)
+    inside = pd.notna(located)
+    county_i = np.searchsorted(adcodes, located[inside].astype(str))
+    if "population_65plus" in frame.columns:
+        older = _weights(frame, "population_65plus", name)[inside]
+    else:
+        older = population[inside] * _share_65plus(counties)[county_i]
+    outside = ~inside & (population > 0)
+    return Demand(
+        lon=lon[inside],
+        lat=lat[inside],
+        population=population[inside],
+        population_65plus=older,
+        county=located[inside].astype(str).astype(object),
+        cell_size_m=None,
+        source=f"points:{name}",
+        outside_population=float(population[~inside].sum()),
+        outside_cells=int(outside.sum()),
+    )
