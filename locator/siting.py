@@ -1,0 +1,533 @@
+"""Where to add outlets, and which to close: maximal coverage under the county rule.
+
+A resident is *covered* when a suitable outlet lies within ``radius_km`` of the
+demand-grid cell they live in (:mod:`locator.demand`), road distance being estimated as
+straight-line distance times ``settings.detour_factor``. Two questions of a planner:
+
+- :func:`suggest_sites`: first repair the rule (every county with fewer than
+  ``settings.min_outlets_per_county`` suitable outlets gets the best site(s) inside it),
+  then ``new`` sites that each add the most newly covered residents: the maximal covering
+  location problem (MCLP), solved by greedy selection with lazy evaluation (CELF).
+- :func:`suggest_closures`: the outlets whose closing loses the fewest covered residents,
+  one at a time, never taking a county below the rule; among equal losses the outlet
+  whose residents have the most other outlets within reach goes first.
+
+Coverage is submodular, so greedy selection reaches at least 1 - 1/e (63 %) of the optimum
+on any instance; against spopt's exact MCLP on Shanxi cities it is within a fraction of a
+per cent (``benchmarks/README.md``).
+
+The maths is on arrays in :mod:`locator._cover` (:func:`coverage_sets`,
+:func:`greedy_max_cover`, :func:`repair_rule`, :func:`greedy_close`,
+:func:`swap_improve`, re-exported here); this module adapts outlets, counties, demand and
+candidate files to those arrays and the answers back to GeoDataFrames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from locator import settings
+from locator._cover import (
+    coverage_sets,
+    covered_by,
+    gain_sums,
+    greedy_close,
+    greedy_max_cover,
+    loss_sums,
+    repair_rule,
+    resolve_detour,
+    swap_improve,
+)
+from locator._errors import DataFileError, ValidationError
+from locator._validate import check_columns, check_count, check_lonlat_arrays, check_positive
+from locator.coverage import county_rule, locate_outlets
+from locator.demand import Demand, estimate_demand
+from locator.geography import county_of
+from locator.index import OutletIndex
+from locator.registry import load_counties, load_outlets
+
+__all__ = [
+    "DUPLICATE_KM",
+    "coverage_gain_curve",
+    "coverage_sets",
+    "greedy_close",
+    "greedy_max_cover",
+    "repair_rule",
+    "suggest_closures",
+    "suggest_sites",
+    "swap_improve",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+DUPLICATE_KM = 0.05
+"""A candidate this close (km) to an existing suitable outlet is that outlet: never suggested."""
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    lon: FloatArray
+    lat: FloatArray
+    county: npt.NDArray[np.object_]
+    label: npt.NDArray[np.object_]
+    duplicate: BoolArray  # within DUPLICATE_KM of an earlier candidate
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """What both directions share: inputs resolved, suitable outlets, demand weights."""
+
+    outlets: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    demand: Demand
+    index: OutletIndex
+    suitable: IntArray
+    population: FloatArray
+    older: FloatArray  # aged 65+
+    weights: FloatArray
+    radius_km: float
+    detour_factor: float
+    attrs: dict[str, Any]
+
+
+def _prepare(
+    outlets: gpd.GeoDataFrame | Path | str | None,
+    counties: gpd.GeoDataFrame | Path | str | None,
+    demand: Demand | None,
+    radius_km: float | None,
+    task: str | None,
+    bank: str | None,
+    detour_factor: float | None,
+    weight_65plus: float,
+) -> _Setting:
+    radius = check_positive(
+        settings.default_radius_km if radius_km is None else radius_km, "radius_km"
+    )
+    detour = resolve_detour(detour_factor)
+    w65 = float(weight_65plus) if isinstance(weight_65plus, int | float) else np.nan
+    if not (np.isfinite(w65) and w65 >= 0):
+        msg = f"weight_65plus={weight_65plus!r} must be a number of at least 0 (1: no extra weight)"
+        raise ValidationError(msg)
+    if not isinstance(outlets, gpd.GeoDataFrame):
+        outlets = load_outlets(outlets)
+    if not isinstance(counties, gpd.GeoDataFrame):
+        counties = load_counties(counties)
+    index = OutletIndex(outlets)
+    suitable = index.positions(task=task, bank=bank)
+    demand = estimate_demand(counties) if demand is None else demand
+    population = np.asarray(demand.population, dtype=np.float64)
+    older = np.asarray(demand.population_65plus, dtype=np.float64)
+    weights = np.clip(population + (w65 - 1.0) * older, 0.0, None)
+    attrs = {
+        "radius_km": radius,
+        "detour_factor": detour,
+        "task": task,
+        "bank": bank,
+        "weight_65plus": w65,
+        "total_population": float(population.sum()),
+        "suitable_outlets": int(suitable.size),
+        "demand_source": str(getattr(demand, "source", "")),
+    }
+    return _Setting(
+        index.outlets,
+        counties,
+        demand,
+        index,
+        suitable,
+        population,
+        older,
+        weights,
+        radius,
+        detour,
+        attrs,
+    )
+
+
+def _read_candidate_file(path: Path) -> tuple[FloatArray, FloatArray, list[str]]:
+    """Points from a CSV (``lon``, ``lat`` columns) or GeoJSON file, with a label each."""
+    if not path.is_file():
+        msg = f"{path}: no such candidates file; give cells, seats, or a CSV/GeoJSON of points"
+        raise DataFileError(msg)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            msg = f"{path}: cannot be read as CSV ({error}); save it as UTF-8 CSV"
+            raise DataFileError(msg) from None
+        check_columns(table.columns, ("lon", "lat"), str(path))
+        lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(dtype=np.float64)
+        lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~(np.isfinite(lon) & np.isfinite(lat))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            msg = (
+                f"{path}: row {i + 2}: lon={table['lon'].iloc[i]!r}, lat={table['lat'].iloc[i]!r} "
+                "is not a point; give WGS-84 decimal degrees"
+            )
+            raise DataFileError(msg)
+        frame = table
+        where = "row"
+        first = 2  # line 1 is the header
+    elif suffix in (".geojson", ".json"):
+        try:
+            frame = gpd.read_file(path)
+        except Exception as error:  # pyogrio raises several types for unreadable files
+            msg = f"{path}: cannot be read as GeoJSON ({error})"
+            raise DataFileError(msg) from None
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs("EPSG:4326")
+        not_point = frame.geometry.isna() | (frame.geometry.geom_type != "Point")
+        if not_point.any():
+            i = int(np.flatnonzero(not_point.to_numpy())[0])
+            msg = f"{path}: feature {i + 1} is not a Point; candidates are points"
+            raise DataFileError(msg)
+        lon = frame.geometry.x.to_numpy(dtype=np.float64)
+        lat = frame.geometry.y.to_numpy(dtype=np.float64)
+        where = "feature"
+        first = 1
+    else:
+        msg = f"{path}: unknown candidates format {suffix!r}; give a .csv (lon, lat) or .geojson"
+        raise DataFileError(msg)
+    check_lonlat_arrays(lon, lat)
+    names = next((c for c in ("name", "id") if c in frame.columns), None)
+    labels = [
+        str(frame[names].iloc[i]) if names else f"{where} {i + first}" for i in range(len(lon))
+    ]
+    return lon, lat, labels
+
+
+def _candidates(spec: str | Path, base: _Setting) -> _Candidates:
+    demand, counties = base.demand, base.counties
+    if isinstance(spec, str) and spec == "cells":
+        lon = np.asarray(demand.lon, dtype=np.float64)
+        lat = np.asarray(demand.lat, dtype=np.float64)
+        county = np.asarray(demand.county, dtype=object)
+        label = np.array([f"cell {i}" for i in range(lon.size)], dtype=object)
+        return _Candidates(lon, lat, county, label, np.zeros(lon.size, dtype=bool))
+    if isinstance(spec, str) and spec == "seats":
+        lon = counties["seat_lon"].to_numpy(dtype=np.float64)
+        lat = counties["seat_lat"].to_numpy(dtype=np.float64)
+        county = counties["adcode"].to_numpy(dtype=object)
+        label = np.array([f"{name} seat" for name in counties["name"]], dtype=object)
+        return _Candidates(lon, lat, county, label, np.zeros(lon.size, dtype=bool))
+    path = Path(spec)
+    lon, lat, labels = _read_candidate_file(path)
+    county = county_of(lon, lat, counties=counties).to_numpy(dtype=object)
+    outside = np.asarray(pd.isna(county), dtype=bool)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        msg = (
+            f"{path}: {labels[i]} (lon={lon[i]}, lat={lat[i]}) lies in no county of the layer; "
+            "give WGS-84 points inside Shanxi (GCJ-02/BD-09 points need converting first)"
+        )
+        raise DataFileError(msg)
+    # The same place listed twice would be suggested twice; keep the first. Each point is
+    # within reach of itself, so its row is never empty and its smallest column is first.
+    same = _within_duplicate_km(lon, lat, lon, lat)
+    duplicate = same.indices[same.indptr[:-1]] < np.arange(lon.size)
+    return _Candidates(lon, lat, county, np.asarray(labels, dtype=object), duplicate)
+
+
+def _within_duplicate_km(
+    lon: FloatArray, lat: FloatArray, of_lon: FloatArray, of_lat: FloatArray
+) -> sparse.csr_matrix:
+    """Which of the points ``of_*`` lie within DUPLICATE_KM of each point: the same place."""
+    return coverage_sets(lon, lat, of_lon, of_lat, DUPLICATE_KM, detour_factor=1.0)
+
+
+def _outlet_coverage(base: _Setting) -> sparse.csr_matrix:
+    """Which demand cells each suitable outlet covers (rows: ``base.suitable``)."""
+    suitable = base.suitable
+    return coverage_sets(
+        base.index.lon[suitable],
+        base.index.lat[suitable],
+        base.demand.lon,
+        base.demand.lat,
+        base.radius_km,
+        detour_factor=base.detour_factor,
+    )
+
+
+def _county_codes(counties: gpd.GeoDataFrame, adcodes: npt.ArrayLike) -> IntArray:
+    """Row number of each adcode in ``counties`` (-1 when it is none of them)."""
+    lookup = {str(code): i for i, code in enumerate(counties["adcode"])}
+    return np.array([lookup.get(str(c), -1) for c in np.asarray(adcodes, dtype=object)], np.intp)
+
+
+def _baseline(baseline: float, base: _Setting) -> dict[str, float]:
+    total = base.attrs["total_population"]
+    return {
+        "baseline_population": baseline,
+        "baseline_share": baseline / total if total > 0 else 0.0,
+    }
+
+
+def _points(columns: dict[str, Any], base: _Setting, attrs: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The answer table: ``columns`` plus ``cumulative_share``, points at lon/lat, attrs."""
+    total = base.attrs["total_population"]
+    cumulative = np.asarray(columns["cumulative_population"], dtype=np.float64)
+    columns["cumulative_share"] = cumulative / total if total > 0 else np.zeros(cumulative.size)
+    frame = pd.DataFrame(columns)
+    answer = gpd.GeoDataFrame(
+        frame, geometry=shapely.points(frame["lon"], frame["lat"]), crs="EPSG:4326"
+    )
+    answer.attrs.update(base.attrs)
+    answer.attrs.update(attrs)
+    return answer
+
+
+def suggest_sites(
+    outlets: gpd.GeoDataFrame | Path | str | None = None,
+    counties: gpd.GeoDataFrame | Path | str | None = None,
+    *,
+    demand: Demand | None = None,
+    new: int = 0,
+    radius_km: float | None = None,
+    task: str | None = None,
+    bank: str | None = None,
+    candidates: str | Path = "cells",
+    weight_65plus: float = 1.0,
+    detour_factor: float | None = None,
+    improve: bool = False,
+) -> gpd.GeoDataFrame:
+    """Where to add outlets: rule repair first, then ``new`` sites of greatest coverage gain.
+
+    Parameters
+    ----------
+    outlets, counties : GeoDataFrame or path, optional
+        The registry and county layer (the shipped ones when None).
+    demand : locator.demand.Demand, optional
+        Where residents live; :func:`locator.demand.estimate_demand` of ``counties`` when None.
+    new : int
+        Sites to add beyond the rule repair, each newly covering the most residents.
+    radius_km : float, optional
+        The "near home" distance (``settings.default_radius_km`` when None).
+    task, bank : str, optional
+        Count only outlets that can do ``task`` for a card of ``bank`` (see ``OutletIndex``).
+    candidates : ``"cells"``, ``"seats"`` or path
+        Where a site may go: demand-cell centres, county seats, or the points of a CSV
+        (``lon``, ``lat`` columns, WGS-84) or GeoJSON file. A candidate within
+        :data:`DUPLICATE_KM` of a suitable outlet is never suggested.
+    weight_65plus : float
+        A resident aged 65+ counts this many times (1: like everyone else).
+    detour_factor : float, optional
+        Road distance over straight-line distance (``settings.detour_factor`` when None).
+    improve : bool
+        Refine the ``new`` coverage sites by single swaps (:func:`swap_improve`): a
+        better set of exactly ``new`` sites, though its first few are no longer the
+        best few (keep False for a coverage-gain curve over N).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One point per suggestion, in order: ``rank``, ``reason`` (``rule`` or
+        ``coverage``), ``lon``, ``lat``, ``county_adcode``, ``county_name``,
+        ``candidate``, ``new_population``, ``new_population_65plus``,
+        ``cumulative_population`` and ``cumulative_share`` (covered residents after this
+        site, and their share of all). ``.attrs`` holds the baseline
+        (``baseline_population``, ``baseline_share``, ``total_population``), the
+        settings used, and ``unrepaired``: counties still short after the repair
+        (too few candidates inside them), with how many sites they lack.
+
+    Examples
+    --------
+    >>> from locator.demand import estimate_demand
+    >>> counties = load_counties()
+    >>> demand = estimate_demand(counties, cell_area_km2=25)
+    >>> sites = suggest_sites(counties=counties, demand=demand, new=3, task="reset_card_pin")
+    >>> sorted(sites["reason"].unique())
+    ['coverage', 'rule']
+    >>> bool(sites["cumulative_population"].is_monotonic_increasing)
+    True
+    """
+    new = check_count(new, "new")
+    base = _prepare(outlets, counties, demand, radius_km, task, bank, detour_factor, weight_65plus)
+    cand = _candidates(candidates, base)
+    covered = covered_by(_outlet_coverage(base))
+    baseline = float(base.population[covered].sum())
+    suitable = base.suitable
+    outlet_lon, outlet_lat = base.index.lon[suitable], base.index.lat[suitable]
+    near = _within_duplicate_km(cand.lon, cand.lat, outlet_lon, outlet_lat).getnnz(axis=1) > 0
+    forbidden = near | cand.duplicate
+
+    # Only cells that a new site can add matter: the matrix skips the rest.
+    cols = np.flatnonzero(~covered & (base.weights > 0))
+    matrix = coverage_sets(
+        cand.lon,
+        cand.lat,
+        np.asarray(base.demand.lon)[cols],
+        np.asarray(base.demand.lat)[cols],
+        base.radius_km,
+        detour_factor=base.detour_factor,
+    )
+    weights = base.weights[cols]
+
+    rule = county_rule(base.index, base.counties, task=task, bank=bank)
+    shortfall_by_code = dict(zip(rule["adcode"].astype(str), rule["shortfall"], strict=True))
+    shortfall = np.array(
+        [int(shortfall_by_code.get(str(c), 0)) for c in base.counties["adcode"]], dtype=np.intp
+    )
+    group = _county_codes(base.counties, cand.county)
+    rule_rows, _ = repair_rule(matrix, weights, group, shortfall, forbidden=forbidden)
+    repaired = np.bincount(group[rule_rows], minlength=shortfall.size)
+    unrepaired = {
+        str(base.counties["adcode"].iloc[g]): int(shortfall[g] - repaired[g])
+        for g in np.flatnonzero(shortfall > repaired)
+    }
+    after_rule = covered_by(matrix, rule_rows)
+    taken = forbidden.copy()
+    taken[rule_rows] = True
+    cover_rows, _ = greedy_max_cover(
+        matrix, weights, new, already_covered=after_rule, forbidden=taken
+    )
+    if improve and cover_rows.size:
+        cover_rows = swap_improve(
+            matrix, weights, cover_rows, already_covered=after_rule, forbidden=taken
+        )
+
+    rows = np.concatenate((rule_rows, cover_rows))
+    new_population, new_older = gain_sums(matrix, rows, [base.population[cols], base.older[cols]])
+    names = dict(zip(base.counties["adcode"].astype(str), base.counties["name"], strict=True))
+    return _points(
+        {
+            "rank": np.arange(1, rows.size + 1),
+            "reason": ["rule"] * rule_rows.size + ["coverage"] * cover_rows.size,
+            "lon": cand.lon[rows],
+            "lat": cand.lat[rows],
+            "county_adcode": [str(c) if c is not None else None for c in cand.county[rows]],
+            "county_name": [names.get(str(c)) for c in cand.county[rows]],
+            "candidate": cand.label[rows],
+            "new_population": new_population,
+            "new_population_65plus": new_older,
+            "cumulative_population": baseline + np.cumsum(new_population),
+        },
+        base,
+        {
+            "candidates": str(candidates),
+            "requested_new": new,
+            "improved": bool(improve),
+            **_baseline(baseline, base),
+            "excluded_candidates": int(near.sum()),
+            "duplicate_candidates": int(cand.duplicate.sum()),
+            "unrepaired": unrepaired,
+        },
+    )
+
+
+def suggest_closures(
+    outlets: gpd.GeoDataFrame | Path | str | None = None,
+    counties: gpd.GeoDataFrame | Path | str | None = None,
+    *,
+    demand: Demand | None = None,
+    close: int,
+    radius_km: float | None = None,
+    task: str | None = None,
+    bank: str | None = None,
+    weight_65plus: float = 1.0,
+    detour_factor: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Which suitable outlets to close, losing the fewest covered residents, rule kept.
+
+    Closes one outlet at a time, each time the one whose closing leaves the fewest
+    (weighted) residents with no suitable outlet within reach, and never one of a county
+    that would then have fewer than ``settings.min_outlets_per_county`` suitable outlets
+    (counted by location). Among equal losses (often none at all) the outlet whose
+    covered residents have the most other suitable outlets within reach goes first, then
+    the one listed first (:func:`greedy_close`). Parameters are those of
+    :func:`suggest_sites`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One point per closure, in order: ``rank``, ``id``, ``name``, ``county_adcode``
+        (where the outlet lies), ``lon``, ``lat``, ``lost_population``, ``lost_population_65plus``,
+        ``cumulative_population`` and ``cumulative_share`` (covered residents left after
+        this closure, and their share of all). ``.attrs`` holds the baseline and
+        ``requested_close``; fewer rows than asked means the rule forbids more.
+
+    Examples
+    --------
+    >>> from locator.demand import estimate_demand
+    >>> counties = load_counties()
+    >>> demand = estimate_demand(counties, cell_area_km2=25)
+    >>> shut = suggest_closures(counties=counties, demand=demand, close=5)
+    >>> len(shut), bool(shut["cumulative_population"].is_monotonic_decreasing)
+    (5, True)
+    """
+    close = check_count(close, "close")
+    base = _prepare(outlets, counties, demand, radius_km, task, bank, detour_factor, weight_65plus)
+    suitable = base.suitable
+    matrix = _outlet_coverage(base)
+    baseline = float(base.population[covered_by(matrix)].sum())
+
+    chosen_outlets = base.outlets.iloc[suitable]
+    located = locate_outlets(base.index, base.counties)["located_adcode"]
+    county = located.to_numpy(dtype=object)[suitable]
+    group = _county_codes(base.counties, county)
+    count = np.bincount(group[group >= 0], minlength=len(base.counties))
+    quota = np.maximum(count - settings.min_outlets_per_county, 0)
+    rows, _ = greedy_close(matrix, base.weights, close, group=group, quota=quota)
+
+    lost_population, lost_older = loss_sums(matrix, rows, [base.population, base.older])
+    picked = chosen_outlets.iloc[rows]
+    return _points(
+        {
+            "rank": np.arange(1, rows.size + 1),
+            "id": picked["id"].astype(str).to_numpy(),
+            "name": picked["name"].to_numpy(),
+            "county_adcode": county[rows],
+            "lon": base.index.lon[suitable][rows],
+            "lat": base.index.lat[suitable][rows],
+            "lost_population": lost_population,
+            "lost_population_65plus": lost_older,
+            "cumulative_population": baseline - np.cumsum(lost_population),
+        },
+        base,
+        {"requested_close": close, **_baseline(baseline, base)},
+    )
+
+
+def coverage_gain_curve(suggestions: pd.DataFrame) -> pd.DataFrame:
+    """Covered residents after the first ``n`` suggestions (or closures), n = 0, 1, ...
+
+    Takes the output of :func:`suggest_sites` (coverage rises) or
+    :func:`suggest_closures` (coverage falls); row ``n = 0`` is the baseline.
+
+    Examples
+    --------
+    >>> from locator.demand import estimate_demand
+    >>> counties = load_counties()
+    >>> demand = estimate_demand(counties, cell_area_km2=25)
+    >>> curve = coverage_gain_curve(suggest_sites(counties=counties, demand=demand, new=4))
+    >>> curve["n"].tolist(), bool(curve["covered_share"].is_monotonic_increasing)
+    ([0, 1, 2, 3, 4], True)
+    """
+    attrs = suggestions.attrs
+    if "baseline_population" not in attrs or "total_population" not in attrs:
+        msg = "coverage_gain_curve needs the output of suggest_sites or suggest_closures"
+        raise ValidationError(msg)
+    baseline, total = float(attrs["baseline_population"]), float(attrs["total_population"])
+    if "new_population" in suggestions.columns:
+        steps = suggestions["new_population"].to_numpy(dtype=np.float64)
+    else:
+        steps = -suggestions["lost_population"].to_numpy(dtype=np.float64)
+    covered = baseline + np.concatenate(([0.0], np.cumsum(steps)))
+    return pd.DataFrame(
+        {
+            "n": np.arange(covered.size),
+            "covered_population": covered,
+            "covered_share": covered / total if total > 0 else np.zeros(covered.size),
+        }
+    )
