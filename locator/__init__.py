@@ -22,8 +22,12 @@ from locator._errors import (
     ValidationError,
 )
 from locator.banks import BANK_NAMES, normalize_bank
+from locator.coverage import county_rule, coverage_report, gaps
+from locator.demand import estimate_demand
+from locator.importer import ImportResult, import_registry, validate_registry
 from locator.index import OutletIndex
 from locator.registry import load_counties, load_outlets, write_outlets
+from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
 from locator.tasks import TASKS, get_task
 
 try:
@@ -36,14 +40,24 @@ __all__ = [
     "TASKS",
     "BankRequiredError",
     "DataFileError",
+    "ImportResult",
     "OutletIndex",
     "UnknownBankError",
     "UnknownTaskError",
     "ValidationError",
     "__version__",
+    "county_rule",
+    "coverage_gain_curve",
+    "coverage_report",
+    "estimate_demand",
+    "gaps",
     "get_task",
+    "import_registry",
     "load_counties",
     "load_outlets",
     "normalize_bank",
+    "suggest_closures",
+    "suggest_sites",
+    "validate_registry",
     "write_outlets",
 ]

@@ -173,8 +173,9 @@ def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
     expected = OutletIndex.from_file().nearest(lon=lon, lat=lat, k=5, task="reset_card_pin")
     first = str(expected["name"].iloc[0])
     page.get_by_text(f"1. {first}").wait_for()
-    for name in expected["name"]:
-        assert page.get_by_text(str(name)).first.is_visible()
+    # Streamlit draws the cards one by one: wait for each, in rank order.
+    for rank, name in enumerate(expected["name"], start=1):
+        page.get_by_text(f"{rank}. {name}").first.wait_for(state="visible")
     # The map now shows you, the outlets and the way to each (dashed lines).
     frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
     assert page.get_by_role("link", name="高德导航").count() == len(expected)
