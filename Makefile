@@ -41,6 +41,8 @@ typecheck: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) benchmarks/bench_index.py
+	$(PY) benchmarks/bench_coverage.py
+	$(PY) benchmarks/bench_siting.py
 
 ## data: rebuild data/counties.geojson and data/outlets.geojson from the original sources
 data: $(DEV_STAMP)
