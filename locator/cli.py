@@ -1,7 +1,8 @@
 """The ``locator`` command.
 
 Every subcommand is a thin shell over a ``locator`` function: it parses the
-arguments, calls the library, prints. A user's mistake (a bad value, a missing
+arguments, calls the library, prints. The residents' commands are here; the
+planners' are in ``_cli_planning``, the registry ones in ``_cli_registry``. A user's mistake (a bad value, a missing
 file) ends in one line on stderr and exit status 2, never a traceback.
 """
 
@@ -11,40 +12,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pandas as pd
 
 from locator import settings
+from locator._cli_common import EXIT_OK, EXIT_USAGE, Parser, warn
+from locator._cli_planning import add_coverage, add_gaps, add_suggest
+from locator._cli_registry import add_export_map, add_import, add_validate
 from locator._errors import ValidationError
-from locator._format import render_table, to_json, write_text
+from locator._format import render_table, to_json
 from locator._validate import check_lonlat
 from locator.banks import BANKS
 from locator.tasks import KIND_LABELS, TASKS, get_task
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line (and exits 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _warn(message: str) -> None:
-    print(f"locator: warning: {message}", file=sys.stderr)
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        write_text(text, output)
-        print(f"wrote {output}", file=sys.stderr)
-    else:
-        print(text)
-
 
 # --- nearest -------------------------------------------------------------------------------
 
@@ -82,9 +64,7 @@ def _run_nearest(args: argparse.Namespace) -> int:
     index = OutletIndex.from_file(args.outlets)
     found = index.nearest(lon=lon, lat=lat, k=args.k, task=args.task, bank=args.bank)
     if not bool(in_shanxi([lon], [lat])[0]):
-        _warn(
-            f"({lon}, {lat}) is outside Shanxi; these are the nearest Shanxi outlets all the same"
-        )
+        warn(f"({lon}, {lat}) is outside Shanxi; these are the nearest Shanxi outlets all the same")
     lang = args.lang
     if task is not None:
         found["task"] = task.code
@@ -155,551 +135,17 @@ def _run_banks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- coverage, gaps -------------------------------------------------------------------------
-
-
-def _add_demand_arguments(p: Any) -> None:
-    p.add_argument(
-        "--radius-km",
-        type=float,
-        default=None,
-        help=f"the 'near home' distance (default {settings.default_radius_km:g})",
-    )
-    p.add_argument("--task", help="count only outlets that can do this task (`locator tasks`)")
-    p.add_argument("--bank", help="the card's bank, for the own-bank tasks (`locator banks`)")
-    p.add_argument(
-        "--detour-factor",
-        type=float,
-        default=None,
-        help=f"road distance = straight line x factor (default {settings.detour_factor:g})",
-    )
-    p.add_argument(
-        "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
-    )
-    p.add_argument("--counties", type=Path, help="county GeoJSON (default: the shipped 117)")
-    p.add_argument(
-        "--population",
-        type=Path,
-        help="population raster (.tif) or weighted points (.csv/.geojson with lon, lat, "
-        "population) instead of the census-based estimate",
-    )
-    p.add_argument(
-        "--cell-area-km2",
-        type=float,
-        default=None,
-        help=f"cell area of the estimated demand grid (default {settings.cell_area_km2:g})",
-    )
-    p.add_argument("-o", "--output", help="write to this file instead of the screen")
-
-
-def _check_coverage_arguments(args: argparse.Namespace) -> None:
-    """Check the cheap arguments before any file is read, so a typo fails at once."""
-    from locator._validate import check_detour_factor, check_positive
-    from locator.banks import normalize_bank
-
-    if args.task is not None:
-        get_task(args.task)
-    if args.bank is not None:
-        normalize_bank(args.bank)
-    for name in ("radius_km", "cell_area_km2"):
-        if getattr(args, name) is not None:
-            check_positive(getattr(args, name), name)
-    if args.detour_factor is not None:
-        check_detour_factor(args.detour_factor)
-    if args.population is not None and args.cell_area_km2 is not None:
-        msg = "--cell-area-km2 sets the estimated grid only; drop it when giving --population"
-        raise ValidationError(msg)
-
-
-def _coverage_inputs(args: argparse.Namespace) -> dict[str, Any]:
-    from locator.demand import demand_from_points, demand_from_raster, estimate_demand
-    from locator.registry import load_counties
-
-    counties = load_counties(args.counties)
-    if args.population is None:
-        demand = estimate_demand(counties, cell_area_km2=args.cell_area_km2)
-    elif args.population.suffix.lower() in (".tif", ".tiff", ".vrt", ".img"):
-        demand = demand_from_raster(args.population, counties)
-    else:
-        demand = demand_from_points(args.population, counties)
-    if demand.outside_cells:
-        _warn(
-            f"{args.population}: {demand.outside_cells:,} cell(s) or point(s) with "
-            f"{demand.outside_population:,.0f} residents lie in no county and are left out"
-        )
-    return {
-        "counties": counties,
-        "demand": demand,
-        "task": args.task,
-        "bank": args.bank,
-        "radius_km": args.radius_km,
-        "detour_factor": args.detour_factor,
-    }
-
-
-def _warn_if_sample(outlets: Any) -> None:
-    if outlets.attrs.get("metadata", {}).get("sample", False):
-        _warn(
-            "the outlet registry is the generated sample, not the real one: load yours with --outlets"
-        )
-
-
-def _add_coverage(sub: Any) -> None:
-    p = sub.add_parser(
-        "coverage",
-        help="outlets per county, the rule of two, residents within reach",
-        description=(
-            "Per county (or city) and for the province: suitable outlets (counted where they "
-            "are), whether each county has at least "
-            f"{settings.min_outlets_per_county}, the share of residents (and of those aged 65+) "
-            "within each distance of the nearest suitable outlet, and population-weighted "
-            "mean/median/p95/max distance. Outlets whose declared county is not where they lie "
-            "are listed."
-        ),
-    )
-    _add_demand_arguments(p)
-    p.add_argument(
-        "--radii-km",
-        help="distances to report, comma-separated (default "
-        f"{','.join(f'{r:g}' for r in settings.coverage_radii_km)})",
-    )
-    p.add_argument("--by", choices=("county", "city"), default="county", help="table rows")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.set_defaults(run=_run_coverage)
-
-
-def _run_coverage(args: argparse.Namespace) -> int:
-    from locator._format import write_csv
-    from locator.coverage import coverage_report
-    from locator.registry import load_outlets
-
-    radii = None
-    if args.radii_km is not None:
-        radii = [r for r in args.radii_km.replace("，", ",").split(",") if r.strip()]
-    _check_coverage_arguments(args)
-    outlets = load_outlets(args.outlets)
-    _warn_if_sample(outlets)
-    report = coverage_report(outlets, radii_km=radii, **_coverage_inputs(args))
-    table = report.counties if args.by == "county" else report.cities
-    if args.format == "json":
-        _emit(report.to_json(), args.output)
-    elif args.format == "csv":
-        if args.output:
-            write_csv(table, args.output)
-            print(f"wrote {args.output}", file=sys.stderr)
-        else:
-            table.to_csv(sys.stdout, index=False)
-    else:
-        _emit(_coverage_text(report, table, args.by), args.output)
-    return EXIT_OK
-
-
-def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:
-    p = report.province
-    radius = f"{report.radius_km:g} km"
-    what = f"task {p['task']}" if p["task"] else "any task"
-    cell = f", {p['cell_area_km2']:g} km² cells" if p["cell_area_km2"] else ""
-    lines = [
-        f"山西省 ({what}): {p['outlets']:,} outlets; {p['counties_meeting_rule']} of "
-        f"{p['counties']} counties have at least {p['min_outlets_per_county']}",
-        f"residents within {radius}: {p['covered_share']:.1%} of {p['population']:,.0f} "
-        f"(aged 65+: {p['covered_share_65plus']:.1%} of {p['population_65plus']:,.0f})",
-        f"distance to the nearest outlet: mean {p['mean_km']:.2f} km, median "
-        f"{p['median_km']:.2f}, p95 {p['p95_km']:.2f}, max {p['max_km']:.2f} "
-        f"(straight line x {report.detour_factor:g}; demand: {p['demand']}{cell})",
-        "",
-    ]
-    columns = ["adcode", "name", "city", "outlets", "meets_rule", "shortfall"]
-    if by == "city":
-        columns = ["city_adcode", "city", "counties", "counties_meeting_rule", "outlets"]
-    shown = table.assign(
-        population=table["population"].round().astype("int64"),
-        covered_pct=(100 * table["covered_share"]).round(1),
-        covered_65plus_pct=(100 * table["covered_share_65plus"]).round(1),
-    )
-    columns += ["population", "covered_pct", "covered_65plus_pct", "mean_km", "p95_km", "max_km"]
-    lines.append(render_table(shown, columns))
-    below = report.counties.loc[~report.counties["meets_rule"]]
-    if len(below):
-        lines += ["", f"{len(below)} counties below the rule:"]
-        lines.append(render_table(below, ["adcode", "name", "city", "outlets", "shortfall"]))
-    if len(report.mismatches):
-        lines += ["", f"{len(report.mismatches)} outlets are not in the county they declare:"]
-        lines.append(render_table(report.mismatches, ["id", "name", "problem"]))
-    return "\n".join(lines)
-
-
-def _add_gaps(sub: Any) -> None:
-    p = sub.add_parser(
-        "gaps",
-        help="where residents live farther than a distance from a suitable outlet",
-        description=(
-            "The demand cells farther than --radius-km from an outlet that can do the task, "
-            "largest population first, each with its county. -o FILE.geojson writes the cells "
-            "as polygons, -o FILE.csv a table for Excel; without -o the largest are shown."
-        ),
-    )
-    _add_demand_arguments(p)
-    p.add_argument("--top", type=int, default=20, help="rows shown without -o (default 20)")
-    p.set_defaults(run=_run_gaps)
-
-
-def _run_gaps(args: argparse.Namespace) -> int:
-    from locator._validate import check_count
-    from locator.coverage import gaps, write_gaps
-    from locator.registry import load_outlets
-
-    top = check_count(args.top, "--top")
-    _check_coverage_arguments(args)
-    outlets = load_outlets(args.outlets)
-    _warn_if_sample(outlets)
-    layer = gaps(outlets, **_coverage_inputs(args))
-    summary = (
-        f"{len(layer):,} cells with {layer['population'].sum():,.0f} residents "
-        f"({layer['population_65plus'].sum():,.0f} aged 65+) are farther than "
-        f"{layer.attrs['radius_km']:g} km from a suitable outlet"
-    )
-    if args.output:
-        write_gaps(layer, args.output)
-        print(f"{summary}; wrote {args.output}", file=sys.stderr)
-    else:
-        print(summary)
-        columns = ["rank", "county_adcode", "county_name", "city", "population"]
-        columns += ["population_65plus", "distance_km", "lon", "lat"]
-        head = layer.head(top)
-        shown = head.assign(
-            population=head["population"].round().astype("int64"),
-            population_65plus=head["population_65plus"].round().astype("int64"),
-            lon=head["lon"].map("{:.4f}".format),
-            lat=head["lat"].map("{:.4f}".format),
-        )
-        print(render_table(pd.DataFrame(shown.drop(columns="geometry")), columns))
-    return EXIT_OK
-
-
-# --- suggest ---------------------------------------------------------------------------------
-
-
-def _add_suggest(sub: Any) -> None:
-    p = sub.add_parser(
-        "suggest",
-        help="where to add outlets (rule repair, then most residents), or which to close",
-        description=(
-            "--new N: first a site in every county short of the rule "
-            f"(at least {settings.min_outlets_per_county} suitable outlets), then N sites that "
-            "each newly cover the most residents. --close N: the outlets whose closing loses "
-            "the fewest covered residents, never taking a county below the rule."
-        ),
-    )
-    what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--new", type=int, metavar="N", help="sites to add beyond the rule repair")
-    what.add_argument("--close", type=int, metavar="N", help="outlets to close")
-    p.add_argument(
-        "--radius-km",
-        type=float,
-        default=None,
-        help=f"'near home' distance (default {settings.default_radius_km})",
-    )
-    p.add_argument("--task", help="count only outlets that can do this task (`locator tasks`)")
-    p.add_argument("--bank", help="the bank printed on the card (`locator banks`)")
-    p.add_argument(
-        "--candidates",
-        default="cells",
-        help="where sites may go: cells (demand-cell centres, default), seats (county seats), "
-        "or a CSV (lon, lat columns) / GeoJSON file of points",
-    )
-    p.add_argument(
-        "--weight-65plus",
-        type=float,
-        default=1.0,
-        metavar="W",
-        help="a resident aged 65+ counts W times (default 1)",
-    )
-    p.add_argument("--detour-factor", type=float, default=None, help="road / straight distance")
-    p.add_argument(
-        "--improve",
-        action="store_true",
-        help="refine the --new sites by swaps: a better set of exactly N (no longer nested)",
-    )
-    p.add_argument("--cell-area-km2", type=float, default=None, help="demand-grid cell area")
-    p.add_argument("--outlets", type=Path, help="outlet registry GeoJSON (default: the sample)")
-    p.add_argument("--counties", type=Path, help="county layer (default: the shipped one)")
-    p.add_argument(
-        "--format",
-        choices=("table", "json", "geojson", "csv"),
-        default=None,
-        help="default: from the -o suffix, else table",
-    )
-    p.add_argument("-o", "--output", help="write to this file instead of the screen")
-    p.set_defaults(run=_run_suggest)
-
-
-def _run_suggest(args: argparse.Namespace) -> int:
-    import json
-
-    from locator._format import write_csv
-    from locator._validate import check_count
-    from locator.demand import estimate_demand
-    from locator.registry import load_counties, load_outlets
-    from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
-
-    fmt = args.format or {".geojson": "geojson", ".json": "json", ".csv": "csv"}.get(
-        Path(args.output).suffix.lower() if args.output else "", "table"
-    )
-    if args.output is None and fmt == "csv":
-        fmt = "table"
-    outlets = load_outlets(args.outlets)
-    counties = load_counties(args.counties)
-    common = {"radius_km": args.radius_km, "task": args.task, "bank": args.bank}
-    common["weight_65plus"] = args.weight_65plus
-    common["detour_factor"] = args.detour_factor
-    # Bad counts fail before the demand grid is built.
-    closing = args.close is not None
-    check_count(args.close if closing else args.new, "close" if closing else "new")
-    demand = estimate_demand(counties, cell_area_km2=args.cell_area_km2)
-    if closing:
-        found = suggest_closures(outlets, counties, demand=demand, close=args.close, **common)
-        key = "closures"
-        if len(found) < args.close:
-            _warn(
-                f"only {len(found)} of {args.close} outlets can close without taking a county "
-                f"below {settings.min_outlets_per_county} suitable outlets"
-            )
-    else:
-        found = suggest_sites(
-            outlets,
-            counties,
-            demand=demand,
-            new=args.new,
-            candidates=args.candidates,
-            improve=args.improve,
-            **common,
-        )
-        key = "sites"
-        unrepaired = found.attrs["unrepaired"]
-        if unrepaired:
-            lacking = ", ".join(f"{code} ({n})" for code, n in unrepaired.items())
-            _warn(f"too few candidates to bring these counties to the rule: {lacking}")
-        added = int((found["reason"] == "coverage").sum())
-        if added < args.new:
-            _warn(f"only {added} of {args.new} new sites cover anyone not yet covered")
-    summary = dict(found.attrs)
-    if fmt == "geojson":
-        document = json.loads(found.to_json(drop_id=True))
-        document = {"type": "FeatureCollection", "metadata": summary, **document}
-        _emit(to_json(document), args.output)
-    elif fmt == "json":
-        records = pd.DataFrame(found.drop(columns=found.geometry.name)).to_dict(orient="records")
-        _emit(to_json({"summary": summary, key: records}), args.output)
-    elif fmt == "csv":
-        write_csv(pd.DataFrame(found.drop(columns=found.geometry.name)), args.output)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        total = summary["total_population"] or 1.0
-        last = float(coverage_gain_curve(found)["covered_population"].iloc[-1])
-        head = (
-            f"{summary['baseline_population'] / total:.1%} of residents within "
-            f"{summary['radius_km']:g} km of a suitable outlet now; "
-            f"{last / total:.1%} after these {len(found)}"
-        )
-        columns = [c for c in found.columns if c not in (found.geometry.name, "candidate")]
-        table = pd.DataFrame(found[columns])
-        for column in table.columns:
-            if "population" in column:
-                table[column] = table[column].round().astype("int64")
-        for column in ("lon", "lat"):
-            table[column] = table[column].round(5).astype(str)
-        table["cumulative_share"] = table["cumulative_share"].map("{:.2%}".format)
-        _emit(head + "\n" + render_table(table), args.output)
-    return EXIT_OK
-
-
-# --- import, validate ------------------------------------------------------------------------
-
-_REPORT_LINES = 20
-
-
-def _add_registry_arguments(p: Any) -> None:
-    p.add_argument(
-        "source", type=Path, help="registry file: .csv (UTF-8 or GBK), .xlsx or .geojson"
-    )
-    p.add_argument(
-        "--crs",
-        choices=("wgs84", "gcj02", "bd09"),
-        default="wgs84",
-        help="coordinate system of the file: gcj02 for Amap/高德 or Tencent, bd09 for Baidu/百度 (default wgs84)",
-    )
-    p.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
-    p.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="COLUMN=FIELD",
-        help="read COLUMN as FIELD (name, bank, kind, lon, lat, lonlat, county, address, phone, "
-        "hours, services, instant_issue, transit_topup, id, city, extra); repeat as needed",
-    )
-    p.add_argument("--report", type=Path, help="write every problem to this CSV (UTF-8 with BOM)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
-
-
-def _add_import(sub: Any) -> None:
-    p = sub.add_parser(
-        "import",
-        help="import a real outlet registry (CSV, Excel, GeoJSON) into the registry GeoJSON",
-        description=(
-            "Read a registry, map its columns, convert its coordinates to WGS-84 and check every "
-            "row; write the accepted outlets to OUT and every problem to --report. Exit 0 when "
-            "rows were accepted, 1 when none was usable, 2 on a usage error or an unreadable file."
-        ),
-    )
-    _add_registry_arguments(p)
-    p.add_argument("-o", "--output", type=Path, required=True, help="registry GeoJSON to write")
-    p.set_defaults(run=_run_import)
-
-
-def _add_validate(sub: Any) -> None:
-    p = sub.add_parser(
-        "validate",
-        help="check a registry file as `import` would, without writing it",
-        description="Run every check of `locator import` and report the problems; no registry is written.",
-    )
-    _add_registry_arguments(p)
-    p.set_defaults(run=_run_validate)
-
-
-def _parse_map(items: Sequence[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for item in items:
-        column, sep, field = item.rpartition("=")
-        if not sep or not column.strip() or not field.strip():
-            msg = f"--map {item!r}: give COLUMN=FIELD, e.g. --map 网点名称=name"
-            raise ValidationError(msg)
-        mapping[column.strip()] = field.strip()
-    return mapping
-
-
-def _check_registry(args: argparse.Namespace) -> Any:
-    from locator.importer import import_registry, write_report
-
-    result = import_registry(
-        args.source, crs=args.crs, sheet=args.sheet, mapping=_parse_map(args.map)
-    )
-    for message in result.warnings:
-        _warn(message)
-    problems = result.report[result.report["row"].notna()]
-    for entry in problems.head(_REPORT_LINES).itertuples(index=False):
-        print(f"row {entry.row}: {entry.level} {entry.reason}: {entry.message}", file=sys.stderr)
-    if len(problems) > _REPORT_LINES and args.report is None:
-        print(
-            f"... and {len(problems) - _REPORT_LINES} more: write them all with --report FILE.csv",
-            file=sys.stderr,
-        )
-    if args.report is not None:
-        write_report(result, args.report)
-        print(f"wrote {args.report}", file=sys.stderr)
-    return result
-
-
-def _run_import(args: argparse.Namespace) -> int:
-    from locator.registry import write_outlets
-
-    result = _check_registry(args)
-    if result.accepted:
-        write_outlets(result.outlets, args.output)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        print(f"nothing usable: {args.output} not written", file=sys.stderr)
-    print(result.summary(args.lang), file=sys.stderr)
-    return EXIT_OK if result.accepted else EXIT_NOTHING
-
-
-def _run_validate(args: argparse.Namespace) -> int:
-    result = _check_registry(args)
-    print(result.summary(args.lang), file=sys.stderr)
-    return EXIT_OK if result.accepted else EXIT_NOTHING
-
-
-# --- export-map ------------------------------------------------------------------------------
-
-
-def _add_export_map(sub: Any) -> None:
-    p = sub.add_parser(
-        "export-map",
-        help="a standalone HTML map: counties, clustered outlets, gaps",
-        description=(
-            "Write the whole province as one HTML file that opens from disk with no network: "
-            "Leaflet is inlined, only the tiles come from the tile server (--tiles none: no "
-            "tiles). The gap layer is computed as `locator gaps` does, or read with --gaps."
-        ),
-    )
-    p.add_argument("-o", "--output", required=True, type=Path, help="the HTML file to write")
-    p.add_argument(
-        "--layers",
-        default="counties,outlets,gaps",
-        help="comma-separated, any of counties, outlets, gaps (default: all three)",
-    )
-    p.add_argument(
-        "--tiles",
-        default="osm",
-        help="osm (OpenStreetMap, default), amap (GCJ-02; overlays shifted to match) or none",
-    )
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.add_argument(
-        "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
-    )
-    p.add_argument("--counties", type=Path, help="county GeoJSON (default: the shipped 117)")
-    p.add_argument(
-        "--gaps", type=Path, help="a gap layer written by `locator gaps -o FILE.geojson`"
-    )
-    p.add_argument(
-        "--radius-km",
-        type=float,
-        default=None,
-        help=f"gaps: the 'near home' distance (default {settings.default_radius_km:g})",
-    )
-    p.add_argument("--task", help="gaps: count only outlets that can do this task")
-    p.add_argument("--bank", help="gaps: the card's bank, for the own-bank tasks")
-    p.set_defaults(run=_run_export_map)
-
-
-def _run_export_map(args: argparse.Namespace) -> int:
-    from locator.maps import export_map, parse_layers, parse_tiles
-    from locator.registry import load_counties, load_outlets
-
-    layers = parse_layers(args.layers)
-    tiles = parse_tiles(args.tiles)
-    outlets = load_outlets(args.outlets)
-    counties = load_counties(args.counties)
-    gaps = None
-    if args.gaps is not None:
-        from locator.maps import read_gaps
-
-        gaps = read_gaps(args.gaps)
-    elif "gaps" in layers:
-        from locator.coverage import gaps as gap_layer
-
-        gaps = gap_layer(
-            outlets, counties, task=args.task, bank=args.bank, radius_km=args.radius_km
-        )
-    path = export_map(
-        args.output, outlets, counties, layers=layers, gaps=gaps, tiles=tiles, lang=args.lang
-    )
-    size_mb = path.stat().st_size / 1e6
-    print(f"wrote {path} ({size_mb:.1f} MB; layers {','.join(layers)})", file=sys.stderr)
-    return EXIT_OK
-
-
 # Each entry adds one subcommand; the order is the order of `locator --help`.
 COMMANDS: list[Callable[[Any], None]] = [
     _add_nearest,
     _add_tasks,
     _add_banks,
-    _add_coverage,
-    _add_gaps,
-    _add_suggest,
-    _add_import,
-    _add_validate,
-    _add_export_map,
+    add_coverage,
+    add_gaps,
+    add_suggest,
+    add_import,
+    add_validate,
+    add_export_map,
 ]
 
 
@@ -707,12 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``locator`` command."""
     from locator import __version__
 
-    parser = _Parser(
+    parser = Parser(
         prog="locator", description="Shanxi social security card outlets: find, check, plan."
     )
     parser.add_argument("--version", action="version", version=f"locator {__version__}")
     sub = parser.add_subparsers(
-        title="commands", required=True, metavar="COMMAND", parser_class=_Parser
+        title="commands", required=True, metavar="COMMAND", parser_class=Parser
     )
     for add in COMMANDS:
         add(sub)

@@ -1,0 +1,189 @@
+"""The registry subcommands: ``import``, ``validate`` and ``export-map``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from locator import settings
+from locator._cli_common import EXIT_NOTHING, EXIT_OK, warn
+from locator._errors import ValidationError
+
+__all__ = ["add_export_map", "add_import", "add_validate"]
+
+# --- import, validate ------------------------------------------------------------------------
+
+_REPORT_LINES = 20
+
+
+def _add_registry_arguments(p: Any) -> None:
+    p.add_argument(
+        "source", type=Path, help="registry file: .csv (UTF-8 or GBK), .xlsx or .geojson"
+    )
+    p.add_argument(
+        "--crs",
+        choices=("wgs84", "gcj02", "bd09"),
+        default="wgs84",
+        help="coordinate system of the file: gcj02 for Amap/高德 or Tencent, bd09 for Baidu/百度 (default wgs84)",
+    )
+    p.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="read COLUMN as FIELD (name, bank, kind, lon, lat, lonlat, county, address, phone, "
+        "hours, services, instant_issue, transit_topup, id, city, extra); repeat as needed",
+    )
+    p.add_argument("--report", type=Path, help="write every problem to this CSV (UTF-8 with BOM)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def add_import(sub: Any) -> None:
+    p = sub.add_parser(
+        "import",
+        help="import a real outlet registry (CSV, Excel, GeoJSON) into the registry GeoJSON",
+        description=(
+            "Read a registry, map its columns, convert its coordinates to WGS-84 and check every "
+            "row; write the accepted outlets to OUT and every problem to --report. Exit 0 when "
+            "rows were accepted, 1 when none was usable, 2 on a usage error or an unreadable file."
+        ),
+    )
+    _add_registry_arguments(p)
+    p.add_argument("-o", "--output", type=Path, required=True, help="registry GeoJSON to write")
+    p.set_defaults(run=_run_import)
+
+
+def add_validate(sub: Any) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check a registry file as `import` would, without writing it",
+        description="Run every check of `locator import` and report the problems; no registry is written.",
+    )
+    _add_registry_arguments(p)
+    p.set_defaults(run=_run_validate)
+
+
+def _parse_map(items: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        column, sep, field = item.rpartition("=")
+        if not sep or not column.strip() or not field.strip():
+            msg = f"--map {item!r}: give COLUMN=FIELD, e.g. --map 网点名称=name"
+            raise ValidationError(msg)
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _check_registry(args: argparse.Namespace) -> Any:
+    from locator.importer import import_registry, write_report
+
+    result = import_registry(
+        args.source, crs=args.crs, sheet=args.sheet, mapping=_parse_map(args.map)
+    )
+    for message in result.warnings:
+        warn(message)
+    problems = result.report[result.report["row"].notna()]
+    for entry in problems.head(_REPORT_LINES).itertuples(index=False):
+        print(f"row {entry.row}: {entry.level} {entry.reason}: {entry.message}", file=sys.stderr)
+    if len(problems) > _REPORT_LINES and args.report is None:
+        print(
+            f"... and {len(problems) - _REPORT_LINES} more: write them all with --report FILE.csv",
+            file=sys.stderr,
+        )
+    if args.report is not None:
+        write_report(result, args.report)
+        print(f"wrote {args.report}", file=sys.stderr)
+    return result
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from locator.registry import write_outlets
+
+    result = _check_registry(args)
+    if result.accepted:
+        write_outlets(result.outlets, args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(f"nothing usable: {args.output} not written", file=sys.stderr)
+    print(result.summary(args.lang), file=sys.stderr)
+    return EXIT_OK if result.accepted else EXIT_NOTHING
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    result = _check_registry(args)
+    print(result.summary(args.lang), file=sys.stderr)
+    return EXIT_OK if result.accepted else EXIT_NOTHING
+
+
+# --- export-map ------------------------------------------------------------------------------
+
+
+def add_export_map(sub: Any) -> None:
+    p = sub.add_parser(
+        "export-map",
+        help="a standalone HTML map: counties, clustered outlets, gaps",
+        description=(
+            "Write the whole province as one HTML file that opens from disk with no network: "
+            "Leaflet is inlined, only the tiles come from the tile server (--tiles none: no "
+            "tiles). The gap layer is computed as `locator gaps` does, or read with --gaps."
+        ),
+    )
+    p.add_argument("-o", "--output", required=True, type=Path, help="the HTML file to write")
+    p.add_argument(
+        "--layers",
+        default="counties,outlets,gaps",
+        help="comma-separated, any of counties, outlets, gaps (default: all three)",
+    )
+    p.add_argument(
+        "--tiles",
+        default="osm",
+        help="osm (OpenStreetMap, default), amap (GCJ-02; overlays shifted to match) or none",
+    )
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument(
+        "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
+    )
+    p.add_argument("--counties", type=Path, help="county GeoJSON (default: the shipped 117)")
+    p.add_argument(
+        "--gaps", type=Path, help="a gap layer written by `locator gaps -o FILE.geojson`"
+    )
+    p.add_argument(
+        "--radius-km",
+        type=float,
+        default=None,
+        help=f"gaps: the 'near home' distance (default {settings.default_radius_km:g})",
+    )
+    p.add_argument("--task", help="gaps: count only outlets that can do this task")
+    p.add_argument("--bank", help="gaps: the card's bank, for the own-bank tasks")
+    p.set_defaults(run=_run_export_map)
+
+
+def _run_export_map(args: argparse.Namespace) -> int:
+    from locator.maps import export_map, parse_layers, parse_tiles
+    from locator.registry import load_counties, load_outlets
+
+    layers = parse_layers(args.layers)
+    tiles = parse_tiles(args.tiles)
+    outlets = load_outlets(args.outlets)
+    counties = load_counties(args.counties)
+    gaps = None
+    if args.gaps is not None:
+        from locator.maps import read_gaps
+
+        gaps = read_gaps(args.gaps)
+    elif "gaps" in layers:
+        from locator.coverage import gaps as gap_layer
+
+        gaps = gap_layer(
+            outlets, counties, task=args.task, bank=args.bank, radius_km=args.radius_km
+        )
+    path = export_map(
+        args.output, outlets, counties, layers=layers, gaps=gaps, tiles=tiles, lang=args.lang
+    )
+    size_mb = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size_mb:.1f} MB; layers {','.join(layers)})", file=sys.stderr)
+    return EXIT_OK
