@@ -13,6 +13,7 @@ from locator._errors import DataFileError, ValidationError
 
 __all__ = [
     "check_choice",
+    "check_chunk_size",
     "check_columns",
     "check_count",
     "check_detour_factor",
@@ -152,3 +153,12 @@ def check_upload_size(
         )
         raise ValidationError(msg)
     return int(n_bytes)
+
+
+def check_chunk_size(value: Any) -> int:
+    """Check ``settings.chunk_size``, the cells or pixels handled at a time: at least 1."""
+    chunk = int(value)
+    if chunk < 1:
+        msg = f"settings.chunk_size={chunk!r} must be a whole number of at least 1"
+        raise ValidationError(msg)
+    return chunk

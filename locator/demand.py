@@ -32,14 +32,22 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
-from rasterio import features
+from pyproj import Transformer
 from rasterio.transform import Affine
 
 from locator import settings
-from locator._errors import DataFileError, ValidationError
-from locator._validate import check_columns, check_lonlat_arrays, check_positive
-from locator.geography import SHANXI_EQUAL_AREA, county_of
+from locator._errors import ValidationError
+from locator._population_sources import (
+    WGS84,
+    burn,
+    cells_in_counties,
+    chunk_rows,
+    county_table,
+    read_points,
+    read_raster,
+)
+from locator._validate import check_positive
+from locator.geography import SHANXI_EQUAL_AREA
 from locator.registry import load_counties
 
 __all__ = [
@@ -61,8 +69,6 @@ URBAN_CORE_DENSITY_PER_KM2 = 5_000.0
 MIN_URBAN_SCALE_KM = 0.5
 #: Largest grid :func:`estimate_demand` builds (about 2.5 GB); finer cells are refused.
 MAX_CELLS = 50_000_000
-
-_TO_WGS84 = "EPSG:4326"
 
 
 @dataclass(frozen=True)
@@ -165,9 +171,9 @@ class Demand:
             }
         )
         if not polygons or self.cell_size_m is None:
-            return gpd.GeoDataFrame(frame, geometry=shapely.points(lon, lat), crs=_TO_WGS84)
-        to_grid = Transformer.from_crs(_TO_WGS84, self.grid_crs, always_xy=True)
-        from_grid = Transformer.from_crs(self.grid_crs, _TO_WGS84, always_xy=True)
+            return gpd.GeoDataFrame(frame, geometry=shapely.points(lon, lat), crs=WGS84)
+        to_grid = Transformer.from_crs(WGS84, self.grid_crs, always_xy=True)
+        from_grid = Transformer.from_crs(self.grid_crs, WGS84, always_xy=True)
         width, height = self.cell_shape or (self.cell_size_m, self.cell_size_m)
         dx = np.array([-0.5, 0.5, 0.5, -0.5]) * width
         dy = np.array([-0.5, -0.5, 0.5, 0.5]) * height
@@ -181,58 +187,13 @@ class Demand:
             corner_lon, corner_lat = from_grid.transform(x[:, None] + dx, y[:, None] + dy)
             corners = np.stack([np.asarray(corner_lon), np.asarray(corner_lat)], axis=-1)
             rings[part] = shapely.polygons(np.concatenate([corners, corners[:, :1]], axis=1))
-        return gpd.GeoDataFrame(frame, geometry=rings, crs=_TO_WGS84)
+        return gpd.GeoDataFrame(frame, geometry=rings, crs=WGS84)
 
 
 # --- the estimate --------------------------------------------------------------------------
 
 # The last few estimates, each kept with its county layer so a reused id() cannot match.
 _ESTIMATES: dict[tuple[int, float], tuple[gpd.GeoDataFrame, Demand]] = {}
-
-
-def _chunk_rows(width: int) -> int:
-    chunk = int(settings.chunk_size)
-    if chunk < 1:
-        msg = f"settings.chunk_size={chunk!r} must be a whole number of at least 1"
-        raise ValidationError(msg)
-    return max(1, chunk // max(width, 1))
-
-
-def _burn(
-    geometries: npt.NDArray[np.object_],
-    out_shape: tuple[int, int],
-    transform: Affine,
-) -> npt.NDArray[np.int32]:
-    """Label each pixel with 1 + the position of the polygon holding its centre (0: none).
-
-    Polygons are burnt last-to-first, so where two overlap the one listed first wins.
-    """
-    height, width = out_shape
-    left, top = transform @ (0, 0)
-    right, bottom = transform @ (width, height)
-    window = shapely.box(min(left, right), min(top, bottom), max(left, right), max(top, bottom))
-    hit = np.flatnonzero(shapely.intersects(geometries, window))
-    if hit.size == 0:
-        return np.zeros(out_shape, dtype=np.int32)
-    shapes = [(geometries[i], int(i) + 1) for i in hit[::-1]]
-    return features.rasterize(
-        shapes, out_shape=out_shape, transform=transform, fill=0, dtype="int32"
-    )
-
-
-def _county_table(counties: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
-    check_columns(
-        counties.columns,
-        ("adcode", "population", "urban_population", "population_65plus", "seat_lon", "seat_lat"),
-        source,
-    )
-    return counties.sort_values("adcode").reset_index(drop=True)
-
-
-def _share_65plus(counties: gpd.GeoDataFrame) -> FloatArray:
-    total = counties["population"].to_numpy(dtype=np.float64)
-    older = counties["population_65plus"].to_numpy(dtype=np.float64)
-    return np.divide(older, total, out=np.zeros_like(total), where=total > 0)
 
 
 def _fallback_points(counties: gpd.GeoDataFrame, which: npt.NDArray[np.intp]) -> FloatArray:
@@ -293,7 +254,7 @@ def estimate_demand(
     cached = _ESTIMATES.get(key)
     if cached is not None and cached[0] is counties:
         return cached[1]
-    demand = _estimate(_county_table(counties, "counties"), area)
+    demand = _estimate(county_table(counties, "counties"), area)
     if len(_ESTIMATES) >= 3:
         _ESTIMATES.pop(next(iter(_ESTIMATES)))
     _ESTIMATES[key] = (counties, demand)
@@ -315,9 +276,9 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
         raise ValidationError(msg)
     transform = Affine(size, 0.0, x0, 0.0, -size, y1)
     labels, xs, ys = [], [], []
-    step = _chunk_rows(ncols)
+    step = chunk_rows(ncols)
     for r0 in range(0, nrows, step):
-        burned = _burn(
+        burned = burn(
             projected, (min(step, nrows - r0), ncols), transform @ Affine.translation(0, r0)
         )
         rows, cols = np.nonzero(burned)
@@ -326,7 +287,7 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
         ys.append(y1 - (r0 + rows + 0.5) * size)
     county_i = np.concatenate(labels).astype(np.intp)
     x, y = np.concatenate(xs), np.concatenate(ys)
-    to_grid = Transformer.from_crs(_TO_WGS84, SHANXI_EQUAL_AREA, always_xy=True)
+    to_grid = Transformer.from_crs(WGS84, SHANXI_EQUAL_AREA, always_xy=True)
     n_counties = len(counties)
     empty = np.flatnonzero(np.bincount(county_i, minlength=n_counties) == 0)
     if empty.size:
@@ -357,19 +318,12 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
     kernel = np.exp(-z)
     kernel_sum = np.bincount(county_i, weights=kernel, minlength=n_counties)
     cell_population = urban[county_i] * kernel / kernel_sum[county_i] + (rural / counts)[county_i]
-    lon, lat = Transformer.from_crs(SHANXI_EQUAL_AREA, _TO_WGS84, always_xy=True).transform(x, y)
-    return Demand(
-        lon=np.asarray(lon),
-        lat=np.asarray(lat),
-        population=cell_population,
-        population_65plus=cell_population * _share_65plus(counties)[county_i],
-        county=counties["adcode"].astype(str).to_numpy(dtype=object)[county_i],
-        cell_size_m=size,
-        source="estimate",
-    )
+    lon, lat = Transformer.from_crs(SHANXI_EQUAL_AREA, WGS84, always_xy=True).transform(x, y)
+    cells = cells_in_counties(counties, county_i, lon, lat, cell_population)
+    return Demand(**cells._asdict(), cell_size_m=size, source="estimate")
 
 
-# --- a raster ------------------------------------------------------------------------------
+# --- the other sources (read in locator._population_sources) ---------------------------------
 
 
 def demand_from_raster(
@@ -397,152 +351,8 @@ def demand_from_raster(
     DataFileError
         When the file cannot be read, has no CRS or a rotated grid, or holds a negative value.
     """
-    import rasterio
-    from rasterio.errors import RasterioIOError
-    from rasterio.windows import Window
-
-    counties = _county_table(load_counties() if counties is None else counties, "counties")
-    try:
-        source = rasterio.open(path)
-    except RasterioIOError as error:
-        msg = f"{path}: cannot be read as a raster ({error}); give a GeoTIFF of residents per pixel"
-        raise DataFileError(msg) from None
-    with source:
-        if source.crs is None:
-            msg = f"{path}: the raster has no coordinate reference system; set one (e.g. gdal_edit.py -a_srs EPSG:4326)"
-            raise DataFileError(msg)
-        if not 1 <= band <= source.count:
-            msg = f"{path}: band={band} does not exist; the raster has {source.count} band(s), numbered from 1"
-            raise ValidationError(msg)
-        affine = source.transform
-        if affine.b != 0 or affine.d != 0:
-            msg = f"{path}: the raster grid is rotated; warp it to a north-up grid first (gdalwarp)"
-            raise DataFileError(msg)
-        in_crs = counties.geometry.to_crs(source.crs).to_numpy()
-        # The pixels over the county layer's extent (computed here: rasterio's window
-        # helpers use the deprecated Affine * Affine).
-        minx, miny, maxx, maxy = shapely.total_bounds(in_crs)
-        cols, rows = ~affine @ (
-            np.array([minx, maxx, minx, maxx]),
-            np.array([miny, miny, maxy, maxy]),
-        )
-        col0 = int(np.clip(np.floor(np.min(cols)), 0, source.width))
-        row0 = int(np.clip(np.floor(np.min(rows)), 0, source.height))
-        width = int(np.clip(np.ceil(np.max(cols)), 0, source.width)) - col0
-        height = int(np.clip(np.ceil(np.max(rows)), 0, source.height)) - row0
-        labels, xs, ys, values = [], [], [], []
-        outside_population, outside_cells = 0.0, 0
-        step = _chunk_rows(width)
-        for r0 in range(row0, row0 + height, step):
-            part = Window(col0, r0, width, min(step, row0 + height - r0))
-            data = source.read(band, window=part, masked=True)
-            pixel = np.ma.filled(data.astype(np.float64), np.nan)
-            negative = pixel < 0
-            if negative.any():
-                r, c = np.argwhere(negative)[0]
-                msg = (
-                    f"{path}: pixel (row {r0 + r}, column {col0 + c}) holds {pixel[r, c]}; "
-                    "population cannot be negative: set it as nodata or 0"
-                )
-                raise DataFileError(msg)
-            transform = affine @ Affine.translation(col0, r0)
-            burned = _burn(in_crs, pixel.shape, transform)
-            has_people = np.isfinite(pixel) & (pixel > 0)
-            outside = has_people & (burned == 0)
-            outside_population += float(pixel[outside].sum())
-            outside_cells += int(outside.sum())
-            rows, cols = np.nonzero(has_people & (burned > 0))
-            labels.append(burned[rows, cols] - 1)
-            values.append(pixel[rows, cols])
-            px, py = transform @ (cols + 0.5, rows + 0.5)
-            xs.append(np.asarray(px, dtype=np.float64))
-            ys.append(np.asarray(py, dtype=np.float64))
-        crs = source.crs
-        cell_w, cell_h = abs(affine.a), abs(affine.e)
-        centre = (affine @ (col0 + width / 2, row0 + height / 2)) if width else affine @ (0, 0)
-    county_i = np.concatenate(labels).astype(np.intp) if labels else np.empty(0, np.intp)
-    x = np.concatenate(xs) if xs else np.empty(0)
-    y = np.concatenate(ys) if ys else np.empty(0)
-    population = np.concatenate(values) if values else np.empty(0)
-    lon, lat = Transformer.from_crs(crs, _TO_WGS84, always_xy=True).transform(x, y)
-    # Side of an equal-area square of one pixel's area (at the centre of the extent read).
-    pixel_box = shapely.box(
-        centre[0] - cell_w / 2,
-        centre[1] - cell_h / 2,
-        centre[0] + cell_w / 2,
-        centre[1] + cell_h / 2,
-    )
-    pixel_area = gpd.GeoSeries([pixel_box], crs=crs).to_crs(SHANXI_EQUAL_AREA).area.iloc[0]
-    return Demand(
-        lon=np.asarray(lon),
-        lat=np.asarray(lat),
-        population=population,
-        population_65plus=population * _share_65plus(counties)[county_i],
-        county=counties["adcode"].astype(str).to_numpy(dtype=object)[county_i],
-        cell_size_m=math.sqrt(float(pixel_area)),
-        source=f"raster:{path}",
-        grid_crs=CRS.from_user_input(crs).to_wkt(),
-        cell_shape=(cell_w, cell_h),
-        outside_population=outside_population,
-        outside_cells=outside_cells,
-    )
-
-
-# --- weighted points -----------------------------------------------------------------------
-
-
-def _read_points(path_or_frame: Path | str | pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    if isinstance(path_or_frame, pd.DataFrame):
-        frame, name = path_or_frame, "points"
-    else:
-        path = Path(path_or_frame)
-        name = str(path)
-        if not path.exists():
-            msg = f"{path}: no such file; give a CSV or GeoJSON of weighted points"
-            raise DataFileError(msg)
-        suffix = path.suffix.lower()
-        try:
-            if suffix == ".csv":
-                frame = pd.read_csv(path, encoding="utf-8-sig")
-            elif suffix in (".geojson", ".json", ".gpkg", ".shp"):
-                frame = gpd.read_file(path)
-            else:
-                msg = f"{path}: unknown file type {suffix!r}; give a .csv or .geojson of weighted points"
-                raise DataFileError(msg)
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-            msg = f"{path}: cannot be read ({error}); give a UTF-8 CSV with lon, lat and a weight"
-            raise DataFileError(msg) from None
-        except DataFileError:
-            raise
-        except Exception as error:  # pyogrio raises several types for unreadable files
-            msg = f"{path}: cannot be read as a vector file ({error})"
-            raise DataFileError(msg) from None
-    if isinstance(frame, gpd.GeoDataFrame) and not {"lon", "lat"} <= set(frame.columns):
-        geometry = frame.geometry
-        if geometry.crs is not None and geometry.crs.to_epsg() != 4326:
-            geometry = geometry.to_crs(_TO_WGS84)
-        not_points = ~geometry.geom_type.isin(["Point"]).to_numpy()
-        if not_points.any():
-            row = int(np.flatnonzero(not_points)[0]) + 1
-            msg = f"{name}: feature {row} is not a Point; weighted points must be points"
-            raise DataFileError(msg)
-        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name)).assign(
-            lon=geometry.x.to_numpy(), lat=geometry.y.to_numpy()
-        )
-    return frame, name
-
-
-def _weights(frame: pd.DataFrame, column: str, name: str) -> FloatArray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"{name}: row {row + 1}, column {column!r}: {frame[column].iloc[row]!r} is not a "
-            f"population (a number of at least 0); {int(bad.sum())} row(s) in all"
-        )
-        raise ValidationError(msg)
-    return values
+    cells, grid = read_raster(path, counties, band=band)
+    return Demand(**cells._asdict(), **grid._asdict(), source=f"raster:{path}")
 
 
 def demand_from_points(
@@ -575,34 +385,5 @@ def demand_from_points(
     >>> demand.county.tolist(), demand.outside_population
     (['140107'], 5.0)
     """
-    counties = _county_table(load_counties() if counties is None else counties, "counties")
-    frame, name = _read_points(path_or_frame)
-    check_columns(frame.columns, ("lon", "lat", weight), name)
-    lon, lat = check_lonlat_arrays(
-        pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
-    )
-    population = _weights(frame, weight, name)
-    adcodes = counties["adcode"].astype(str).to_numpy(dtype=object)
-    located = np.empty(lon.size, dtype=object)
-    step = max(1, int(settings.chunk_size))
-    for start in range(0, lon.size, step):
-        part = slice(start, start + step)
-        located[part] = county_of(lon[part], lat[part], counties=counties).to_numpy(dtype=object)
-    inside = pd.notna(located)
-    county_i = np.searchsorted(adcodes, located[inside].astype(str))
-    if "population_65plus" in frame.columns:
-        older = _weights(frame, "population_65plus", name)[inside]
-    else:
-        older = population[inside] * _share_65plus(counties)[county_i]
-    outside = ~inside & (population > 0)
-    return Demand(
-        lon=lon[inside],
-        lat=lat[inside],
-        population=population[inside],
-        population_65plus=older,
-        county=located[inside].astype(str).astype(object),
-        cell_size_m=None,
-        source=f"points:{name}",
-        outside_population=float(population[~inside].sum()),
-        outside_cells=int(outside.sum()),
-    )
+    cells, name = read_points(path_or_frame, counties, weight=weight)
+    return Demand(**cells._asdict(), cell_size_m=None, source=f"points:{name}")

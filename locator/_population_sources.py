@@ -1,0 +1,327 @@
+"""Population sources other than the estimate: a raster and weighted points, read as cells.
+
+The readers behind :func:`locator.demand.demand_from_raster` and
+:func:`locator.demand.demand_from_points`, and the pieces :func:`locator.demand.estimate_demand`
+shares with them: burning county polygons onto a grid a chunk of rows at a time, the
+county table, and each county's share of residents aged 65+. Each reader returns
+:class:`Cells`, the arrays a :class:`locator.demand.Demand` is made of.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from rasterio import features
+from rasterio.transform import Affine
+
+from locator import settings
+from locator._errors import DataFileError, ValidationError
+from locator._validate import check_chunk_size, check_columns, check_lonlat_arrays
+from locator.geography import SHANXI_EQUAL_AREA, county_of
+from locator.registry import load_counties
+
+__all__ = [
+    "WGS84",
+    "Cells",
+    "PixelGrid",
+    "burn",
+    "cells_in_counties",
+    "chunk_rows",
+    "county_table",
+    "read_points",
+    "read_raster",
+    "share_65plus",
+]
+
+FloatArray = npt.NDArray[np.float64]
+ObjectArray = npt.NDArray[np.object_]
+
+WGS84 = "EPSG:4326"
+
+
+class Cells(NamedTuple):
+    """Populated cells (or points) of a source, each in a county: ``Demand``'s arrays."""
+
+    lon: FloatArray
+    lat: FloatArray
+    population: FloatArray
+    population_65plus: FloatArray
+    county: ObjectArray
+    outside_population: float = 0.0
+    outside_cells: int = 0
+
+
+class PixelGrid(NamedTuple):
+    """A raster's grid, as ``Demand`` describes it."""
+
+    cell_size_m: float
+    grid_crs: str
+    cell_shape: tuple[float, float]
+
+
+def chunk_rows(width: int) -> int:
+    """Rows of a grid ``width`` cells wide to read at once: about ``settings.chunk_size`` cells."""
+    return max(1, check_chunk_size(settings.chunk_size) // max(width, 1))
+
+
+def burn(
+    geometries: npt.NDArray[np.object_],
+    out_shape: tuple[int, int],
+    transform: Affine,
+) -> npt.NDArray[np.int32]:
+    """Label each pixel with 1 + the position of the polygon holding its centre (0: none).
+
+    Polygons are burnt last-to-first, so where two overlap the one listed first wins.
+    """
+    height, width = out_shape
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (width, height)
+    window = shapely.box(min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+    hit = np.flatnonzero(shapely.intersects(geometries, window))
+    if hit.size == 0:
+        return np.zeros(out_shape, dtype=np.int32)
+    shapes = [(geometries[i], int(i) + 1) for i in hit[::-1]]
+    return features.rasterize(
+        shapes, out_shape=out_shape, transform=transform, fill=0, dtype="int32"
+    )
+
+
+def county_table(counties: gpd.GeoDataFrame | None, source: str) -> gpd.GeoDataFrame:
+    """The county layer (None: the shipped one) with the columns demand needs, by adcode."""
+    counties = load_counties() if counties is None else counties
+    check_columns(
+        counties.columns,
+        ("adcode", "population", "urban_population", "population_65plus", "seat_lon", "seat_lat"),
+        source,
+    )
+    return counties.sort_values("adcode").reset_index(drop=True)
+
+
+def share_65plus(counties: gpd.GeoDataFrame) -> FloatArray:
+    """Each county's share of residents aged 65+ (0 for a county without residents)."""
+    total = counties["population"].to_numpy(dtype=np.float64)
+    older = counties["population_65plus"].to_numpy(dtype=np.float64)
+    return np.divide(older, total, out=np.zeros_like(total), where=total > 0)
+
+
+def cells_in_counties(
+    counties: gpd.GeoDataFrame,
+    county_i: npt.NDArray[np.intp],
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    population: FloatArray,
+    *,
+    outside_population: float = 0.0,
+    outside_cells: int = 0,
+) -> Cells:
+    """Cells in the counties at positions ``county_i``; their 65+ from the county's share."""
+    return Cells(
+        lon=np.asarray(lon),
+        lat=np.asarray(lat),
+        population=population,
+        population_65plus=population * share_65plus(counties)[county_i],
+        county=counties["adcode"].astype(str).to_numpy(dtype=object)[county_i],
+        outside_population=outside_population,
+        outside_cells=outside_cells,
+    )
+
+
+# --- a raster ------------------------------------------------------------------------------
+
+
+def read_raster(
+    path: Path | str, counties: gpd.GeoDataFrame | None, *, band: int
+) -> tuple[Cells, PixelGrid]:
+    """The populated pixels of a raster over the counties (see ``demand_from_raster``)."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+    from rasterio.windows import Window
+
+    counties = county_table(counties, "counties")
+    try:
+        source = rasterio.open(path)
+    except RasterioIOError as error:
+        msg = f"{path}: cannot be read as a raster ({error}); give a GeoTIFF of residents per pixel"
+        raise DataFileError(msg) from None
+    with source:
+        if source.crs is None:
+            msg = f"{path}: the raster has no coordinate reference system; set one (e.g. gdal_edit.py -a_srs EPSG:4326)"
+            raise DataFileError(msg)
+        if not 1 <= band <= source.count:
+            msg = f"{path}: band={band} does not exist; the raster has {source.count} band(s), numbered from 1"
+            raise ValidationError(msg)
+        affine = source.transform
+        if affine.b != 0 or affine.d != 0:
+            msg = f"{path}: the raster grid is rotated; warp it to a north-up grid first (gdalwarp)"
+            raise DataFileError(msg)
+        in_crs = counties.geometry.to_crs(source.crs).to_numpy()
+        # The pixels over the county layer's extent (computed here: rasterio's window
+        # helpers use the deprecated Affine * Affine).
+        minx, miny, maxx, maxy = shapely.total_bounds(in_crs)
+        cols, rows = ~affine @ (
+            np.array([minx, maxx, minx, maxx]),
+            np.array([miny, miny, maxy, maxy]),
+        )
+        col0 = int(np.clip(np.floor(np.min(cols)), 0, source.width))
+        row0 = int(np.clip(np.floor(np.min(rows)), 0, source.height))
+        width = int(np.clip(np.ceil(np.max(cols)), 0, source.width)) - col0
+        height = int(np.clip(np.ceil(np.max(rows)), 0, source.height)) - row0
+        labels, xs, ys, values = [], [], [], []
+        outside_population, outside_cells = 0.0, 0
+        step = chunk_rows(width)
+        for r0 in range(row0, row0 + height, step):
+            part = Window(col0, r0, width, min(step, row0 + height - r0))
+            data = source.read(band, window=part, masked=True)
+            pixel = np.ma.filled(data.astype(np.float64), np.nan)
+            negative = pixel < 0
+            if negative.any():
+                r, c = np.argwhere(negative)[0]
+                msg = (
+                    f"{path}: pixel (row {r0 + r}, column {col0 + c}) holds {pixel[r, c]}; "
+                    "population cannot be negative: set it as nodata or 0"
+                )
+                raise DataFileError(msg)
+            transform = affine @ Affine.translation(col0, r0)
+            burned = burn(in_crs, pixel.shape, transform)
+            has_people = np.isfinite(pixel) & (pixel > 0)
+            outside = has_people & (burned == 0)
+            outside_population += float(pixel[outside].sum())
+            outside_cells += int(outside.sum())
+            rows, cols = np.nonzero(has_people & (burned > 0))
+            labels.append(burned[rows, cols] - 1)
+            values.append(pixel[rows, cols])
+            px, py = transform @ (cols + 0.5, rows + 0.5)
+            xs.append(np.asarray(px, dtype=np.float64))
+            ys.append(np.asarray(py, dtype=np.float64))
+        crs = source.crs
+        cell_w, cell_h = abs(affine.a), abs(affine.e)
+        centre = (affine @ (col0 + width / 2, row0 + height / 2)) if width else affine @ (0, 0)
+    county_i = np.concatenate(labels).astype(np.intp) if labels else np.empty(0, np.intp)
+    x = np.concatenate(xs) if xs else np.empty(0)
+    y = np.concatenate(ys) if ys else np.empty(0)
+    population = np.concatenate(values) if values else np.empty(0)
+    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(x, y)
+    # Side of an equal-area square of one pixel's area (at the centre of the extent read).
+    pixel_box = shapely.box(
+        centre[0] - cell_w / 2,
+        centre[1] - cell_h / 2,
+        centre[0] + cell_w / 2,
+        centre[1] + cell_h / 2,
+    )
+    pixel_area = gpd.GeoSeries([pixel_box], crs=crs).to_crs(SHANXI_EQUAL_AREA).area.iloc[0]
+    cells = cells_in_counties(
+        counties,
+        county_i,
+        lon,
+        lat,
+        population,
+        outside_population=outside_population,
+        outside_cells=outside_cells,
+    )
+    grid = PixelGrid(
+        cell_size_m=math.sqrt(float(pixel_area)),
+        grid_crs=CRS.from_user_input(crs).to_wkt(),
+        cell_shape=(cell_w, cell_h),
+    )
+    return cells, grid
+
+
+# --- weighted points -----------------------------------------------------------------------
+
+
+def _read_points(path_or_frame: Path | str | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    if isinstance(path_or_frame, pd.DataFrame):
+        frame, name = path_or_frame, "points"
+    else:
+        path = Path(path_or_frame)
+        name = str(path)
+        if not path.exists():
+            msg = f"{path}: no such file; give a CSV or GeoJSON of weighted points"
+            raise DataFileError(msg)
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".csv":
+                frame = pd.read_csv(path, encoding="utf-8-sig")
+            elif suffix in (".geojson", ".json", ".gpkg", ".shp"):
+                frame = gpd.read_file(path)
+            else:
+                msg = f"{path}: unknown file type {suffix!r}; give a .csv or .geojson of weighted points"
+                raise DataFileError(msg)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            msg = f"{path}: cannot be read ({error}); give a UTF-8 CSV with lon, lat and a weight"
+            raise DataFileError(msg) from None
+        except DataFileError:
+            raise
+        except Exception as error:  # pyogrio raises several types for unreadable files
+            msg = f"{path}: cannot be read as a vector file ({error})"
+            raise DataFileError(msg) from None
+    if isinstance(frame, gpd.GeoDataFrame) and not {"lon", "lat"} <= set(frame.columns):
+        geometry = frame.geometry
+        if geometry.crs is not None and geometry.crs.to_epsg() != 4326:
+            geometry = geometry.to_crs(WGS84)
+        not_points = ~geometry.geom_type.isin(["Point"]).to_numpy()
+        if not_points.any():
+            row = int(np.flatnonzero(not_points)[0]) + 1
+            msg = f"{name}: feature {row} is not a Point; weighted points must be points"
+            raise DataFileError(msg)
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name)).assign(
+            lon=geometry.x.to_numpy(), lat=geometry.y.to_numpy()
+        )
+    return frame, name
+
+
+def _weights(frame: pd.DataFrame, column: str, name: str) -> FloatArray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{name}: row {row + 1}, column {column!r}: {frame[column].iloc[row]!r} is not a "
+            f"population (a number of at least 0); {int(bad.sum())} row(s) in all"
+        )
+        raise ValidationError(msg)
+    return values
+
+
+def read_points(
+    path_or_frame: Path | str | pd.DataFrame, counties: gpd.GeoDataFrame | None, *, weight: str
+) -> tuple[Cells, str]:
+    """The weighted points in the counties, and the source's name (see ``demand_from_points``)."""
+    counties = county_table(counties, "counties")
+    frame, name = _read_points(path_or_frame)
+    check_columns(frame.columns, ("lon", "lat", weight), name)
+    lon, lat = check_lonlat_arrays(
+        pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
+    )
+    population = _weights(frame, weight, name)
+    adcodes = counties["adcode"].astype(str).to_numpy(dtype=object)
+    located = np.empty(lon.size, dtype=object)
+    step = max(1, int(settings.chunk_size))
+    for start in range(0, lon.size, step):
+        part = slice(start, start + step)
+        located[part] = county_of(lon[part], lat[part], counties=counties).to_numpy(dtype=object)
+    inside = pd.notna(located)
+    county_i = np.searchsorted(adcodes, located[inside].astype(str))
+    if "population_65plus" in frame.columns:
+        older = _weights(frame, "population_65plus", name)[inside]
+    else:
+        older = population[inside] * share_65plus(counties)[county_i]
+    outside = ~inside & (population > 0)
+    cells = Cells(
+        lon=lon[inside],
+        lat=lat[inside],
+        population=population[inside],
+        population_65plus=older,
+        county=located[inside].astype(str).astype(object),
+        outside_population=float(population[~inside].sum()),
+        outside_cells=int(outside.sum()),
+    )
+    return cells, name
