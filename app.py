@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -27,6 +26,7 @@ from locator._app_state import (
     parse_url,
     place_label,
     planner_downloads,
+    planner_table,
     registry_fingerprint,
     resident_answer,
     result_table,
@@ -50,6 +50,26 @@ from locator.maps import (
 from locator.registry import load_counties, load_outlets
 from locator.siting import coverage_gain_curve, suggest_sites
 from locator.tasks import TASK_CODES, get_task
+
+COUNTY_COLUMNS = [
+    "adcode", "name", "city", "outlets", "meets_rule", "shortfall", "population",
+    "covered_population", "covered_share", "population_65plus", "covered_share_65plus",
+    "mean_km", "median_km", "p95_km", "max_km",
+]  # fmt: skip
+GAP_COLUMNS = [
+    "rank",
+    "county_name",
+    "city",
+    "population",
+    "population_65plus",
+    "distance_km",
+    "lon",
+    "lat",
+]
+SITE_COLUMNS = [
+    "rank", "reason", "county_name", "new_population", "new_population_65plus",
+    "cumulative_population", "cumulative_share", "lon", "lat",
+]  # fmt: skip
 
 st.set_page_config(page_title="山西社保卡服务网点", page_icon="🗺️", layout="wide")
 
@@ -413,21 +433,22 @@ def planner_view() -> None:
         st.subheader(t("siting", lang))
         st.caption(t("siting_curve", lang))
         st.line_chart(coverage_gain_curve(sites).set_index("n")["covered_share"])
-        st.dataframe(pd.DataFrame(sites.drop(columns=sites.geometry.name)), hide_index=True)
+        st.dataframe(planner_table(sites, lang, SITE_COLUMNS), hide_index=True)
 
     st.subheader(t("rule_table", lang))
-    st.dataframe(report.counties, hide_index=True)
+    st.dataframe(planner_table(report.counties, lang, COUNTY_COLUMNS), hide_index=True)
     below = report.counties[~report.counties["meets_rule"]]
     if len(below):
         st.caption(t("below_rule", lang, n=len(below)))
-        st.dataframe(below[["adcode", "name", "city", "outlets", "shortfall"]], hide_index=True)
+        rule_columns = ["adcode", "name", "city", "outlets", "shortfall"]
+        st.dataframe(planner_table(below, lang, rule_columns), hide_index=True)
     st.subheader(t("mismatch_table", lang))
     if len(report.mismatches):
-        st.dataframe(report.mismatches, hide_index=True)
+        st.dataframe(planner_table(report.mismatches, lang), hide_index=True)
     else:
         st.caption(t("no_mismatch", lang))
     st.subheader(t("gaps", lang))
-    st.dataframe(pd.DataFrame(far.drop(columns=far.geometry.name)).head(200), hide_index=True)
+    st.dataframe(planner_table(far.head(200), lang, GAP_COLUMNS), hide_index=True)
 
     downloads = planner_downloads(report, far)
 

@@ -34,13 +34,14 @@ from locator.banks import normalize_bank
 from locator.coverage import CoverageReport
 from locator.gazetteer import Place
 from locator.geography import county_of, in_shanxi
-from locator.i18n import parse_lang, t
+from locator.i18n import column_label, parse_lang, t
 from locator.importer import ImportResult, import_registry
 from locator.index import OutletIndex
 from locator.registry import load_counties, outlets_to_geojson
 from locator.tasks import KIND_LABELS, Task, get_task
 
 __all__ = [
+    "planner_table",
     "VIEWS",
     "ResidentAnswer",
     "UrlState",
@@ -259,6 +260,24 @@ def result_table(answer: ResidentAnswer, lang: str) -> pd.DataFrame:
             t("col_nav", lang): found["nav_url"],
         }
     )
+
+
+def planner_table(frame: pd.DataFrame, lang: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A planner table as the page shows it: chosen columns, headings in ``lang``,
+    residents as whole numbers, shares in percent, distances to 0.01 km.
+
+    The downloads keep every column at full precision; this is for reading.
+    """
+    shown = pd.DataFrame(frame[[c for c in (columns or list(frame.columns)) if c in frame]])
+    shown = shown.drop(columns=[c for c in shown.columns if c == "geometry"])
+    for column in shown.columns:
+        if "share" in column:
+            shown[column] = (shown[column] * 100).round(1)
+        elif "population" in column:
+            shown[column] = shown[column].round().astype("Int64")
+        elif column.endswith("_km"):
+            shown[column] = shown[column].round(2)
+    return shown.rename(columns=lambda c: column_label(c, lang))
 
 
 def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:

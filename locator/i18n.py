@@ -23,7 +23,7 @@ from typing import Any
 
 from locator._errors import ValidationError
 
-__all__ = ["LANGS", "LANG_NAMES", "STRINGS", "parse_lang", "t"]
+__all__ = ["COLUMNS", "LANGS", "LANG_NAMES", "STRINGS", "column_label", "parse_lang", "t"]
 
 LANGS: tuple[str, ...] = ("zh", "en")
 LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
@@ -200,6 +200,46 @@ def parse_lang(value: Any) -> str:
         return "en"
     msg = f"language {value!r} is not supported: use zh (中文) or en (English)"
     raise ValidationError(msg)
+
+
+# Column names of the planners' tables (coverage, rule, mismatches, gaps, sites).
+COLUMNS: dict[str, dict[str, str]] = {
+    "adcode": {"zh": "区划代码", "en": "Code"},
+    "id": {"zh": "编号", "en": "ID"},
+    "name": {"zh": "名称", "en": "Name"},
+    "city": {"zh": "城市", "en": "City"},
+    "rank": {"zh": "排名", "en": "Rank"},
+    "outlets": {"zh": "网点数", "en": "Outlets"},
+    "meets_rule": {"zh": "达标", "en": "Meets rule"},
+    "shortfall": {"zh": "还差", "en": "Shortfall"},
+    "population": {"zh": "人口", "en": "Population"},
+    "population_65plus": {"zh": "65岁以上人口", "en": "Aged 65+"},
+    "covered_population": {"zh": "就近覆盖人口", "en": "Covered"},
+    "covered_share": {"zh": "覆盖比例 %", "en": "Covered %"},
+    "covered_share_65plus": {"zh": "65岁以上覆盖比例 %", "en": "Covered 65+ %"},
+    "mean_km": {"zh": "平均距离 km", "en": "Mean km"},
+    "median_km": {"zh": "中位距离 km", "en": "Median km"},
+    "p95_km": {"zh": "95%分位距离 km", "en": "p95 km"},
+    "max_km": {"zh": "最远距离 km", "en": "Max km"},
+    "declared_county": {"zh": "登记区县", "en": "Declared county"},
+    "located_county": {"zh": "实际所在区县", "en": "Located in"},
+    "problem": {"zh": "问题", "en": "Problem"},
+    "county_name": {"zh": "区县", "en": "County"},
+    "distance_km": {"zh": "最近网点距离 km", "en": "Nearest outlet km"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "new_population": {"zh": "新增覆盖人口", "en": "Newly covered"},
+    "new_population_65plus": {"zh": "新增覆盖65岁以上", "en": "Newly covered 65+"},
+    "cumulative_population": {"zh": "累计覆盖人口", "en": "Covered so far"},
+    "cumulative_share": {"zh": "累计覆盖比例 %", "en": "Covered so far %"},
+    "lon": {"zh": "经度", "en": "Lon"},
+    "lat": {"zh": "纬度", "en": "Lat"},
+}
+
+
+def column_label(column: str, lang: str = "zh") -> str:
+    """The heading of a planner-table column in ``lang``; unknown columns keep their name."""
+    entry = COLUMNS.get(column)
+    return entry.get(lang, entry["zh"]) if entry else column
 
 
 def t(key: str, lang: str = "zh", **fields: Any) -> str:

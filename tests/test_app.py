@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from locator._app_state import escape_markdown
 from locator.coverage import coverage_report
 from locator.demand import estimate_demand
-from locator.i18n import STRINGS, t
+from locator.i18n import STRINGS, column_label, t
 from locator.index import OutletIndex
 from locator.siting import suggest_sites
 from locator.tasks import TASKS
@@ -190,10 +190,20 @@ def test_the_planner_figures_equal_locator_coverage(
     at.selectbox(key="planner_task").set_value("reset_card_pin").run()
     _ok(at)
     report = coverage_report(outlets, counties, demand=demand, task="reset_card_pin", radius_km=3.0)
-    shown = _frame_with(at, "covered_share")
-    pd.testing.assert_frame_equal(
-        shown.reset_index(drop=True), report.counties.reset_index(drop=True), check_dtype=False
+    shown = _frame_with(at, column_label("covered_share")).reset_index(drop=True)
+    expected = report.counties.reset_index(drop=True)
+    assert shown[column_label("name")].tolist() == expected["name"].tolist()
+    assert shown[column_label("outlets")].tolist() == expected["outlets"].tolist()
+    assert shown[column_label("meets_rule")].tolist() == expected["meets_rule"].tolist()
+    # Read as the page shows them: whole residents, shares in percent, distances to 0.01 km.
+    np.testing.assert_array_equal(
+        shown[column_label("covered_population")].to_numpy(float),
+        expected["covered_population"].round().to_numpy(float),
     )
+    np.testing.assert_allclose(
+        shown[column_label("covered_share")], expected["covered_share"] * 100, atol=0.05
+    )
+    np.testing.assert_allclose(shown[column_label("p95_km")], expected["p95_km"], atol=0.005)
     metrics = {m.label: m.value for m in at.metric}
     province = report.province
     assert metrics[t("p_outlets")] == f"{province['outlets']:,}"
@@ -213,7 +223,7 @@ def test_an_uploaded_registry_is_used_everywhere_and_its_text_is_escaped() -> No
     at.run()
     _ok(at)
     assert any(t("upload_counts", read=2, accepted=2, rejected=0) in c.value for c in at.caption)
-    assert _frame_with(at, "covered_share")["outlets"].sum() == 2  # the planner uses it
+    assert _frame_with(at, column_label("covered_share"))[column_label("outlets")].sum() == 2
     assert any(escape_markdown("hostile.csv") in i.value for i in at.sidebar.info)
 
     at.sidebar.radio(key="view").set_value("resident").run()
@@ -253,10 +263,14 @@ def test_siting_suggestions_and_layers_on_the_planner_map(
     at.toggle(key="show_outlets").set_value(True).run()
     _ok(at)
     expected = suggest_sites(outlets, counties, demand=demand, new=4, radius_km=5.0)
-    shown = _frame_with(at, "new_population")
-    assert shown["rank"].tolist() == [1, 2, 3, 4]
-    np.testing.assert_allclose(shown[["lon", "lat"]], expected[["lon", "lat"]])
-    np.testing.assert_allclose(shown["new_population"], expected["new_population"])
+    shown = _frame_with(at, column_label("new_population"))
+    assert shown[column_label("rank")].tolist() == [1, 2, 3, 4]
+    coordinates = [column_label("lon"), column_label("lat")]
+    np.testing.assert_allclose(shown[coordinates], expected[["lon", "lat"]])
+    np.testing.assert_array_equal(
+        shown[column_label("new_population")].to_numpy(float),
+        expected["new_population"].round().to_numpy(float),
+    )
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the gain curve
 
 

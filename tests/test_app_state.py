@@ -209,3 +209,25 @@ def test_planner_downloads_are_csv_with_bom_and_geojson(index: OutletIndex) -> N
     layer = json.loads(files["download_gaps"][0])
     assert layer["type"] == "FeatureCollection" and len(layer["features"]) == len(far)
     assert json.loads(files["download_json"][0])["province"]["radius_km"] == 5
+
+
+def test_planner_table_rounds_for_reading_and_names_columns_in_the_language():
+    import pandas as pd
+
+    from locator._app_state import planner_table
+
+    frame = pd.DataFrame(
+        {
+            "name": ["小店区"],
+            "population": [1234.6],
+            "covered_share": [0.12345],
+            "mean_km": [3.14159],
+            "geometry": [None],
+            "extra": [1],
+        }
+    )
+    zh = planner_table(frame, "zh", ["name", "population", "covered_share", "mean_km", "geometry"])
+    assert list(zh.columns) == ["名称", "人口", "覆盖比例 %", "平均距离 km"]
+    assert zh.iloc[0].tolist() == ["小店区", 1235, 12.3, 3.14]
+    en = planner_table(frame, "en")
+    assert list(en.columns) == ["Name", "Population", "Covered %", "Mean km", "extra"]
