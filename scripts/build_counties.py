@@ -45,6 +45,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from locator.crs import gcj02_to_wgs84  # noqa: E402
+from locator.registry import COUNTY_COLUMNS  # noqa: E402
 
 PROVINCE = "山西省"
 N_COUNTIES = 117
@@ -75,18 +76,7 @@ EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global (cylindrical
 METRIC_CRS = "EPSG:32649"  # UTM 49N, for distances between outlines
 MAX_OVERLAP_FRACTION = 0.001
 MAX_FILE_BYTES = 2_000_000
-COLUMNS = [
-    "adcode",
-    "name",
-    "city",
-    "city_adcode",
-    "population",
-    "urban_population",
-    "rural_population",
-    "population_65plus",
-    "seat_lon",
-    "seat_lat",
-]
+COLUMNS = list(COUNTY_COLUMNS)
 COUNTS = ["population", "urban_population", "rural_population", "population_65plus"]
 
 

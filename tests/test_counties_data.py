@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 import shapely
 
+from locator.registry import COUNTY_COLUMNS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COUNTIES_PATH = REPO_ROOT / "data" / "counties.geojson"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -23,18 +25,7 @@ COUNTY_CSV = "shanxi_county_population_2020.csv"
 ZONES_CSV = "shanxi_unassigned_zones_population_2020.csv"
 EQUAL_AREA_CRS = "EPSG:6933"
 PROVINCE_POPULATION = 34_915_616
-COLUMNS = [
-    "adcode",
-    "name",
-    "city",
-    "city_adcode",
-    "population",
-    "urban_population",
-    "rural_population",
-    "population_65plus",
-    "seat_lon",
-    "seat_lat",
-]
+COLUMNS = list(COUNTY_COLUMNS)
 
 
 @pytest.fixture(scope="module")
