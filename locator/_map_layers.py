@@ -232,7 +232,12 @@ def fit(m: folium.Map, lats: Sequence[float], lons: Sequence[float]) -> None:
         m.location = [lats[0], lons[0]]
         m.options["zoom"] = 14
     else:
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
+        # The legend sits in the lower right: keep the points clear of it.
+        m.fit_bounds(
+            [[min(lats), min(lons)], [max(lats), max(lons)]],
+            padding_top_left=(30, 30),
+            padding_bottom_right=(200, 120),
+        )
 
 
 def feature(geometry: Any, style: dict[str, Any], tip: str = "", popup: str = "") -> dict[str, Any]:
