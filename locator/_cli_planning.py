@@ -257,14 +257,7 @@ def add_suggest(sub: Any) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--new", type=int, metavar="N", help="sites to add beyond the rule repair")
     what.add_argument("--close", type=int, metavar="N", help="outlets to close")
-    p.add_argument(
-        "--radius-km",
-        type=float,
-        default=None,
-        help=f"'near home' distance (default {settings.default_radius_km})",
-    )
-    p.add_argument("--task", help="count only outlets that can do this task (`locator tasks`)")
-    p.add_argument("--bank", help="the bank printed on the card (`locator banks`)")
+    _add_demand_arguments(p)
     p.add_argument(
         "--candidates",
         default="cells",
@@ -278,31 +271,24 @@ def add_suggest(sub: Any) -> None:
         metavar="W",
         help="a resident aged 65+ counts W times (default 1)",
     )
-    p.add_argument("--detour-factor", type=float, default=None, help="road / straight distance")
     p.add_argument(
         "--improve",
         action="store_true",
         help="refine the --new sites by swaps: a better set of exactly N (no longer nested)",
     )
-    p.add_argument("--cell-area-km2", type=float, default=None, help="demand-grid cell area")
-    p.add_argument("--outlets", type=Path, help="outlet registry GeoJSON (default: the sample)")
-    p.add_argument("--counties", type=Path, help="county layer (default: the shipped one)")
     p.add_argument(
         "--format",
         choices=("table", "json", "geojson", "csv"),
         default=None,
         help="default: from the -o suffix, else table",
     )
-    p.add_argument("-o", "--output", help="write to this file instead of the screen")
     p.set_defaults(run=_run_suggest)
 
 
 def _run_suggest(args: argparse.Namespace) -> int:
-
     from locator._format import write_csv
     from locator._validate import check_count
-    from locator.demand import estimate_demand
-    from locator.registry import load_counties, load_outlets
+    from locator.registry import load_outlets
     from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
 
     fmt = args.format or {".geojson": "geojson", ".json": "json", ".csv": "csv"}.get(
@@ -310,17 +296,15 @@ def _run_suggest(args: argparse.Namespace) -> int:
     )
     if args.output is None and fmt == "csv":
         fmt = "table"
-    outlets = load_outlets(args.outlets)
-    counties = load_counties(args.counties)
-    common = {"radius_km": args.radius_km, "task": args.task, "bank": args.bank}
-    common["weight_65plus"] = args.weight_65plus
-    common["detour_factor"] = args.detour_factor
-    # Bad counts fail before the demand grid is built.
+    # Bad values fail before any file is read or the demand grid is built.
     closing = args.close is not None
     check_count(args.close if closing else args.new, "close" if closing else "new")
-    demand = estimate_demand(counties, cell_area_km2=args.cell_area_km2)
+    _check_coverage_arguments(args)
+    outlets = load_outlets(args.outlets)
+    common = {**_coverage_inputs(args), "weight_65plus": args.weight_65plus}
+    counties = common.pop("counties")
     if closing:
-        found = suggest_closures(outlets, counties, demand=demand, close=args.close, **common)
+        found = suggest_closures(outlets, counties, close=args.close, **common)
         key = "closures"
         if len(found) < args.close:
             warn(
@@ -331,7 +315,6 @@ def _run_suggest(args: argparse.Namespace) -> int:
         found = suggest_sites(
             outlets,
             counties,
-            demand=demand,
             new=args.new,
             candidates=args.candidates,
             improve=args.improve,

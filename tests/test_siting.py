@@ -587,3 +587,21 @@ def test_cli_suggest_errors(capsys, tmp_path):
     assert main(["suggest", "--new", "1", "--close", "1"]) == 2
     assert main(["suggest", "--new", "1", "--task", "activate_finance"]) == 2
     assert "--bank" in capsys.readouterr().err
+
+
+def test_cli_suggest_takes_a_population_file_like_coverage(capsys, tmp_path, counties):
+    # Two weighted villages far from any outlet: the first site goes to the larger one.
+    points = tmp_path / "people.csv"
+    points.write_text("lon,lat,population\n111.0,38.5,900\n112.9,36.0,100\n", encoding="utf-8")
+    assert main(["suggest", "--new", "1", "--population", str(points), "--format", "json"]) == 0
+    site = json.loads(capsys.readouterr().out)["sites"][0]
+    assert (site["lon"], site["lat"]) == pytest.approx((111.0, 38.5))
+    from locator.demand import demand_from_points
+
+    expected = suggest_sites(None, counties, demand=demand_from_points(points, counties), new=1)
+    assert (site["lon"], site["lat"]) == pytest.approx(
+        (expected["lon"].iloc[0], expected["lat"].iloc[0])
+    )
+    assert site["new_population"] == pytest.approx(expected["new_population"].iloc[0])
+    assert main(["suggest", "--new", "1", "--radius-km", "0"]) == 2
+    assert "radius_km" in capsys.readouterr().err
