@@ -12,7 +12,9 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from locator._errors import (
     BankRequiredError,
@@ -22,13 +24,48 @@ from locator._errors import (
     ValidationError,
 )
 from locator.banks import BANK_NAMES, normalize_bank
-from locator.coverage import county_rule, coverage_report, gaps
-from locator.demand import estimate_demand
-from locator.importer import ImportResult, import_registry, validate_registry
-from locator.index import OutletIndex
-from locator.registry import load_counties, load_outlets, write_outlets
-from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
 from locator.tasks import TASKS, get_task
+
+if TYPE_CHECKING:
+    from locator.coverage import county_rule, coverage_report, gaps
+    from locator.demand import estimate_demand
+    from locator.importer import ImportResult, import_registry, validate_registry
+    from locator.index import OutletIndex
+    from locator.registry import load_counties, load_outlets, write_outlets
+    from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
+
+# The heavy names (scikit-learn, geopandas, rasterio behind them) load on first use, so
+# that `locator banks` or `import locator.tasks` does not pay for all of them.
+_LAZY: dict[str, str] = {
+    "OutletIndex": "locator.index",
+    "ImportResult": "locator.importer",
+    "import_registry": "locator.importer",
+    "validate_registry": "locator.importer",
+    "county_rule": "locator.coverage",
+    "coverage_report": "locator.coverage",
+    "gaps": "locator.coverage",
+    "estimate_demand": "locator.demand",
+    "load_counties": "locator.registry",
+    "load_outlets": "locator.registry",
+    "write_outlets": "locator.registry",
+    "coverage_gain_curve": "locator.siting",
+    "suggest_closures": "locator.siting",
+    "suggest_sites": "locator.siting",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    msg = f"module 'locator' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 try:
     __version__ = version("locator")
