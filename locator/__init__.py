@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from locator._errors import (
     BankRequiredError,
     DataFileError,
+    LocatorError,
+    ResourceLimitError,
     UnknownBankError,
     UnknownTaskError,
     ValidationError,
@@ -78,7 +80,9 @@ __all__ = [
     "BankRequiredError",
     "DataFileError",
     "ImportResult",
+    "LocatorError",
     "OutletIndex",
+    "ResourceLimitError",
     "UnknownBankError",
     "UnknownTaskError",
     "ValidationError",

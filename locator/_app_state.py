@@ -29,6 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from locator._errors import ValidationError
+from locator._format import csv_bytes
 from locator._validate import check_k, check_lonlat, check_upload_size, parse_coordinate
 from locator.banks import normalize_bank
 from locator.coverage import CoverageReport
@@ -333,7 +334,7 @@ def import_upload(
 
 def _csv(frame: pd.DataFrame) -> bytes:
     # UTF-8 with BOM, so Excel shows the Chinese names (as `locator coverage --format csv`).
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return csv_bytes(frame)
 
 
 def planner_downloads(

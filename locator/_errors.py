@@ -1,7 +1,9 @@
 """The few exceptions ``locator`` raises for a user's mistake.
 
-They subclass built-ins so callers may catch ``ValueError``; the command line
-turns any of them into one line on stderr and a non-zero exit.
+Every one of them is a `LocatorError`: a caller (the command line, the app) that catches
+`LocatorError` catches every user mistake and nothing else, so anything else that escapes
+is a bug. Those about a wrong value also subclass ``ValueError``. The command line turns any
+of them into one line on stderr and exit status 2; the app shows them in the page's language.
 """
 
 from __future__ import annotations
@@ -9,13 +11,19 @@ from __future__ import annotations
 __all__ = [
     "BankRequiredError",
     "DataFileError",
+    "LocatorError",
+    "ResourceLimitError",
     "UnknownBankError",
     "UnknownTaskError",
     "ValidationError",
 ]
 
 
-class ValidationError(ValueError):
+class LocatorError(Exception):
+    """A user's mistake or a file that cannot be used; the message says what to do."""
+
+
+class ValidationError(LocatorError, ValueError):
     """A value given by the user cannot be used; the message says what to do."""
 
 
@@ -33,3 +41,7 @@ class BankRequiredError(ValidationError):
 
 class DataFileError(ValidationError):
     """A data file is missing, unreadable, or lacks what ``locator`` needs."""
+
+
+class ResourceLimitError(LocatorError):
+    """A file or a request would cost more time or memory than the set limits allow."""

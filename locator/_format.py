@@ -12,7 +12,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["display_width", "render_table", "to_json", "write_csv", "write_text"]
+__all__ = [
+    "EXCEL_CELL_LIMIT",
+    "csv_bytes",
+    "display_width",
+    "excel_safe",
+    "render_table",
+    "to_json",
+    "write_csv",
+    "write_text",
+]
+
+#: Excel keeps at most this many characters in a cell; a longer text is cut, with a mark.
+EXCEL_CELL_LIMIT = 32_767
+_CUT_MARK = "…[cut]"
+# OWASP's CSV injection list: a text starting with one of these is read by Excel (and
+# LibreOffice) as a formula, or as the start of one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def display_width(text: str) -> int:
@@ -72,10 +88,52 @@ def to_json(value: Any) -> str:
     return json.dumps(_clean(value), ensure_ascii=False, indent=2, default=_default)
 
 
+def _inert_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    if len(value) > EXCEL_CELL_LIMIT:
+        value = value[: EXCEL_CELL_LIMIT - len(_CUT_MARK)] + _CUT_MARK
+    return value
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which no text cell can run as a spreadsheet formula.
+
+    A text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``, so Excel shows it as text; numbers stay numbers; lists are joined with
+    ``,`` first; a text longer than Excel's 32,767 characters is cut and ends in ``…[cut]``.
+    Column names are treated as the cells they become.
+
+    Examples
+    --------
+    >>> excel_safe(pd.DataFrame({"name": ["=1+1", "太原"], "n": [-1, 2]})).to_dict("list")
+    {'name': ["'=1+1", '太原'], 'n': [-1, 2]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(
+                lambda v: _inert_text(",".join(map(str, v)) if isinstance(v, list | tuple) else v)
+            )
+    out.columns = [_inert_text(str(c)) for c in out.columns]
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for Excel as bytes: UTF-8 with BOM, every text cell made inert (`excel_safe`)."""
+    return excel_safe(frame).to_csv(index=False).encode("utf-8-sig")
+
+
 def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write CSV as UTF-8 with BOM, so Excel shows the Chinese names."""
+    """Write CSV for Excel: UTF-8 with BOM (Chinese shows), every text cell inert (`excel_safe`).
+
+    Every CSV ``locator`` writes goes through here or `csv_bytes`.
+    """
     path = Path(path)
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    path.write_bytes(csv_bytes(frame))
     return path
 
 
