@@ -31,6 +31,11 @@ min_outlets_per_county : int
     The provincial rule: at least this many outlets in every county-level division.
 upload_limit_mb : float
     Largest registry file the app accepts for upload.
+upload_timeout_s : float
+    Seconds the app lets the import of an uploaded registry run before it stops it.
+upload_memory_mb : float
+    Memory (MB) the import of an uploaded registry may use on top of the libraries it
+    loads; the import runs in a child process held to this limit.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ __all__ = [
     "min_outlets_per_county",
     "outlets_path",
     "upload_limit_mb",
+    "upload_memory_mb",
+    "upload_timeout_s",
 ]
 
 data_dir: Path = Path(
@@ -67,3 +74,5 @@ cell_area_km2: float = 1.0
 chunk_size: int = 200_000
 min_outlets_per_county: int = 2
 upload_limit_mb: float = 50.0
+upload_timeout_s: float = 60.0
+upload_memory_mb: float = 1024.0
