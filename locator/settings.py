@@ -36,6 +36,16 @@ upload_timeout_s : float
 upload_memory_mb : float
     Memory (MB) the import of an uploaded registry may use on top of the libraries it
     loads; the import runs in a child process held to this limit.
+import_max_rows : int
+    Most data rows (features) a registry file may hold; more raises a ``ResourceLimitError``.
+import_max_columns : int
+    Most columns a registry file may use: a cell with a value right of this column (or a
+    GeoJSON with more property names) raises a ``ResourceLimitError``.
+import_max_record_lines : int
+    Most lines one CSV record may span through a quoted cell with line breaks; a quote that
+    does not close within them is taken as a stray quote (``bad_quote``).
+import_max_unzipped_mb : float
+    Largest unzipped size of an .xlsx workbook the importer reads.
 """
 
 from __future__ import annotations
@@ -58,6 +68,10 @@ __all__ = [
     "upload_limit_mb",
     "upload_memory_mb",
     "upload_timeout_s",
+    "import_max_columns",
+    "import_max_record_lines",
+    "import_max_rows",
+    "import_max_unzipped_mb",
 ]
 
 data_dir: Path = Path(
@@ -76,3 +90,7 @@ min_outlets_per_county: int = 2
 upload_limit_mb: float = 50.0
 upload_timeout_s: float = 60.0
 upload_memory_mb: float = 1024.0
+import_max_rows: int = 1_000_000
+import_max_columns: int = 1_000
+import_max_record_lines: int = 10
+import_max_unzipped_mb: float = 1_000.0
