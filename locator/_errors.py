@@ -12,6 +12,7 @@ __all__ = [
     "BankRequiredError",
     "DataFileError",
     "LocatorError",
+    "LocatorWarning",
     "ResourceLimitError",
     "UnknownBankError",
     "UnknownTaskError",
@@ -45,3 +46,11 @@ class DataFileError(ValidationError):
 
 class ResourceLimitError(LocatorError):
     """A file or a request would cost more time or memory than the set limits allow."""
+
+
+class LocatorWarning(UserWarning):
+    """Something the user should know about an answer that is still given (e.g. residents
+    of a population source that lie outside the province and are left out).
+
+    The command line prints each as one ``locator: warning: ...`` line on stderr.
+    """

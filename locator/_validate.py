@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,9 @@ import numpy.typing as npt
 from locator._errors import DataFileError, ValidationError
 
 __all__ = [
+    "MAX_CELL_AREA_KM2",
+    "MIN_CELL_AREA_KM2",
+    "check_cell_area",
     "check_choice",
     "check_chunk_size",
     "check_columns",
@@ -20,11 +25,19 @@ __all__ = [
     "check_k",
     "check_lonlat",
     "check_lonlat_arrays",
+    "check_output_path",
     "check_positive",
     "check_radii",
     "check_upload_size",
     "parse_coordinate",
 ]
+
+#: Smallest and largest demand-grid cell (km²). Below 0.01 km² (100 m cells) the census
+#: estimate has no detail to show and the province needs over 15 million cells; above
+#: 100 km² (10 km cells) a cell is wider than the usual "near home" radius, so everyone in
+#: it counts as near or far by where its centre lies (1e9 km²: one cell, 100 % covered).
+MIN_CELL_AREA_KM2 = 0.01
+MAX_CELL_AREA_KM2 = 100.0
 
 
 def parse_coordinate(value: Any, name: str) -> float:
@@ -32,9 +45,7 @@ def parse_coordinate(value: Any, name: str) -> float:
     try:
         number = float(str(value).strip().replace("，", ".").replace("°", ""))
     except ValueError:
-        msg = (
-            f"{name} {value!r} is not a number: give decimal degrees, e.g. --lat 37.87 --lon 112.55"
-        )
+        msg = f"{name} {value!r} is not a number: give decimal degrees, e.g. lat=37.87, lon=112.55"
         raise ValidationError(msg) from None
     return number
 
@@ -45,7 +56,7 @@ def check_lonlat(lon: float, lat: float) -> tuple[float, float]:
     if not (math.isfinite(lat_f) and -90.0 <= lat_f <= 90.0):
         msg = f"lat {lat!r} is not a latitude (-90 to 90); Shanxi lies at 34.5-40.8"
         if math.isfinite(lat_f) and -180.0 <= lat_f <= 180.0 and -90.0 <= lon_f <= 90.0:
-            msg += "; were lat and lon swapped?"
+            msg += f"; lat and lon look swapped: try lat={lon_f!r}, lon={lat_f!r}"
         raise ValidationError(msg)
     if not (math.isfinite(lon_f) and -180.0 <= lon_f <= 180.0):
         msg = f"lon {lon!r} is not a longitude (-180 to 180); Shanxi lies at 110.2-114.6"
@@ -128,6 +139,39 @@ def check_radii(values: Iterable[float] | float) -> tuple[float, ...]:
         msg = "radii_km is empty: give at least one distance in km, e.g. 1,3,5,10,15"
         raise ValidationError(msg)
     return tuple(sorted({check_positive(v, "radius_km") for v in items}))
+
+
+def check_cell_area(value: Any) -> float:
+    """Check a demand-grid cell area (km²): between `MIN_CELL_AREA_KM2` and `MAX_CELL_AREA_KM2`."""
+    area = check_positive(value, "cell_area_km2")
+    if not MIN_CELL_AREA_KM2 <= area <= MAX_CELL_AREA_KM2:
+        msg = (
+            f"cell_area_km2={value!r} is outside {MIN_CELL_AREA_KM2:g}-{MAX_CELL_AREA_KM2:g} km²: "
+            "finer cells add no detail to the census estimate, coarser ones are wider than the "
+            "'near home' radius, so coverage would be decided by where a cell's centre lies; "
+            "1 (the default) to 25 suit the province"
+        )
+        raise ValidationError(msg)
+    return area
+
+
+def check_output_path(path: Path | str, name: str = "output") -> Path:
+    """Check that a file can be written at ``path``: its folder exists and is writable."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        msg = f"{name} {str(path)!r} is a folder: give a file name in it"
+        raise ValidationError(msg)
+    if not folder.exists():
+        msg = f"{name} {str(path)!r}: folder {str(folder)!r} does not exist; create it or write elsewhere"
+        raise ValidationError(msg)
+    if not folder.is_dir():
+        msg = f"{name} {str(path)!r}: {str(folder)!r} is a file, not a folder; write elsewhere"
+        raise ValidationError(msg)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        msg = f"{name} {str(path)!r} cannot be written (no permission); write elsewhere"
+        raise ValidationError(msg)
+    return path
 
 
 def check_choice(value: str, choices: Iterable[str], name: str) -> str:

@@ -30,11 +30,11 @@ import pandas as pd
 from sklearn.neighbors import BallTree
 
 from locator import settings
-from locator._errors import BankRequiredError
-from locator._validate import check_k, check_lonlat_arrays, check_positive
+from locator._errors import BankRequiredError, ResourceLimitError, ValidationError
+from locator._validate import check_columns, check_k, check_lonlat_arrays, check_positive
 from locator.banks import BANK_NAMES, normalize_bank
 from locator.distance import chord_to_km, km_to_chord, unit_vectors
-from locator.registry import load_outlets
+from locator.registry import load_outlets, parse_services
 from locator.tasks import Task, get_task
 
 __all__ = ["OutletIndex"]
@@ -44,6 +44,8 @@ IntArray = npt.NDArray[np.intp]
 
 
 _SORT_FROM = 4096
+# Largest (points x k) answer of one query: 50 million distances and positions, 800 MB.
+_MAX_ANSWERS = 50_000_000
 
 
 def _spread_bits(v: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -61,6 +63,36 @@ def _spatial_order(lon: FloatArray, lat: FloatArray) -> IntArray:
         span = float(np.ptp(values)) or 1.0
         cells.append(((values - values.min()) * (65535.0 / span)).astype(np.uint64))
     return np.argsort(_spread_bits(cells[0]) | (_spread_bits(cells[1]) << np.uint64(1)))
+
+
+def _checked_outlets(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The outlets in EPSG:4326, after checking what the index needs of them."""
+    if not isinstance(outlets, gpd.GeoDataFrame):
+        msg = (
+            f"outlets is a {type(outlets).__name__}, not a GeoDataFrame; "
+            "read a registry with load_outlets()"
+        )
+        raise ValidationError(msg)
+    check_columns(outlets.columns, ("kind", "bank", "services"), "outlets")
+    if outlets.crs is not None and outlets.crs.to_epsg() != 4326:
+        outlets = outlets.to_crs("EPSG:4326")
+    geometry = outlets.geometry
+    not_point = (geometry.isna() | (geometry.geom_type != "Point") | geometry.is_empty).to_numpy()
+    if not_point.any():
+        row = int(np.flatnonzero(not_point)[0])
+        msg = f"outlets: row {row + 1}: the geometry is not a point; every outlet needs one"
+        raise ValidationError(msg)
+    lon = geometry.x.to_numpy(dtype=np.float64)
+    lat = geometry.y.to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"outlets: row {row + 1}: ({lon[row]}, {lat[row]}) is not a lon, lat in decimal "
+            f"degrees (-180..180, -90..90); {int(bad.sum())} row(s) in all"
+        )
+        raise ValidationError(msg)
+    return outlets
 
 
 class OutletIndex:
@@ -81,16 +113,19 @@ class OutletIndex:
     """
 
     def __init__(self, outlets: gpd.GeoDataFrame, *, leaf_size: int = 10) -> None:
-        if outlets.crs is not None and outlets.crs.to_epsg() != 4326:
-            outlets = outlets.to_crs("EPSG:4326")
+        outlets = _checked_outlets(outlets)
         self.outlets = outlets
         self.lon: FloatArray = outlets.geometry.x.to_numpy(dtype=np.float64)
         self.lat: FloatArray = outlets.geometry.y.to_numpy(dtype=np.float64)
         self._xyz = unit_vectors(self.lon, self.lat)
         self._leaf_size = leaf_size
-        self._services = [
-            set(s) if isinstance(s, list | tuple | set) else set() for s in outlets["services"]
-        ]
+        self._services = []
+        for row, value in enumerate(outlets["services"]):
+            try:
+                self._services.append(set(parse_services(value)))
+            except ValidationError as error:
+                msg = f"outlets: row {row + 1}: {error}"
+                raise ValidationError(msg) from None
         self._banks = outlets["bank"].to_numpy(dtype=object)
         self._trees: dict[tuple[str | None, str | None], tuple[IntArray, BallTree | None]] = {}
         self._lock = threading.Lock()
@@ -110,7 +145,7 @@ class OutletIndex:
         if task_obj is not None and task_obj.own_bank and bank_name is None:
             msg = (
                 f"task {task_obj.code!r} needs a branch of the bank printed on the card: "
-                f"give --bank, one of {', '.join(BANK_NAMES)}"
+                f"give bank=<its name>, one of {', '.join(BANK_NAMES)}"
             )
             raise BankRequiredError(msg)
         if task_obj is not None and not task_obj.own_bank:
@@ -156,15 +191,29 @@ class OutletIndex:
 
         Returns
         -------
-        distance_km, positions : ndarray of shape (n_points, k)
-            Sorted by distance. Where fewer than ``k`` outlets suit, the missing
-            columns hold ``inf`` and ``-1``.
+        distance_km, positions : ndarray of shape (n_points, min(k, n_suitable)) (at least 1 column)
+            Sorted by distance. ``k`` is capped at the number of suitable outlets, so
+            a huge ``k`` costs no memory; where no outlet suits, the one column holds
+            ``inf`` and ``-1``.
+
+        Raises
+        ------
+        ResourceLimitError
+            When the answer would hold more than ``_MAX_ANSWERS`` distances: ask for
+            fewer points at a time, or a smaller ``k``.
         """
         k = check_k(k)
         lon_a, lat_a = check_lonlat_arrays(lon, lat)
         positions, tree = self._tree(self._key(task, bank))
-        distance = np.full((lon_a.size, k), np.inf)
-        found = np.full((lon_a.size, k), -1, dtype=np.intp)
+        width = max(1, min(k, positions.size))
+        if lon_a.size * width > _MAX_ANSWERS:
+            msg = (
+                f"k={k} nearest of {lon_a.size:,} points is {lon_a.size * width:,} distances, "
+                f"more than {_MAX_ANSWERS:,}: query fewer points at a time or a smaller k"
+            )
+            raise ResourceLimitError(msg)
+        distance = np.full((lon_a.size, width), np.inf)
+        found = np.full((lon_a.size, width), -1, dtype=np.intp)
         if tree is None or lon_a.size == 0:
             return distance, found
         k_found = min(k, positions.size)
@@ -201,7 +250,10 @@ class OutletIndex:
 
     def _frame(self, positions: IntArray, distance_km: FloatArray) -> pd.DataFrame:
         found = self.outlets.iloc[positions]
-        frame = pd.DataFrame(found.drop(columns=found.geometry.name))
+        # lon, lat and distance_km are the index's own; a registry column of the same
+        # name (e.g. a table written from an earlier answer) would clash with them.
+        derived = [c for c in ("lon", "lat", "distance_km") if c in found.columns]
+        frame = pd.DataFrame(found.drop(columns=[found.geometry.name, *derived]))
         frame.insert(len(frame.columns), "lon", self.lon[positions])
         frame.insert(len(frame.columns), "lat", self.lat[positions])
         frame["distance_km"] = distance_km

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,19 @@ import pandas as pd
 import shapely
 
 from locator import settings
-from locator._errors import DataFileError
+from locator._errors import DataFileError, ValidationError
 from locator._validate import check_columns
+from locator.tasks import KINDS
 
 __all__ = [
     "COUNTY_COLUMNS",
+    "check_counties",
     "OUTLET_COLUMNS",
     "load_counties",
     "load_outlets",
     "outlets_from_records",
     "outlets_to_geojson",
+    "parse_services",
     "write_outlets",
 ]
 
@@ -75,6 +79,122 @@ def _feature_error(path: Path | str, number: int, problem: str) -> DataFileError
     return DataFileError(f"{path}: feature {number}: {problem}")
 
 
+# What people type between task codes when a list arrives as one text cell.
+_SERVICE_SEPARATORS = re.compile(r"[,，;；、|/\s]+")
+_FLAGS = ("instant_issue", "transit_topup")
+_TEXT = ("name", "address", "phone", "hours")
+# Columns the registry frame builds itself, so a property may not carry them.
+_RESERVED = ("geometry",)
+
+
+def parse_services(value: Any) -> list[str]:
+    """Task codes of an outlet: a list of codes, or one text of codes separated by , ; 、 | /.
+
+    Raises
+    ------
+    ValidationError
+        When ``value`` is neither (e.g. a number, or a list holding one).
+
+    Examples
+    --------
+    >>> parse_services("apply, reset_card_pin；transit_topup")
+    ['apply', 'reset_card_pin', 'transit_topup']
+    >>> parse_services(None)
+    []
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [code for code in _SERVICE_SEPARATORS.split(value) if code]
+    if isinstance(value, list | tuple | set | np.ndarray) and all(
+        isinstance(code, str) for code in value
+    ):
+        return [code.strip() for code in value if code.strip()]
+    msg = f'services {value!r} is not a list of task codes; give e.g. ["apply", "reset_card_pin"]'
+    raise ValidationError(msg)
+
+
+def _coordinate(value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError(value)
+    return float(value)
+
+
+def _point(geometry: Any) -> tuple[float, float]:
+    """The (lon, lat) of a GeoJSON Point geometry; ValueError saying what is wrong."""
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        msg = "geometry is not a Point; every outlet needs one"
+        raise ValueError(msg)
+    coordinates = geometry.get("coordinates")
+    try:
+        if not isinstance(coordinates, list) or len(coordinates) < 2:
+            raise TypeError(coordinates)
+        x, y = _coordinate(coordinates[0]), _coordinate(coordinates[1])
+    except (TypeError, ValueError, OverflowError):
+        msg = f"bad coordinates {coordinates!r}; give [lon, lat] in decimal degrees (WGS-84)"
+        raise ValueError(msg) from None
+    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        msg = (
+            f"coordinates {coordinates!r} are not [lon, lat] within -180..180, -90..90; "
+            "GeoJSON is [lon, lat] in decimal degrees (WGS-84), Shanxi lies at lon 110.2-114.6, "
+            "lat 34.5-40.8"
+        )
+        raise ValueError(msg)
+    return x, y
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float)
+
+
+def _clean_properties(properties: Any) -> dict[str, Any]:
+    """The properties of one feature, checked and normalized; ValueError saying what is wrong."""
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        msg = f"properties must be an object of name: value, not {type(properties).__name__}"
+        raise ValueError(msg)
+    record = dict(properties)
+    for name in _RESERVED:
+        if name in record:
+            msg = f"property {name!r} is reserved; rename it"
+            raise ValueError(msg)
+    outlet_id = record.get("id")
+    if outlet_id in (None, ""):
+        msg = "no id; every outlet needs a unique id"
+        raise ValueError(msg)
+    if isinstance(outlet_id, bool) or not isinstance(outlet_id, str | int):
+        msg = f"id {outlet_id!r} must be text or a whole number"
+        raise ValueError(msg)
+    kind = record.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
+        msg = f"kind {kind!r} must be one of {', '.join(KINDS)}"
+        raise ValueError(msg)
+    bank = record.get("bank")
+    if bank is not None and not isinstance(bank, str):
+        msg = f"bank {bank!r} must be a bank name (text) or null"
+        raise ValueError(msg)
+    for name in ("county_adcode", *_TEXT):
+        value = record.get(name)
+        if isinstance(value, bool) or not _scalar(value):
+            msg = f"{name} {value!r} must be text"
+            raise ValueError(msg)
+    try:
+        record["services"] = parse_services(record.get("services"))
+    except ValidationError as error:
+        raise ValueError(str(error)) from None
+    for flag in _FLAGS:
+        value = record.get(flag)
+        if value is None:
+            record[flag] = False
+        elif isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            record[flag] = bool(value)
+        else:
+            msg = f"{flag} {value!r} must be true or false"
+            raise ValueError(msg)
+    return record
+
+
 def outlets_from_records(
     records: Sequence[Mapping[str, Any]], lon: Sequence[float], lat: Sequence[float]
 ) -> gpd.GeoDataFrame:
@@ -88,63 +208,96 @@ def outlets_from_records(
         lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
     )
     frame["services"] = frame["services"].map(lambda v: list(v) if isinstance(v, list) else [])
-    for flag in ("instant_issue", "transit_topup"):
+    for flag in _FLAGS:
         frame[flag] = frame[flag].fillna(False).astype(bool)
     ordered = [*OUTLET_COLUMNS, *[c for c in frame.columns if c not in OUTLET_COLUMNS]]
     geometry = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return gpd.GeoDataFrame(frame[ordered], geometry=geometry, crs="EPSG:4326")
 
 
+def _read_json(path: Path, what: str) -> Any:
+    """The JSON document in ``path``, or a DataFileError naming the file and the problem."""
+    if path.is_dir():
+        msg = f"{path}: is a folder; give the path of {what}"
+        raise DataFileError(msg)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        msg = f"{path}: no such file; give the path of {what}"
+        raise DataFileError(msg) from None
+    except OSError as error:
+        msg = f"{path}: cannot be read ({error.strerror or error}); give the path of {what}"
+        raise DataFileError(msg) from None
+    if not raw.strip():
+        msg = f"{path}: the file is empty; give {what}"
+        raise DataFileError(msg)
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        msg = f"{path}: not UTF-8 text, so not GeoJSON; convert it with `locator import`"
+        raise DataFileError(msg) from None
+    except RecursionError:
+        msg = f"{path}: nested too deeply to be GeoJSON; convert it with `locator import`"
+        raise DataFileError(msg) from None
+    except ValueError as error:  # JSONDecodeError, or an integer of thousands of digits
+        problem = str(error).splitlines()[0][:200]
+        msg = f"{path}: not a GeoJSON file ({problem}); convert it with `locator import`"
+        raise DataFileError(msg) from None
+
+
 def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
     """Read an outlet registry GeoJSON (the shipped sample when ``path`` is None).
 
     Returns a GeoDataFrame in EPSG:4326 with the :data:`OUTLET_COLUMNS`, a
-    ``services`` column of task-code lists, and any other properties kept as
+    ``services`` column of task-code lists (a text of codes separated by commas,
+    semicolons, 、, | or / is read as a list), and any other properties kept as
     columns. The file's top-level ``metadata`` is in ``.attrs["metadata"]``.
 
     Raises
     ------
     DataFileError
-        When the file is missing, not GeoJSON, or a feature lacks a point or an id.
+        When the file is missing, not GeoJSON, holds no outlet, or a feature lacks a
+        point within -180..180, -90..90, an id or a kind, or holds a value of the wrong
+        type; the message names the feature (numbered from 1).
     """
     path = Path(path) if path is not None else settings.outlets_path
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        msg = f"{path}: no such file; give the path of an outlet registry GeoJSON"
-        raise DataFileError(msg) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        msg = f"{path}: not a GeoJSON file ({error}); convert it with `locator import`"
-        raise DataFileError(msg) from None
+    document = _read_json(path, "an outlet registry GeoJSON")
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         msg = f"{path}: not a GeoJSON FeatureCollection; convert it with `locator import`"
+        raise DataFileError(msg)
+    features = document.get("features")
+    if not isinstance(features, list):
+        msg = (
+            f"{path}: 'features' is {type(features).__name__ if features is not None else 'null'}, "
+            "not a list of outlets; convert the registry with `locator import`"
+        )
+        raise DataFileError(msg)
+    if not features:
+        msg = f"{path}: no outlets in the file (0 features); give a registry with outlets"
         raise DataFileError(msg)
     records: list[dict[str, Any]] = []
     lon: list[float] = []
     lat: list[float] = []
-    for number, feature in enumerate(document.get("features", []), start=1):
-        geometry = (feature or {}).get("geometry") or {}
-        coordinates = geometry.get("coordinates")
-        if geometry.get("type") != "Point" or not isinstance(coordinates, list | tuple):
-            raise _feature_error(path, number, "geometry is not a Point; every outlet needs one")
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            problem = f"is {type(feature).__name__}, not a GeoJSON Feature object"
+            raise _feature_error(path, number, problem)
         try:
-            x, y = float(coordinates[0]), float(coordinates[1])
-        except (TypeError, ValueError, IndexError):
-            raise _feature_error(path, number, f"bad coordinates {coordinates!r}") from None
-        properties = dict(feature.get("properties") or {})
-        if properties.get("id") in (None, ""):
-            raise _feature_error(path, number, "no id; every outlet needs a unique id")
-        records.append(properties)
+            x, y = _point(feature.get("geometry"))
+            records.append(_clean_properties(feature.get("properties")))
+        except ValueError as error:
+            raise _feature_error(path, number, str(error)) from None
         lon.append(x)
         lat.append(y)
     outlets = outlets_from_records(records, lon, lat)
-    check_columns(outlets.columns, ("name", "kind"), str(path))
     duplicated = outlets["id"].duplicated()
     if duplicated.any():
         first = outlets.loc[duplicated, "id"].iloc[0]
-        msg = f"{path}: id {first!r} is used by more than one outlet; ids must be unique"
+        number = int(np.flatnonzero(duplicated.to_numpy())[0]) + 1
+        msg = f"{path}: id {first!r} is used by more than one outlet (again in feature {number}); ids must be unique"
         raise DataFileError(msg)
-    outlets.attrs["metadata"] = document.get("metadata", {})
+    metadata = document.get("metadata")
+    outlets.attrs["metadata"] = metadata if isinstance(metadata, dict) else {}
     outlets.attrs["source"] = str(path)
     return outlets
 
@@ -206,18 +359,23 @@ def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
     Raises
     ------
     DataFileError
-        When the file is missing or lacks a column of :data:`COUNTY_COLUMNS`.
+        When the file is missing or unreadable, lacks a column of :data:`COUNTY_COLUMNS`,
+        or a county has a bad population, seat or polygon (see :func:`check_counties`).
     """
     path = Path(path) if path is not None else settings.counties_path
     if not path.exists():
         msg = f"{path}: no such file; give the path of a county GeoJSON"
         raise DataFileError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder; give the path of a county GeoJSON"
+        raise DataFileError(msg)
     try:
         counties = gpd.read_file(path)
     except Exception as error:  # pyogrio raises several types for unreadable files
-        msg = f"{path}: cannot be read as a vector file ({error})"
+        problem = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        msg = f"{path}: cannot be read as a vector file ({problem})"
         raise DataFileError(msg) from None
-    check_columns(counties.columns, COUNTY_COLUMNS, str(path))
+    check_counties(counties, str(path))
     counties["adcode"] = counties["adcode"].astype(str)
     counties["city_adcode"] = counties["city_adcode"].astype(str)
     if counties.crs is None or counties.crs.to_epsg() != 4326:
@@ -227,3 +385,72 @@ def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
             else counties.to_crs("EPSG:4326")
         )
     return counties.sort_values("adcode").reset_index(drop=True)
+
+
+_COUNTY_NUMBERS = ("population", "urban_population", "rural_population", "population_65plus")
+
+
+def check_counties(
+    counties: gpd.GeoDataFrame, source: str, columns: Sequence[str] = COUNTY_COLUMNS
+) -> None:
+    """Check a county layer: the ``columns``, one row per adcode, residents, seats, polygons.
+
+    Every count of residents must be a number of at least 0, those aged 65+ no more than
+    all residents, each seat a coordinate, each geometry a polygon. The message names the
+    county (adcode) and the column.
+
+    Raises
+    ------
+    DataFileError
+        On the first problem found.
+    """
+    check_columns(counties.columns, columns, source)
+    if len(counties) == 0:
+        msg = f"{source}: no counties in the file; give a county layer with polygons"
+        raise DataFileError(msg)
+    adcodes = counties["adcode"].astype(str)
+    twice = adcodes.duplicated()
+    if twice.any():
+        msg = f"{source}: county {adcodes[twice].iloc[0]} appears more than once; keep one row per adcode"
+        raise DataFileError(msg)
+    geometry = counties.geometry
+    bad = (geometry.isna() | ~geometry.geom_type.isin(["Polygon", "MultiPolygon"])).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        kind = geometry.iloc[i].geom_type if geometry.iloc[i] is not None else "no geometry"
+        msg = f"{source}: county {adcodes.iloc[i]}: geometry is {kind}, not a polygon; every county needs its boundary"
+        raise DataFileError(msg)
+    values: dict[str, np.ndarray] = {}
+    for column in (c for c in _COUNTY_NUMBERS if c in columns):
+        number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
+        wrong = ~np.isfinite(number) | (number < 0)
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            msg = (
+                f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
+                f"{counties[column].iloc[i]!r} is not a number of residents (0 or more)"
+            )
+            raise DataFileError(msg)
+        values[column] = number
+    if "population" in values and "population_65plus" in values:
+        above = values["population_65plus"] > values["population"]
+        if above.any():
+            i = int(np.flatnonzero(above)[0])
+            msg = (
+                f"{source}: county {adcodes.iloc[i]}: population_65plus "
+                f"{values['population_65plus'][i]:g} is larger than population "
+                f"{values['population'][i]:g}; the 65+ are part of all residents"
+            )
+            raise DataFileError(msg)
+    for column, limit in (("seat_lon", 180.0), ("seat_lat", 90.0)):
+        if column not in columns:
+            continue
+        number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
+        wrong = ~(np.isfinite(number) & (np.abs(number) <= limit))
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            msg = (
+                f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
+                f"{counties[column].iloc[i]!r} is not a coordinate in decimal degrees"
+            )
+            raise DataFileError(msg)
