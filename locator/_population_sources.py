@@ -10,6 +10,7 @@ county table, and each county's share of residents aged 65+. Each reader returns
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,16 +24,17 @@ from rasterio import features
 from rasterio.transform import Affine
 
 from locator import settings
-from locator._errors import DataFileError, ValidationError
+from locator._errors import DataFileError, LocatorWarning, ValidationError
 from locator._validate import check_chunk_size, check_columns, check_lonlat_arrays
 from locator.geography import SHANXI_EQUAL_AREA, county_of
-from locator.registry import load_counties
+from locator.registry import check_counties, load_counties
 
 __all__ = [
     "WGS84",
     "Cells",
     "PixelGrid",
     "burn",
+    "check_cells",
     "cells_in_counties",
     "chunk_rows",
     "county_table",
@@ -97,11 +99,8 @@ def burn(
 def county_table(counties: gpd.GeoDataFrame | None, source: str) -> gpd.GeoDataFrame:
     """The county layer (None: the shipped one) with the columns demand needs, by adcode."""
     counties = load_counties() if counties is None else counties
-    check_columns(
-        counties.columns,
-        ("adcode", "population", "urban_population", "population_65plus", "seat_lon", "seat_lat"),
-        source,
-    )
+    columns = ("adcode", "population", "urban_population", "population_65plus")
+    check_counties(counties, source, (*columns, "seat_lon", "seat_lat"))
     return counties.sort_values("adcode").reset_index(drop=True)
 
 
@@ -174,6 +173,14 @@ def read_raster(
         row0 = int(np.clip(np.floor(np.min(rows)), 0, source.height))
         width = int(np.clip(np.ceil(np.max(cols)), 0, source.width)) - col0
         height = int(np.clip(np.ceil(np.max(rows)), 0, source.height)) - row0
+        if width <= 0 or height <= 0:
+            left, bottom, right, top = (f"{v:.6g}" for v in source.bounds)
+            msg = (
+                f"{path}: no resident falls in the province: the raster (bounds {left}, "
+                f"{bottom}, {right}, {top} in {source.crs}) does not overlap the counties; "
+                "check that it covers Shanxi and that its coordinate system is declared right"
+            )
+            raise DataFileError(msg)
         labels, xs, ys, values = [], [], [], []
         outside_population, outside_cells = 0.0, 0
         step = chunk_rows(width)
@@ -181,12 +188,12 @@ def read_raster(
             part = Window(col0, r0, width, min(step, row0 + height - r0))
             data = source.read(band, window=part, masked=True)
             pixel = np.ma.filled(data.astype(np.float64), np.nan)
-            negative = pixel < 0
-            if negative.any():
-                r, c = np.argwhere(negative)[0]
+            wrong = (pixel < 0) | np.isinf(pixel)
+            if wrong.any():
+                r, c = np.argwhere(wrong)[0]
                 msg = (
                     f"{path}: pixel (row {r0 + r}, column {col0 + c}) holds {pixel[r, c]}; "
-                    "population cannot be negative: set it as nodata or 0"
+                    "a population must be a finite number of at least 0: set it as nodata or 0"
                 )
                 raise DataFileError(msg)
             transform = affine @ Affine.translation(col0, r0)
@@ -226,6 +233,7 @@ def read_raster(
         outside_population=outside_population,
         outside_cells=outside_cells,
     )
+    check_cells(cells, str(path), "pixel(s)")
     grid = PixelGrid(
         cell_size_m=math.sqrt(float(pixel_area)),
         grid_crs=CRS.from_user_input(crs).to_wkt(),
@@ -311,7 +319,17 @@ def read_points(
     inside = pd.notna(located)
     county_i = np.searchsorted(adcodes, located[inside].astype(str))
     if "population_65plus" in frame.columns:
-        older = _weights(frame, "population_65plus", name)[inside]
+        older_all = _weights(frame, "population_65plus", name)
+        above = older_all > population
+        if above.any():
+            row = int(np.flatnonzero(above)[0])
+            msg = (
+                f"{name}: row {row + 1}: population_65plus {older_all[row]:g} is larger than "
+                f"{weight} {population[row]:g}; the 65+ are part of all residents "
+                f"({int(above.sum())} row(s) in all)"
+            )
+            raise ValidationError(msg)
+        older = older_all[inside]
     else:
         older = population[inside] * share_65plus(counties)[county_i]
     outside = ~inside & (population > 0)
@@ -324,4 +342,40 @@ def read_points(
         outside_population=float(population[~inside].sum()),
         outside_cells=int(outside.sum()),
     )
+    check_cells(cells, name, "point(s)")
     return cells, name
+
+
+def check_cells(cells: Cells, name: str, what: str) -> None:
+    """Refuse a source with no resident in the province; warn when part of it lies outside.
+
+    Raises
+    ------
+    DataFileError
+        When no resident of the source lies in a county (wrong CRS, wrong area, all zeros).
+
+    Warns
+    -----
+    LocatorWarning
+        When some residents lie in no county and are left out, saying how many.
+    """
+    total = float(np.sum(cells.population))
+    if not total > 0:
+        where = (
+            f"{cells.outside_cells:,} {what} with {cells.outside_population:,.0f} residents lie "
+            "outside every county"
+            if cells.outside_cells
+            else "it holds no residents over the counties"
+        )
+        msg = (
+            f"{name}: no resident falls in the province ({where}); check that the source covers "
+            "Shanxi, that its coordinate system is declared right, and that it holds residents"
+        )
+        raise DataFileError(msg)
+    if cells.outside_population > 0:
+        share = cells.outside_population / (cells.outside_population + total)
+        message = (
+            f"{name}: {cells.outside_cells:,} {what} with {cells.outside_population:,.0f} "
+            f"residents ({share:.1%} of the source) lie in no county and are left out"
+        )
+        warnings.warn(message, LocatorWarning, stacklevel=2)

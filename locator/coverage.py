@@ -48,7 +48,13 @@ from locator._county_rule import (
 )
 from locator._errors import ValidationError
 from locator._format import to_json, write_csv
-from locator._validate import check_chunk_size, check_detour_factor, check_positive, check_radii
+from locator._validate import (
+    check_chunk_size,
+    check_detour_factor,
+    check_output_path,
+    check_positive,
+    check_radii,
+)
 from locator._weighted import distance_label, group_figures
 from locator.demand import Demand, estimate_demand
 from locator.index import OutletIndex
@@ -384,8 +390,15 @@ def gaps(
 
 
 def write_gaps(layer: gpd.GeoDataFrame, path: Path | str) -> Path:
-    """Write a gap layer as GeoJSON (``.geojson``/``.json``) or CSV for Excel (``.csv``)."""
-    path = Path(path)
+    """Write a gap layer as GeoJSON (``.geojson``/``.json``) or CSV for Excel (``.csv``).
+
+    Raises
+    ------
+    ValidationError
+        When the suffix is neither, or the file cannot be written there (no such folder,
+        no permission); the message names the path.
+    """
+    path = check_output_path(path, "path")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return write_csv(pd.DataFrame(layer.drop(columns=layer.geometry.name)), path)

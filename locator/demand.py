@@ -36,7 +36,7 @@ from pyproj import Transformer
 from rasterio.transform import Affine
 
 from locator import settings
-from locator._errors import ValidationError
+from locator._errors import DataFileError, ValidationError
 from locator._population_sources import (
     WGS84,
     burn,
@@ -46,7 +46,7 @@ from locator._population_sources import (
     read_points,
     read_raster,
 )
-from locator._validate import check_positive
+from locator._validate import check_cell_area
 from locator.geography import SHANXI_EQUAL_AREA
 from locator.registry import load_counties
 
@@ -217,7 +217,8 @@ def estimate_demand(
     counties : geopandas.GeoDataFrame, optional
         The county layer (default: the shipped 117 counties with the 2020 census).
     cell_area_km2 : float, optional
-        Area of one square cell (default ``settings.cell_area_km2``, 1 km²).
+        Area of one square cell (default ``settings.cell_area_km2``, 1 km²), between
+        0.01 and 100 km² (see :data:`locator._validate.MAX_CELL_AREA_KM2` for why).
 
     Returns
     -------
@@ -249,7 +250,7 @@ def estimate_demand(
     """
     counties = load_counties() if counties is None else counties
     area = settings.cell_area_km2 if cell_area_km2 is None else cell_area_km2
-    area = check_positive(area, "cell_area_km2")
+    area = check_cell_area(area)
     key = (id(counties), area)
     cached = _ESTIMATES.get(key)
     if cached is not None and cached[0] is counties:
@@ -299,6 +300,9 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
     county_i, x, y = county_i[order], x[order], y[order]
 
     population = counties["population"].to_numpy(dtype=np.float64)
+    if not population.sum() > 0:
+        msg = "counties: the population of every county is 0; give a county layer with residents"
+        raise DataFileError(msg)
     urban_in = counties["urban_population"].to_numpy(dtype=np.float64)
     urban = np.clip(urban_in, 0.0, population)
     rural = population - urban
@@ -349,7 +353,13 @@ def demand_from_raster(
     Raises
     ------
     DataFileError
-        When the file cannot be read, has no CRS or a rotated grid, or holds a negative value.
+        When the file cannot be read, has no CRS or a rotated grid, holds a negative or
+        infinite value, or no resident of it lies in a county (e.g. a wrong CRS).
+
+    Warns
+    -----
+    LocatorWarning
+        When part of the raster's residents lie in no county (they are left out).
     """
     cells, grid = read_raster(path, counties, band=band)
     return Demand(**cells._asdict(), **grid._asdict(), source=f"raster:{path}")
@@ -376,14 +386,26 @@ def demand_from_points(
         The column holding the residents of each point.
 
     Points in no county are left out and counted in ``outside_population`` and
-    ``outside_cells``; ``cell_size_m`` is None.
+    ``outside_cells``, with a :class:`locator.LocatorWarning` saying how many residents;
+    ``cell_size_m`` is None.
+
+    Raises
+    ------
+    ValidationError
+        When a weight is not a number of at least 0, or the 65+ of a point exceed its
+        residents; :class:`DataFileError` when no resident lies in a county.
 
     Examples
     --------
+    >>> import warnings
     >>> points = pd.DataFrame({"lon": [112.55, 116.4], "lat": [37.87, 39.9], "population": [10, 5]})
-    >>> demand = demand_from_points(points)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     demand = demand_from_points(points)
     >>> demand.county.tolist(), demand.outside_population
     (['140107'], 5.0)
+    >>> print(caught[0].message)
+    points: 1 point(s) with 5 residents (33.3% of the source) lie in no county and are left out
     """
     cells, name = read_points(path_or_frame, counties, weight=weight)
     return Demand(**cells._asdict(), cell_size_m=None, source=f"points:{name}")

@@ -107,7 +107,7 @@ def test_the_rule_per_task_counts_only_suitable_outlets(outlets, counties, task,
 
 
 def test_own_bank_task_needs_a_bank(outlets, counties):
-    with pytest.raises(BankRequiredError, match="activate_finance.*give --bank"):
+    with pytest.raises(BankRequiredError, match="activate_finance.*give bank="):
         county_rule(outlets, counties, task="activate_finance")
     with pytest.raises(BankRequiredError, match="activate_finance"):
         coverage_report(outlets, counties, task="activate_finance")
@@ -391,7 +391,7 @@ def test_cli_mistakes_are_one_line(capsys, tmp_path):
     cases = [
         (["coverage", "--task", "activate_finance"], "needs a branch"),
         (["coverage", "--detour-factor", "0.5"], "at least 1"),
-        (["coverage", "--radius-km", "-2"], "radius_km=-2.0 must be a number above 0"),
+        (["coverage", "--radius-km", "-2"], "--radius-km -2.0 must be a number above 0"),
         (["coverage", "--population", str(tmp_path / "none.csv")], "no such file"),
         (["gaps", "--task", "nope"], "nope"),
         (["gaps", "--population", "x.csv", "--cell-area-km2", "4"], "--cell-area-km2 sets"),

@@ -10,14 +10,15 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from pyproj import Transformer
 from rasterio.transform import Affine
 
+from locator import demand as demand_module
 from locator import settings
-from locator._errors import DataFileError, ValidationError
+from locator._errors import DataFileError, LocatorWarning, ValidationError
 from locator.demand import (
     MIN_URBAN_SCALE_KM,
     URBAN_CORE_DENSITY_PER_KM2,
@@ -140,7 +141,7 @@ def test_county_smaller_than_a_cell_keeps_its_population():
 
 
 def test_shipped_counties_at_coarse_cells_all_get_people(counties):
-    demand = estimate_demand(counties, cell_area_km2=400.0)
+    demand = estimate_demand(counties, cell_area_km2=100.0)
     totals = county_totals(demand, "population")
     assert len(totals) == 117
     census = counties.set_index("adcode")["population"]
@@ -155,6 +156,7 @@ def test_shipped_counties_at_coarse_cells_all_get_people(counties):
     seat=st.tuples(st.floats(-5, 25), st.floats(-5, 25)),
 )
 def test_totals_hold_for_any_cell_size_and_seat(area, urban, rural, seat):
+    assume(urban + rural > 0)  # a layer without residents is refused (tested below)
     counties = square_counties(
         ("149901", 0, 0, 20, urban, rural, rural // 3, seat),
         ("149902", 20, 0, 7, rural, urban, urban // 5, (23, 3)),
@@ -179,11 +181,25 @@ def test_settings_are_read_at_call_time_and_chunks_do_not_change_the_answer(coun
     np.testing.assert_allclose(chunked.population, reference.population, rtol=1e-12)
 
 
-def test_bad_cell_areas_are_refused(counties):
+@pytest.mark.parametrize("area", [1e-6, 0.009, 100.5, 1e9])
+def test_cell_areas_outside_the_sensible_range_are_refused(counties, area):
+    with pytest.raises(ValidationError, match=rf"cell_area_km2={area!r} is outside 0.01-100 km²"):
+        estimate_demand(counties, cell_area_km2=area)
+
+
+def test_bad_cell_areas_are_refused(counties, monkeypatch):
     with pytest.raises(ValidationError, match="cell_area_km2=-1 must be a number above 0"):
         estimate_demand(counties, cell_area_km2=-1)
+    # The grid-size guard still holds for a grid larger than MAX_CELLS at an allowed area.
+    monkeypatch.setattr(demand_module, "MAX_CELLS", 1_000)
     with pytest.raises(ValidationError, match="use a cell area of at least"):
-        estimate_demand(counties, cell_area_km2=1e-6)
+        estimate_demand(counties, cell_area_km2=50.0)
+
+
+def test_a_county_layer_without_residents_is_refused():
+    counties = square_counties(("149901", 0, 0, 20, 0, 0, 0, (5, 5)))
+    with pytest.raises(DataFileError, match="population of every county is 0"):
+        estimate_demand(counties)
 
 
 def test_demand_arrays_are_read_only(counties):
@@ -285,10 +301,10 @@ def test_raster_errors_name_the_problem(tmp_path, counties):
         demand_from_raster(tmp_path / "nocrs.tif", counties)
 
 
-def test_raster_outside_the_province_gives_no_cells(tmp_path, counties):
+def test_raster_outside_the_province_is_refused(tmp_path, counties):
     path = write_raster(tmp_path / "far.tif", np.ones((2, 2)), from_origin(0, 1, 0.1, 0.1))
-    demand = demand_from_raster(path, counties)
-    assert len(demand) == 0 and demand.outside_population == 0
+    with pytest.raises(DataFileError, match="far.tif: no resident falls in the province.*overlap"):
+        demand_from_raster(path, counties)
 
 
 # --- weighted points -------------------------------------------------------------------------
@@ -300,7 +316,8 @@ def test_points_from_csv_with_bom_and_from_geojson(tmp_path, counties):
          "people": [100, 50.5, 20, 7]}
     )  # fmt: skip
     frame.to_csv(tmp_path / "p.csv", index=False, encoding="utf-8-sig")
-    demand = demand_from_points(tmp_path / "p.csv", counties, weight="people")
+    with pytest.warns(LocatorWarning, match=r"p.csv: 1 point\(s\) with 7 residents"):
+        demand = demand_from_points(tmp_path / "p.csv", counties, weight="people")
     assert demand.population.tolist() == [100, 50.5, 20]
     assert demand.county.tolist() == county_of(frame.lon[:3], frame.lat[:3]).tolist()
     assert demand.outside_population == 7 and demand.outside_cells == 1
@@ -312,7 +329,8 @@ def test_points_from_csv_with_bom_and_from_geojson(tmp_path, counties):
     ).to_crs("EPSG:32649")  # fmt: skip
     points.to_crs("EPSG:4326").to_file(tmp_path / "p.geojson", driver="GeoJSON")
     for source in (tmp_path / "p.geojson", points):
-        demand = demand_from_points(source, counties, weight="people")
+        with pytest.warns(LocatorWarning, match="7 residents"):
+            demand = demand_from_points(source, counties, weight="people")
         np.testing.assert_allclose(demand.population, [100, 50.5, 20])
         np.testing.assert_allclose(demand.population_65plus, [10, 5, 2])
         np.testing.assert_allclose(demand.lon, frame.lon[:3], atol=1e-9)

@@ -83,7 +83,11 @@ def test_filter_never_returns_fewer_than_k_while_k_exist(index, outlets):
     distance, positions = index.query(
         lon=[111.0], lat=[35.2], k=n + 3, task="activate_finance", bank=rarest
     )
-    assert np.isinf(distance[0, n:]).all() and (positions[0, n:] == -1).all()
+    # k is capped at the n suitable outlets: n columns, every one a real outlet.
+    assert distance.shape == positions.shape == (1, n)
+    assert np.isfinite(distance).all() and set(positions[0]) == set(
+        np.flatnonzero(suitable(outlets, "activate_finance", rarest))
+    )
 
 
 def test_radius_query_equals_brute_force(index, outlets):
@@ -113,7 +117,7 @@ def test_nearest_frame_carries_coordinates_and_registry_columns(index, outlets):
 
 
 def test_own_bank_task_without_bank_is_refused_with_the_bank_list(index):
-    with pytest.raises(BankRequiredError, match="activate_finance.*--bank.*中国工商银行"):
+    with pytest.raises(BankRequiredError, match="activate_finance.*give bank=.*中国工商银行"):
         index.nearest(lon=112.5, lat=37.8, task="activate_finance")
 
 
