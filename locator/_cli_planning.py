@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from locator import settings
-from locator._cli_common import EXIT_OK, emit, warn
+from locator._cli_common import EXIT_OK, check_output, emit, warn
 from locator._errors import ValidationError
 from locator._format import render_table, to_json
 from locator.tasks import get_task
@@ -57,16 +57,18 @@ def _add_demand_arguments(p: Any) -> None:
 
 def _check_coverage_arguments(args: argparse.Namespace) -> None:
     """Check the cheap arguments before any file is read, so a typo fails at once."""
-    from locator._validate import check_detour_factor, check_positive
+    from locator._validate import check_cell_area, check_detour_factor, check_positive
     from locator.banks import normalize_bank
 
+    check_output(args.output)
     if args.task is not None:
         get_task(args.task)
     if args.bank is not None:
         normalize_bank(args.bank)
-    for name in ("radius_km", "cell_area_km2"):
-        if getattr(args, name) is not None:
-            check_positive(getattr(args, name), name)
+    if args.radius_km is not None:
+        check_positive(args.radius_km, "radius_km")
+    if args.cell_area_km2 is not None:
+        check_cell_area(args.cell_area_km2)
     if args.detour_factor is not None:
         check_detour_factor(args.detour_factor)
     if args.population is not None and args.cell_area_km2 is not None:
@@ -85,11 +87,7 @@ def _coverage_inputs(args: argparse.Namespace) -> dict[str, Any]:
         demand = demand_from_raster(args.population, counties)
     else:
         demand = demand_from_points(args.population, counties)
-    if demand.outside_cells:
-        warn(
-            f"{args.population}: {demand.outside_cells:,} cell(s) or point(s) with "
-            f"{demand.outside_population:,.0f} residents lie in no county and are left out"
-        )
+    # Residents of --population outside every county are a LocatorWarning of the reader.
     return {
         "counties": counties,
         "demand": demand,
@@ -132,7 +130,7 @@ def add_coverage(sub: Any) -> None:
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
-    from locator._format import write_csv
+    from locator._format import excel_safe, write_csv
     from locator.coverage import coverage_report
     from locator.registry import load_outlets
 
@@ -151,7 +149,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
             write_csv(table, args.output)
             print(f"wrote {args.output}", file=sys.stderr)
         else:
-            table.to_csv(sys.stdout, index=False)
+            sys.stdout.write(excel_safe(table).to_csv(index=False))
     else:
         emit(_coverage_text(report, table, args.by), args.output)
     return EXIT_OK

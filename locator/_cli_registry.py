@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from locator import settings
-from locator._cli_common import EXIT_NOTHING, EXIT_OK, warn
+from locator._cli_common import EXIT_NOTHING, EXIT_OK, check_output, warn
 from locator._errors import ValidationError
 
 __all__ = ["add_export_map", "add_import", "add_validate"]
@@ -81,6 +81,8 @@ def _parse_map(items: Sequence[str]) -> dict[str, str]:
 def _check_registry(args: argparse.Namespace) -> Any:
     from locator.importer import import_registry, write_report
 
+    check_output(getattr(args, "output", None))
+    check_output(args.report)
     result = import_registry(
         args.source, crs=args.crs, sheet=args.sheet, mapping=_parse_map(args.map)
     )
@@ -166,6 +168,7 @@ def _run_export_map(args: argparse.Namespace) -> int:
     from locator.maps import export_map, parse_layers, parse_tiles
     from locator.registry import load_counties, load_outlets
 
+    check_output(args.output)
     layers = parse_layers(args.layers)
     tiles = parse_tiles(args.tiles)
     outlets = load_outlets(args.outlets)

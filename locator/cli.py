@@ -9,7 +9,9 @@ file) ends in one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,10 @@ from typing import Any
 import pandas as pd
 
 from locator import settings
-from locator._cli_common import EXIT_OK, EXIT_USAGE, Parser, warn
+from locator._cli_common import EXIT_OK, EXIT_USAGE, Parser, cli_message, warn
 from locator._cli_planning import add_coverage, add_gaps, add_suggest
 from locator._cli_registry import add_export_map, add_import, add_validate
-from locator._errors import ValidationError
+from locator._errors import LocatorError, LocatorWarning
 from locator._format import render_table, to_json
 from locator._validate import check_lonlat
 from locator.banks import BANKS
@@ -165,22 +167,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print a library warning as one ``locator: warning:`` line; others as Python would."""
+    if issubclass(category, LocatorWarning):
+        warn(cli_message(str(message)))
+    else:
+        _SHOW_WARNING(message, category, filename, lineno, file, line)
+
+
+_SHOW_WARNING = warnings.showwarning
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (`locator nearest ... | head -1`), send what is left to devnull.
+
+    As the Python docs recommend (signal module, "Note on SIGPIPE"): otherwise the final
+    flush at exit fails again and Python prints "Exception ignored ... BrokenPipeError".
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (tests, embedding)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    A user's mistake (any :class:`locator.LocatorError`, an unreadable or unwritable
+    file) is printed as one line on stderr, with exit status 2; library warnings
+    (:class:`locator.LocatorWarning`) as one ``locator: warning:`` line each.
+    """
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else EXIT_USAGE
     try:
-        return int(args.run(args))
-    except ValidationError as error:
-        print(f"locator: error: {error}", file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", LocatorWarning)
+            warnings.showwarning = _show_warning
+            return int(args.run(args))
+    except BrokenPipeError:  # the reader left (`| head`): nothing more to say
+        _quiet_stdout()
+        return EXIT_OK
+    except LocatorError as error:
+        print(f"locator: error: {cli_message(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # unwritable output, missing input folder
-        print(f"locator: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"locator: error: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # `locator nearest ... | head`
-        return EXIT_OK
 
 
 if __name__ == "__main__":
