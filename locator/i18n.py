@@ -170,6 +170,26 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No usable outlet in the file; the previous data stays in use.",
     },
     "upload_error": {"zh": "无法导入", "en": "Cannot import"},
+    "importing": {"zh": "正在导入…", "en": "Importing…"},
+    "upload_limit_size": {
+        "zh": "文件太大，无法在网页上导入：请拆分文件，或在命令行用 locator import 导入",
+        "en": "The file is too large to import here: split it, or import it on the command "
+        "line with locator import",
+    },
+    "upload_limit_time": {
+        "zh": "文件导入时间过长，已停止：请拆分文件，或在命令行用 locator import 导入",
+        "en": "Importing the file took too long and was stopped: split it, or import it on "
+        "the command line with locator import",
+    },
+    "upload_limit_memory": {
+        "zh": "文件导入所需内存过多，已停止：请拆分文件，或在命令行用 locator import 导入",
+        "en": "Importing the file needed too much memory and was stopped: split it, or import "
+        "it on the command line with locator import",
+    },
+    "input_error": {"zh": "输入的内容无法使用", "en": "The value given cannot be used"},
+    "place_error": {"zh": "无法查找该地名", "en": "Cannot search for this place"},
+    "answer_error": {"zh": "无法查询最近的网点", "en": "Cannot find the nearest outlets"},
+    "coverage_error": {"zh": "无法计算覆盖情况", "en": "Cannot compute the coverage"},
     "siting": {"zh": "新增网点选址建议", "en": "Where to add outlets"},
     "siting_n": {"zh": "新增网点数", "en": "New outlets"},
     "siting_curve": {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 import re
 import string
+import uuid
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -16,9 +19,12 @@ from hypothesis import strategies as st
 
 from locator import settings
 from locator._app_state import (
+    UploadLimitError,
     UrlState,
+    error_markdown,
     escape_markdown,
     import_upload,
+    outlet_cards,
     parse_url,
     planner_downloads,
     registry_fingerprint,
@@ -26,7 +32,10 @@ from locator._app_state import (
     result_table,
     url_params,
 )
+from locator._errors import DataFileError, ValidationError
 from locator.coverage import coverage_report, gaps
+from locator.i18n import t
+from locator.importer import import_registry
 from locator.index import OutletIndex
 from locator.tasks import TASKS
 
@@ -179,16 +188,19 @@ def test_an_upload_above_the_limit_is_refused_with_a_message(
 ) -> None:
     monkeypatch.setattr(settings, "upload_limit_mb", 0.001)  # about 1 kB
     big = b"name,lon,lat\n" + b"A,112.55,37.86\n" * 200
-    message = import_upload(big, name="big.csv")
-    assert isinstance(message, str)
-    assert "big.csv is 0.0 MB, above the upload limit of 0.001 MB" in message
+    with pytest.raises(UploadLimitError) as error:
+        import_upload(big, name="big.csv")
+    assert error.value.limit == "size"
+    assert "big.csv is 0.0 MB, above the upload limit of 0.001 MB" in str(error.value)
     result = import_upload(big[:200], name="small.csv")
-    assert not isinstance(result, str) and result.read == result.accepted + result.rejected
+    assert result.accepted >= 1 and result.read == result.accepted + result.rejected
 
 
 def test_a_file_that_cannot_be_read_gives_one_line() -> None:
-    message = import_upload(b"just,some\nwords,here\n", name="wrong.csv")
-    assert isinstance(message, str) and message.startswith("wrong.csv") and "\n" not in message
+    with pytest.raises(DataFileError) as error:
+        import_upload(b"just,some\nwords,here\n", name="wrong.csv")
+    message = str(error.value)
+    assert message.startswith("wrong.csv") and "\n" not in message
 
 
 def test_planner_downloads_are_csv_with_bom_and_geojson(index: OutletIndex) -> None:
@@ -231,3 +243,205 @@ def test_planner_table_rounds_for_reading_and_names_columns_in_the_language():
     assert zh.iloc[0].tolist() == ["小店区", 1235, 12.3, 3.14]
     en = planner_table(frame, "en")
     assert list(en.columns) == ["Name", "Population", "Covered %", "Mean km", "extra"]
+
+
+# --- hostile input: an uploaded registry whose every text is a payload ---------------------
+
+MARKER = uuid.uuid4().hex
+#: Texts that are code somewhere: Jinja (branca compiles what it renders), JavaScript
+#: templates, KaTeX, Streamlit directives, HTML, links, Markdown code, bidi control,
+#: spreadsheet formulas. Two would create a file if a template ever evaluated them.
+PAYLOADS: tuple[str, ...] = (
+    "{{ 7*7 }}",
+    "{% if 1 %}X{% endif %}",
+    "{# x",
+    '{{ "',
+    "${7*7}",
+    "$x^2$",
+    ":red[x]",
+    "</script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "`code` ```block```",
+    "abc\u202edef",
+    '=HYPERLINK("http://e","x")',
+    f"{{{{ cycler.__init__.__globals__.os.makedirs('/tmp/pwned-{MARKER}') }}}}",
+    f"{{{{ lipsum.__globals__.os.popen('touch /tmp/pwned2-{MARKER}').read() }}}}",
+)
+#: Where the accepted hostile outlets lie: around this point, 100-odd metres apart.
+HOSTILE_LON, HOSTILE_LAT = 112.55, 37.86
+#: The outlet declared in 小店区 but placed in 大同: a mismatch, so its name is in mismatches.csv.
+MISMATCH_NAME = '=HYPERLINK("http://e","mismatch")'
+EXTRA_HEADERS = ("{{ 7*7 }}", '=HYPERLINK("http://e","x")', ":red[x]")
+
+
+def hostile_registry() -> bytes:
+    """A CSV registry: per payload, one accepted outlet whose every text field is that
+    payload (name, kind, county, address, phone, hours, services, extra columns and their
+    headers), and one rejected row whose bank is the payload; then one county mismatch.
+    """
+    header = ["网点名称", "网点类型", "所属银行", "区县", "经度", "纬度", "地址", "联系电话"]
+    header += ["营业时间", "服务项目", *EXTRA_HEADERS]
+    rows = []
+    for i, text in enumerate(PAYLOADS):
+        lon, lat = f"{HOSTILE_LON + 0.001 * i:.6f}", f"{HOSTILE_LAT:.6f}"
+        rows.append([text, text, "", text, lon, lat, text, text, text, text, *[text] * 3])
+        rejected = [f"{text} bank", "银行网点", text, "", lon, "37.900000", "", "", "", ""]
+        rows.append([*rejected, *[""] * 3])
+    rows.append([MISMATCH_NAME, "人社", "", "小店区", "113.300000", "40.090000", *[""] * 7])
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *rows])
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Any:
+    return import_upload(hostile_registry(), name="hostile.csv")
+
+
+def test_a_hostile_upload_keeps_every_text_as_written(hostile: Any) -> None:
+    n = len(PAYLOADS)
+    assert (hostile.read, hostile.accepted, hostile.rejected) == (2 * n + 1, n + 1, n)
+    outlets = hostile.outlets.set_index("source_row")
+    for i, text in enumerate(PAYLOADS):
+        row = outlets.loc[2 + 2 * i]  # the header is row 1
+        assert [row["name"], row["address"], row["phone"], row["hours"]] == [text] * 4
+        assert row["extra"] == dict.fromkeys(EXTRA_HEADERS, text)
+        assert row["kind"] == "government"  # the kind column named neither: inferred
+    rejected = hostile.report[hostile.report["level"] == "error"]
+    assert sorted(rejected["value"]) == sorted(PAYLOADS)  # the bank, named in the report
+    assert set(rejected["reason"]) == {"unknown_bank"}
+
+
+def test_the_upload_crosses_back_as_the_importer_gives_it(hostile: Any) -> None:
+    direct = import_registry(hostile_registry(), name="hostile.csv")
+    columns = [c for c in direct.outlets.columns if c != "geometry"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(hostile.outlets[columns]),
+        pd.DataFrame(direct.outlets[columns]),
+        check_dtype=False,
+    )
+    assert hostile.outlets.geometry.geom_equals_exact(direct.outlets.geometry, 1e-6).all()
+    pd.testing.assert_frame_equal(hostile.report, direct.report, check_dtype=False)
+    assert hostile.warnings == direct.warnings
+    assert hostile.outlets.attrs["metadata"] == direct.outlets.attrs["metadata"]
+
+
+def test_hostile_text_is_inert_in_the_cards_and_the_table(hostile: Any) -> None:
+    index = OutletIndex(hostile.outlets)
+    answer = resident_answer(
+        index, lon=HOSTILE_LON, lat=HOSTILE_LAT, task="apply", bank=None, k=10, lang="en"
+    )
+    table = result_table(answer, "en")
+    assert set(table["Name"]) <= set(PAYLOADS) and len(table) == 10
+    assert (table["Address"] == table["Name"]).all()  # the table holds the text as it is
+    for text, url in outlet_cards(answer, "en"):
+        assert url.startswith("https://uri.amap.com/marker?position=")
+        assert not re.search(r"[<>\s\"'`]", url)  # the name is URL-encoded, nothing else
+        # Every Markdown-active character is escaped: nothing is left to interpret.
+        body = text.replace("\\\\", "")
+        assert not re.search(r"(?<!\\)[<>\[\]()`$:#|!~{}%=]", body), text
+    card = outlet_cards(answer, "en")[0][0]
+    name = table["Name"].iloc[0]
+    assert escape_markdown(name) in card
+
+
+def test_the_mismatches_download_has_no_formula(hostile: Any, counties: gpd.GeoDataFrame) -> None:
+    from locator.demand import estimate_demand
+
+    index = OutletIndex(hostile.outlets)
+    demand = estimate_demand(cell_area_km2=100)
+    report = coverage_report(index, counties, demand=demand, radius_km=5)
+    far = gaps(index, counties, demand=demand, radius_km=5)
+    assert MISMATCH_NAME in report.mismatches["name"].tolist()
+    files = {label: make() for label, make, _, _ in planner_downloads(report, far)}
+    for label in ("download_csv", "download_mismatch"):
+        data = files[label]
+        assert isinstance(data, bytes) and data.startswith(codecs.BOM_UTF8)
+        cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+        assert not [c for c in cells if c.startswith("-") and not _is_number(c)]
+    mismatch_rows = list(csv.reader(io.StringIO(files["download_mismatch"].decode("utf-8-sig"))))
+    assert "'" + MISMATCH_NAME in mismatch_rows[1]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --- bounded import ---------------------------------------------------------------------
+
+
+def _big_registry(n: int) -> bytes:
+    rows = [
+        f"网点{i},{112.3 + (i % 500) / 1000:.4f},{37.7 + i // 500 / 1000:.4f}" for i in range(n)
+    ]
+    return ("name,lon,lat\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_an_import_over_the_memory_limit_is_stopped_with_a_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big = _big_registry(20_000)
+    monkeypatch.setattr(settings, "upload_memory_mb", 8)
+    with pytest.raises(UploadLimitError, match=r"big\.csv: the import needed more than 8 MB") as e:
+        import_upload(big, name="big.csv")
+    assert e.value.limit == "memory"
+    assert "settings.upload_memory_mb" in str(e.value) and "locator import" in str(e.value)
+    monkeypatch.setattr(settings, "upload_memory_mb", 1024)
+    assert import_upload(big[:2000], name="small.csv").accepted > 0  # the next one works
+
+
+def test_an_import_over_the_time_limit_is_stopped_with_a_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "upload_timeout_s", 0.001)  # less than Python's start-up
+    with pytest.raises(UploadLimitError, match=r"slow\.csv: the import did not finish") as e:
+        import_upload(b"name,lon,lat\nA,112.55,37.86\n", name="slow.csv")
+    assert e.value.limit == "time" and "settings.upload_timeout_s" in str(e.value)
+    monkeypatch.setattr(settings, "upload_timeout_s", 60)
+    assert import_upload(b"name,lon,lat\nA,112.55,37.86\n", name="a.csv").accepted == 1
+
+
+@pytest.mark.parametrize("name", ["upload_timeout_s", "upload_memory_mb"])
+def test_a_bad_limit_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setattr(settings, name, 0)
+    with pytest.raises(ValidationError, match=f"settings.{name}=0 must be a positive number"):
+        import_upload(b"name,lon,lat\nA,112.55,37.86\n", name="a.csv")
+
+
+def test_errors_are_shown_with_a_lead_in_the_page_language() -> None:
+    error = DataFileError("a.csv: the file is empty; export it again with a header row")
+    zh, en = (
+        error_markdown(error, "zh", "upload_error"),
+        error_markdown(error, "en", "upload_error"),
+    )
+    assert zh == f"{t('upload_error', 'zh')}: {escape_markdown(str(error))}"
+    assert en.startswith(t("upload_error", "en") + ": ")
+    limit = UploadLimitError("<b>x.csv</b>: too slow", limit="time")
+    assert error_markdown(limit, "en").startswith(t("upload_limit_time", "en") + ": ")
+    assert "\\<b\\>x\\.csv\\<\\/b\\>" in error_markdown(limit, "zh")
+
+
+# Streamlit loads its emoji plugin when the Markdown source holds `:word:` and then turns
+# every such text into an emoji, escaped or not; escaped text must never hold one.
+_STREAMLIT_EMOJI = re.compile(r":(?!material\/|streamlit:)[\w+-][\w_+-]*:")
+
+
+@given(st.text())
+def test_escaped_text_never_wakes_streamlit_emoji_or_icons(text: str) -> None:
+    escaped = escape_markdown(text)
+    assert not _STREAMLIT_EMOJI.search(escaped)
+    assert ":material/" not in escaped and ":streamlit:" not in escaped
+
+
+@pytest.mark.parametrize("text", PAYLOADS)
+def test_every_payload_is_escaped_to_itself(text: str) -> None:
+    escaped = escape_markdown(text)
+    shown = "".join(ch if ch.isprintable() else " " for ch in text)  # bidi marks: spaces
+    assert re.sub(r"\\(.)", r"\1", escaped) == shown
+    assert "\u202e" not in escaped and "\n" not in escaped
