@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ import pandas as pd
 from locator import settings
 from locator._errors import ValidationError
 from locator._leaflet import Features
-from locator._map_layers import COLORS, TEXT, TileSource, county_layer, esc, fmt, is_missing
+from locator._map_layers import COLORS, TEXT, TileSource, county_layer, fmt, is_missing
 
 __all__ = ["BLUES", "METRICS", "RED_TO_GREEN", "Metric", "choropleth_layer", "classes"]
 
@@ -110,14 +109,14 @@ def choropleth_layer(
     def fill(row: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         code = str(row.adcode)
         if code not in table.index:
-            return _filled(COLORS["no_data"]), [(html.escape(t["no_data"]), "")]
+            return _filled(COLORS["no_data"]), [(spec.label[lang], t["no_data"])]
         figures = table.loc[code]
         value = figures[metric]
         shown = [metric, *(c for c in present if c != metric)]
         extra = [
             (
-                html.escape(METRICS[c].label[lang] if c in METRICS else c),
-                esc(fmt(figures[c], METRICS[c].kind if c in METRICS else "number", lang)),
+                METRICS[c].label[lang] if c in METRICS else str(c),
+                fmt(figures[c], METRICS[c].kind if c in METRICS else "number", lang),
             )
             for c in shown
         ]

@@ -14,11 +14,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 
+from locator._errors import ValidationError
 from locator.geography import SHANXI_EQUAL_AREA
 
-__all__ = ["GapArea", "grid_dissolve", "merge_gaps"]
+__all__ = ["GapArea", "gap_population", "grid_dissolve", "merge_gaps"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,28 @@ def grid_dissolve(
     return [shapely.transform(shapely.union_all(parts), to_wgs84) for parts in traced]
 
 
+def gap_population(gaps: pd.DataFrame, source: str = "gaps") -> npt.NDArray[np.float64] | None:
+    """The ``population`` column as finite numbers >= 0, or None when there is none.
+
+    A gap layer is often a file from elsewhere: a value that is not such a number raises
+    `ValidationError` naming ``source``, the row (1-based, in file order) and the value.
+    """
+    if "population" not in gaps:
+        return None
+    raw = gaps["population"]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        row = int(bad[0])
+        msg = (
+            f"{source}: row {row + 1}, column population: {raw.iloc[row]!r} is not a number "
+            f"of residents (0 or more); fix the value or drop the column"
+            + (f" ({len(bad)} rows like it)" if len(bad) > 1 else "")
+        )
+        raise ValidationError(msg)
+    return values
+
+
 def merge_gaps(gaps: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> list[GapArea]:
     """Gaps (WGS-84) merged per county, in county-key order; counties with no area left out.
 
@@ -102,10 +126,9 @@ def merge_gaps(gaps: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> lis
     merged = grid_dissolve(geometry, groups, len(labels))
     if merged is None:  # not grid cells (points, hexagons, a raster's pixels): a plain union
         merged = [shapely.union_all(geometry[groups == i]) for i in range(len(labels))]
+    residents = gap_population(gaps)
     population = (
-        np.bincount(groups, weights=gaps["population"].to_numpy(dtype=float), minlength=len(labels))
-        if "population" in gaps
-        else None
+        None if residents is None else np.bincount(groups, weights=residents, minlength=len(labels))
     )
     areas = []
     for i, (key, shape) in enumerate(zip(labels, merged, strict=True)):

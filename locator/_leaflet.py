@@ -1,14 +1,28 @@
-"""Small folium elements that draw ``locator``'s layers: data in as JSON, text escaped before.
+"""Small folium elements that draw ``locator``'s layers. Templates hold code; data goes in as JSON.
 
-Leaflet puts tooltip, popup and legend strings into the page as HTML, so every text from
-data must be escaped (``html.escape``) before it reaches these elements; they pass it as
-JSON with ``<`` written ``\\u003c``, so no value can close the ``<script>`` either.
+Why this module exists: branca compiles what it renders. ``MacroElement.render`` puts each
+macro's output into ``Element(text)``, and ``Element.__init__`` compiles that text as a Jinja
+template, so a county named ``{{ 7*7 }}`` showed as ``49``, ``{#`` broke the export, and a
+crafted name ran code on the server. ``html.escape`` leaves ``{``, ``}`` and ``#`` alone, so
+escaping could not fix it. Three things, each enough on its own for the template side, do:
+
+- `RawMacro` renders its macros into `RawElement`, whose text is never compiled. Every
+  element here (and the map's `LayerControl`) is one, so data text never becomes template
+  source, whatever it holds.
+- Data reaches the page only as JSON (`js`): a literal inside the element's own script,
+  where ``streamlit_folium.st_folium`` keeps it too (it rebuilds the map only when that
+  script changes, so the data must be in it). Inside strings, ``< > & ' { } # % $ `` and
+  U+2028/U+2029 are written as ``\\uXXXX``, so even a path that compiled it would find no
+  Jinja delimiter, and nothing can close the ``<script>`` or open a comment.
+- The page's own script (`Style`: ``locatorCard``, ``locatorText``) builds tooltips, popups,
+  legends and layer names from that data with ``textContent`` (or, where Leaflet wants HTML,
+  HTML escaped in the browser); Python never writes markup from data.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,18 +31,69 @@ import folium
 import shapely
 from folium.template import Template
 
-__all__ = ["Features", "Legend", "Style", "bounds_of", "js"]
+__all__ = [
+    "Features",
+    "LayerControl",
+    "Legend",
+    "RawElement",
+    "RawMacro",
+    "Style",
+    "bounds_of",
+    "card",
+    "js",
+]
+
+# Inside JSON strings: what could end a <script>, start an HTML comment or entity, or be read
+# as a Jinja / JS-template delimiter, and the two line separators old JS engines reject.
+_INERT = {ord(c): f"\\u{ord(c):04x}" for c in "<>&'{}#%$`\u2028\u2029"}
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def js(value: Any) -> str:
-    """JSON for a ``<script>``: ``<`` and ``>`` escaped so data cannot close the script."""
+    """JSON that is inert in a ``<script>``, in HTML and to Jinja; decodes to ``value``.
+
+    Only string contents change: there every character of ``< > & ' { } # % $ ``` and
+    U+2028/U+2029 is a ``\\uXXXX`` escape. Outside strings JSON has only ``{}[]:,``,
+    numbers and literals, and an object never starts with ``{{``, so no ``{{``, ``{%`` or
+    ``{#`` can appear.
+
+    >>> js({"name": "{{ 7*7 }}</script>"})
+    '{"name":"\\\\u007b\\\\u007b 7*7 \\\\u007d\\\\u007d\\\\u003c/script\\\\u003e"}'
+    >>> json.loads(js(["{# x", "a&b"])) == ["{# x", "a&b"]
+    True
+    """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    return _JSON_STRING.sub(lambda match: match.group(0).translate(_INERT), text)
+
+
+def card(
+    title: str | None = None,
+    *,
+    aside: str | None = None,
+    sub: str | None = None,
+    rows: Sequence[tuple[str, str]] = (),
+    nav: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A tooltip or popup as data, drawn in the page by ``locatorCard`` with ``textContent``.
+
+    ``title`` in bold, `` · aside`` after it, ``sub`` on the next line, then label/value
+    ``rows`` (rows with an empty value are left out) and an Amap link: ``nav`` holds the
+    GCJ-02 position ``"lon,lat"`` (written here from numbers), the ``name`` (URL-encoded in
+    the page with ``encodeURIComponent``) and the link's ``label``.
+    """
+    spec: dict[str, Any] = {}
+    if title:
+        spec["title"] = title
+    if aside:
+        spec["aside"] = aside
+    if sub:
+        spec["sub"] = sub
+    kept = [[label, value] for label, value in rows if value]
+    if kept:
+        spec["rows"] = kept
+    if nav is not None:
+        spec["nav"] = nav
+    return spec
 
 
 def bounds_of(lats: Iterable[float], lons: Iterable[float]) -> list[list[float | None]]:
@@ -38,21 +103,58 @@ def bounds_of(lats: Iterable[float], lons: Iterable[float]) -> list[list[float |
     return [[min(lat_l), min(lon_l)], [max(lat_l), max(lon_l)]]
 
 
-class Features(folium.map.Layer):
-    """GeoJSON features, each with its own style and an escaped tooltip (``t``) / popup (``p``).
+class RawElement(branca.element.Element):
+    """Text put into a page as it is: rendering returns it, nothing compiles it."""
 
-    Points are drawn as circle markers (SVG paths), so no marker image is needed.
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "RawElement"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:  # noqa: ARG002 - the branca signature
+        return self.text
+
+
+class RawMacro(branca.element.MacroElement):
+    """A `MacroElement` whose macro output goes into the page as it is, never compiled.
+
+    Put it after a folium class in the bases (``class X(folium.map.Layer, RawMacro)``): the
+    method order then runs folium's own ``render`` steps and ends here instead of in
+    ``MacroElement.render``, which would compile the output again.
+    """
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement
+        figure = self.get_root()
+        if not isinstance(figure, branca.element.Figure):
+            msg = "this map element can only be rendered inside a map (a folium Figure)"
+            raise TypeError(msg)
+        module = self._template.module
+        for part in ("header", "html", "script"):
+            macro = getattr(module, part, None)
+            if macro is not None:
+                target = getattr(figure, part)
+                target.add_child(RawElement(str(macro(self, kwargs))), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class Features(folium.map.Layer, RawMacro):
+    """GeoJSON features, each with its own style (``s``), tooltip (``t``) and popup (``p``).
+
+    ``t`` and ``p`` are `card` specs. Points are drawn as circle markers (SVG paths), so no
+    marker image is needed.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
+            var {{ this.get_name() }} = L.geoJSON(/* data */ {{ this.data }}, {
                 style: function (f) { return f.properties.s; },
                 pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.s); },
                 onEachFeature: function (f, layer) {
-                    if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
-                    if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 320}); }
+                    var p = f.properties;
+                    if (p.t) { layer.bindTooltip(function () { return locatorCard(p.t); }, {sticky: true}); }
+                    if (p.p) { layer.bindPopup(function () { return locatorCard(p.p); }, {maxWidth: 320}); }
                 }
             });
         {% endmacro %}
@@ -60,7 +162,7 @@ class Features(folium.map.Layer):
     )
 
     def __init__(self, features: list[dict[str, Any]], *, name: str, show: bool = True) -> None:
-        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "LocatorFeatures"
         self.features = features
         self.data = js({"type": "FeatureCollection", "features": features})
@@ -74,16 +176,28 @@ class Features(folium.map.Layer):
         return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-class Legend(branca.element.MacroElement):
-    """A legend box (HTML built and escaped in Python) as a Leaflet control."""
+class Legend(RawMacro):
+    """A legend box as a Leaflet control, drawn in the page from its entries."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.control({position: "bottomright"});
             {{ this.get_name() }}.onAdd = function () {
+                var legend = /* data */ {{ this.data }};
                 var div = L.DomUtil.create("div", "locator-legend");
-                div.innerHTML = {{ this.html }};
+                var title = document.createElement("b");
+                title.textContent = legend.title;
+                div.appendChild(title);
+                legend.entries.forEach(function (e) {
+                    var line = document.createElement("div");
+                    var swatch = document.createElement("i");
+                    swatch.className = "locator-" + e[1];
+                    swatch.style.background = e[0];
+                    line.appendChild(swatch);
+                    line.appendChild(document.createTextNode(e[2]));
+                    div.appendChild(line);
+                });
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
@@ -93,19 +207,59 @@ class Legend(branca.element.MacroElement):
     )
 
     def __init__(self, title: str, entries: Sequence[tuple[str, str, str]]) -> None:
-        """``entries``: (colour, swatch shape "box" / "dot" / "line", label) from ``locator``."""
+        """``entries``: (colour, swatch shape "box" / "dot" / "line", label)."""
         super().__init__()
         self._name = "LocatorLegend"
-        items = "".join(
-            f'<div><i class="locator-{shape}" style="background:{html.escape(color)}"></i>'
-            f"{html.escape(label)}</div>"
-            for color, shape, label in entries
-        )
-        self.html = js(f"<b>{html.escape(title)}</b>{items}")
+        shapes = {"box", "dot", "line"}
+        self.entries = [(c, s if s in shapes else "box", label) for c, s, label in entries]
+        self.data = js({"title": title, "entries": self.entries})
 
 
-class Style(branca.element.MacroElement):
-    """The page's own CSS: legend, div-icon markers, and the background without tiles."""
+class LayerControl(RawMacro):
+    """Leaflet's layer control, with the layer names passed as data and escaped in the page.
+
+    folium's ``LayerControl`` writes the names into its script, which branca compiles, and
+    Leaflet shows them as HTML; this one gives them to ``locatorText`` first.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function () {
+                var names = /* data */ {{ this.data }};
+                var layers = [{% for layer in this.layers %}{{ layer }}, {% endfor %}];
+                var base = {}, overlays = {};
+                names.forEach(function (n, i) {
+                    (n[0] ? overlays : base)[locatorText(n[1])] = layers[i];
+                });
+                return L.control.layers(base, overlays, {{ this.options }})
+                    .addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, collapsed: bool = False) -> None:
+        super().__init__()
+        self._name = "LocatorLayerControl"
+        self.options = js({"collapsed": collapsed, "position": "topright"})
+        self.layers: list[str] = []
+        self.data = js([])
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as MacroElement
+        # As folium's: every layer of the map that wants a control, in the map's order.
+        named = [
+            item
+            for item in self._parent._children.values()  # type: ignore[union-attr]
+            if isinstance(item, folium.map.Layer) and item.control
+        ]
+        self.layers = [item.get_name() for item in named]
+        self.data = js([[bool(item.overlay), str(item.layer_name)] for item in named])
+        super().render(**kwargs)
+
+
+class Style(RawMacro):
+    """The page's own CSS (legend, markers, popups) and the script that draws data as text."""
 
     _template = Template(
         """
@@ -126,6 +280,44 @@ class Style(branca.element.MacroElement):
                 .locator-popup td { padding: 0 6px 0 0; vertical-align: top; }
                 {% if this.blank %}#{{ this._parent.get_name() }} { background: #fff; }{% endif %}
             </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            window.locatorText = function (s) {
+                var div = document.createElement("div");
+                div.textContent = String(s);
+                return div.innerHTML;
+            };
+            window.locatorCard = function (c) {
+                var root = document.createElement("div");
+                function add(parent, tag, text) {
+                    var node = document.createElement(tag);
+                    if (text !== undefined) { node.textContent = text; }
+                    parent.appendChild(node);
+                    return node;
+                }
+                if (c.title) { add(root, "b", c.title); }
+                if (c.aside) { root.appendChild(document.createTextNode(" \u00b7 " + c.aside)); }
+                if (c.sub) { add(root, "br"); root.appendChild(document.createTextNode(c.sub)); }
+                if (c.rows) {
+                    var table = add(root, "table");
+                    table.className = "locator-popup";
+                    c.rows.forEach(function (r) {
+                        var tr = add(table, "tr");
+                        add(tr, "td", r[0]);
+                        add(tr, "td", r[1]);
+                    });
+                }
+                if (c.nav) {
+                    // The scheme and host are fixed here; the position is numbers written in
+                    // Python, the name is URL-encoded: no name can become a link of its own.
+                    var a = add(root, "a", c.nav.label);
+                    a.href = "https://uri.amap.com/marker?position=" + c.nav.pos +
+                        "&name=" + encodeURIComponent(c.nav.name) + "&coordinate=gaode";
+                    a.target = "_blank";
+                    a.rel = "noopener noreferrer";
+                }
+                return root;
+            };
         {% endmacro %}
         """
     )

@@ -1,14 +1,14 @@
 """What every map layer shares, and the county, gap and suggested-site layers.
 
-Every text that comes from data is escaped here (`esc`, `table`) before it reaches
-Leaflet, which puts tooltips, popups and legends into the page as HTML. Coordinates go in
+Texts from data stay plain text here: tooltips are `card` specs that the page draws with
+``textContent`` (see `locator._leaflet`), so nothing is escaped and nothing can be
+interpreted, whether as HTML, JavaScript or template source. Coordinates go in
 as WGS-84 and are drawn as `shift` makes them: GCJ-02 on GCJ-02 tiles (Amap), so overlays
 line up with the streets, and rounded to 5 decimals (about 1 m) to keep the page small.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ import shapely
 
 from locator import _assets
 from locator._gap_shapes import merge_gaps
-from locator._leaflet import Features, Style
+from locator._leaflet import Features, Style, card
 from locator.crs import wgs84_to_gcj02
 from locator.geography import SHANXI_BOUNDS
 
@@ -33,7 +33,6 @@ __all__ = [
     "TileSource",
     "county_layer",
     "dot_style",
-    "esc",
     "feature",
     "fit",
     "fmt",
@@ -43,7 +42,7 @@ __all__ = [
     "point",
     "shift",
     "suggestion_features",
-    "table",
+    "text",
     "to_wgs84",
 ]
 
@@ -141,13 +140,13 @@ def is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def esc(value: Any) -> str:
-    """Escape one value from data for HTML; missing values become the empty string."""
-    return "" if is_missing(value) else html.escape(str(value), quote=True)
+def text(value: Any) -> str:
+    """One value from data as plain text; missing values become the empty string."""
+    return "" if is_missing(value) else str(value)
 
 
 def fmt(value: Any, kind: str, lang: str) -> str:
-    """A figure as text (not escaped); ``kind`` as in `locator.maps.METRICS`."""
+    """A figure as plain text; ``kind`` as in `locator.maps.METRICS`."""
     if is_missing(value):
         return TEXT[lang]["no_data"]
     if kind == "bool" or isinstance(value, bool | np.bool_):
@@ -159,12 +158,6 @@ def fmt(value: Any, kind: str, lang: str) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):,.2f}"
     return str(value)
-
-
-def table(rows: Sequence[tuple[str, str]]) -> str:
-    """Label/value rows as an HTML table; both already escaped."""
-    cells = "".join(f"<tr><td>{label}</td><td>{value}</td></tr>" for label, value in rows)
-    return f'<table class="locator-popup">{cells}</table>'
 
 
 # --- coordinates ------------------------------------------------------------------------------
@@ -240,8 +233,13 @@ def fit(m: folium.Map, lats: Sequence[float], lons: Sequence[float]) -> None:
         )
 
 
-def feature(geometry: Any, style: dict[str, Any], tip: str = "", popup: str = "") -> dict[str, Any]:
-    """A GeoJSON feature for `Features`; ``tip`` and ``popup`` are HTML, already escaped."""
+def feature(
+    geometry: Any,
+    style: dict[str, Any],
+    tip: dict[str, Any] | None = None,
+    popup: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A GeoJSON feature for `Features`; ``tip`` and ``popup`` are `card` specs (plain text)."""
     properties: dict[str, Any] = {"s": style}
     if tip:
         properties["t"] = tip
@@ -286,10 +284,10 @@ def _county_shapes(counties: gpd.GeoDataFrame, source: TileSource | None) -> npt
     return cached[1]
 
 
-def _county_name(row: Any) -> str:
-    name = esc(getattr(row, "name", ""))
-    city = esc(getattr(row, "city", ""))
-    return f"<b>{name}</b>" + (f" · {city}" if city and city != name else "")
+def _county_tip(row: Any, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    name = text(getattr(row, "name", None))
+    city = text(getattr(row, "city", None))
+    return card(name, aside=city if city != name else None, rows=rows)
 
 
 def county_layer(
@@ -312,8 +310,7 @@ def county_layer(
             extra: list[tuple[str, str]] = []
         else:
             style, extra = fill(row)
-        tip = _county_name(row) + (table(extra) if extra else "")
-        features.append(feature(shape, style, tip=tip))
+        features.append(feature(shape, style, tip=_county_tip(row, extra)))
     return Features(features, name=name or TEXT[lang]["counties"])
 
 
@@ -328,8 +325,8 @@ def suggestion_features(
     style = dot_style(7, COLORS["suggestion"], weight=2, opacity=1)
     features = []
     for (_, row), x, y in zip(suggestions[columns].iterrows(), lon, lat, strict=True):
-        rows = [(esc(c), esc(fmt(row[c], "number", lang))) for c in columns]
-        tip = f"<b>{html.escape(TEXT[lang]['suggestion'])}</b>{table(rows)}"
+        rows = [(str(c), fmt(row[c], "number", lang)) for c in columns]
+        tip = card(TEXT[lang]["suggestion"], rows=rows)
         features.append(feature(point(x, y), style, tip=tip))
     return features
 
@@ -348,9 +345,8 @@ def gap_features(
         # Cell outlines are staircases; smoothing them by a fraction of a cell keeps the page small.
         shape = shapely.simplify(area.shape, _SIMPLIFY_DEG * 2)
         shape = _shift_geometry(np.array([shape], dtype=object), source)[0]
-        rows = [(html.escape(t["gap"]), esc(area.label))]
+        rows = [(t["gap"], area.label)]
         if area.population is not None:
-            people = f"{round(area.population):,} {t['people']}".strip()
-            rows.append((html.escape(t["population"]), html.escape(people)))
-        features.append(feature(shape, {**style, "radius": 4}, tip=table(rows)))
+            rows.append((t["population"], f"{round(area.population):,} {t['people']}".strip()))
+        features.append(feature(shape, {**style, "radius": 4}, tip=card(rows=rows)))
     return features

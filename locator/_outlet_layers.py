@@ -2,12 +2,12 @@
 
 An outlet's popup has its name, kind, bank, distance, address, phone, hours and a link that
 opens Amap at it (`amap_navigation_url`); the clustered layer (`Cluster`) builds the same
-markup in the browser. Every text from data is escaped here before it reaches Leaflet.
+card in the browser. Texts from data stay plain text, drawn by the page with ``textContent``
+(`locator._leaflet`); the link is built from numbers and the URL-encoded name only.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -21,17 +21,16 @@ from folium.template import Template
 
 from locator import _assets
 from locator._errors import ValidationError
-from locator._leaflet import bounds_of, js
+from locator._leaflet import RawMacro, bounds_of, card, js
 from locator._map_layers import (
     COLORS,
     TEXT,
     TileSource,
     dot_style,
-    esc,
     feature,
     point,
     shift,
-    table,
+    text,
     to_wgs84,
 )
 from locator.crs import wgs84_to_gcj02
@@ -42,6 +41,7 @@ __all__ = [
     "amap_navigation_url",
     "kind_key",
     "kind_label",
+    "navigation",
     "outlet_circles",
     "outlet_frame",
     "outlet_legend",
@@ -92,22 +92,32 @@ def outlet_frame(outlets: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**defaults) if defaults else frame
 
 
-def outlet_popup(row: Any, lang: str, distance_km: float | None = None) -> str:
-    """An outlet's popup: escaped fields, the same markup as the clustered layer builds."""
+def navigation(lon: float, lat: float, name: Any, lang: str) -> dict[str, str]:
+    """The ``nav`` part of a `card`: what `amap_navigation_url` links to, built in the page."""
+    lon_g, lat_g = wgs84_to_gcj02(float(lon), float(lat))
+    return {
+        "pos": f"{float(lon_g):.6f},{float(lat_g):.6f}",
+        "name": text(name),
+        "label": TEXT[lang]["navigate"],
+    }
+
+
+def outlet_popup(row: Any, lang: str, distance_km: float | None = None) -> dict[str, Any]:
+    """An outlet's popup as a `card`: the same one the clustered layer builds in the page."""
     t = TEXT[lang]
-    rows = [(t["bank"], esc(row.bank))]
+    rows = [(t["bank"], text(row.bank))]
     if distance_km is not None:
-        rows.append((t["distance"], f"{distance_km:.2f} {html.escape(t['km'])}"))
+        rows.append((t["distance"], f"{distance_km:.2f} {t['km']}"))
     rows += [
-        (t["address"], esc(row.address)),
-        (t["phone"], esc(row.phone)),
-        (t["hours"], esc(row.hours)),
+        (t["address"], text(row.address)),
+        (t["phone"], text(row.phone)),
+        (t["hours"], text(row.hours)),
     ]
-    url = html.escape(amap_navigation_url(lon=row.lon, lat=row.lat, name=str(row.name)))
-    return (
-        f"<b>{esc(row.name)}</b><br>{esc(kind_label(kind_key(row.kind), lang))}"
-        f"{table([(html.escape(label), value) for label, value in rows if value])}"
-        f'<a href="{url}" target="_blank" rel="noopener noreferrer">{html.escape(t["navigate"])}</a>'
+    return card(
+        text(row.name),
+        sub=kind_label(kind_key(row.kind), lang),
+        rows=rows,
+        nav=navigation(row.lon, row.lat, row.name, lang),
     )
 
 
@@ -121,7 +131,12 @@ def outlet_circles(
         distance = float(row.distance_km) if with_distance else None  # type: ignore[arg-type]
         style = dot_style(radius, COLORS[kind_key(row.kind)], weight=1.5, opacity=0.95)
         features.append(
-            feature(point(x, y), style, tip=esc(row.name), popup=outlet_popup(row, lang, distance))
+            feature(
+                point(x, y),
+                style,
+                tip=card(text(row.name)),
+                popup=outlet_popup(row, lang, distance),
+            )
         )
     return features
 
@@ -141,32 +156,29 @@ def route_features(
     with_distance: bool,
 ) -> list[dict[str, Any]]:
     """Dashed straight lines from ``start`` to each outlet's ``ends`` (display coordinates)."""
-    km = html.escape(TEXT[lang]["km"])
+    km = TEXT[lang]["km"]
     style = {"color": COLORS["route"], "weight": 2, "opacity": 0.7, "dashArray": "6 6"}
     features = []
     for row, x, y in zip(frame.itertuples(index=False), *ends, strict=True):
-        tip = esc(row.name)
-        if with_distance:
-            tip += f": {float(row.distance_km):.2f} {km}"  # type: ignore[arg-type]
+        distance = f"{float(row.distance_km):.2f} {km}" if with_distance else None  # type: ignore[arg-type]
         line = {"type": "LineString", "coordinates": [list(start), [x, y]]}
-        features.append(feature(line, style, tip=tip))
+        features.append(feature(line, style, tip=card(text(row.name), aside=distance)))
     return features
 
 
 def you_feature(lon: float, lat: float, lang: str) -> dict[str, Any]:
     """Where you are (display coordinates)."""
     style = dot_style(9, COLORS["you"], weight=3, opacity=1)
-    return feature(point(lon, lat), style, tip=html.escape(TEXT[lang]["you"]))
+    return feature(point(lon, lat), style, tip=card(TEXT[lang]["you"]))
 
 
-class Cluster(folium.elements.JSCSSMixin, folium.map.Layer):
+class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
     """Outlets as small div-icon markers grouped by Leaflet.markercluster.
 
-    Each outlet is one compact row of escaped fields; the popup is assembled in the browser
-    on first opening, with the same markup as `outlet_popup`. Repeated texts (kind, bank,
-    hours) are indexes into lists. The navigation link's name is the escaped name turned
-    back (the exact inverse of ``html.escape``) and URL-encoded by ``encodeURIComponent``,
-    which encodes what `amap_navigation_url` does.
+    Each outlet is one compact row of plain-text fields; the popup is the `card` of
+    `outlet_popup`, assembled in the browser on first opening. Repeated texts (kind, bank,
+    hours) are indexes into lists. ``encodeURIComponent`` encodes the name in the link as
+    `amap_navigation_url` does.
     """
 
     _template = Template(
@@ -174,29 +186,22 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer):
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.markerClusterGroup({{ this.options }});
             (function () {
-                var c = {{ this.config }};
-                var rows = {{ this.rows }};
+                var c = /* data */ {{ this.config }};
+                var rows = /* data */ {{ this.rows }};
                 var icons = c.icons.map(function (o) { return L.divIcon(o); });
-                var named = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"};
-                function unescape(s) {
-                    return s.replace(/&(amp|lt|gt|quot|#x27);/g, function (m, e) { return named[e]; });
-                }
-                function line(label, value) {
-                    return value ? "<tr><td>" + label + "</td><td>" + value + "</td></tr>" : "";
-                }
                 function popup(r) {
-                    var url = "https://uri.amap.com/marker?position=" + r[8] + "," + r[9] +
-                        "&amp;name=" + encodeURIComponent(unescape(r[3])) + "&amp;coordinate=gaode";
-                    return "<b>" + r[3] + "</b><br>" + c.kinds[r[2]] +
-                        '<table class="locator-popup">' + line(c.labels[0], c.banks[r[4]]) +
-                        line(c.labels[1], r[5]) + line(c.labels[2], r[6]) +
-                        line(c.labels[3], c.hours[r[7]]) + "</table>" +
-                        '<a href="' + url + '" target="_blank" rel="noopener noreferrer">' +
-                        c.labels[4] + "</a>";
+                    var rows = [[c.labels[0], c.banks[r[4]]], [c.labels[1], r[5]],
+                        [c.labels[2], r[6]], [c.labels[3], c.hours[r[7]]]];
+                    return locatorCard({
+                        title: r[3],
+                        sub: c.kinds[r[2]],
+                        rows: rows.filter(function (x) { return x[1]; }),
+                        nav: {pos: r[8] + "," + r[9], name: r[3], label: c.labels[4]}
+                    });
                 }
                 var markers = rows.map(function (r) {
                     var marker = L.marker([r[0], r[1]], {icon: icons[r[2]]});
-                    marker.bindTooltip(r[3]);
+                    marker.bindTooltip(function () { return locatorCard({title: r[3]}); });
                     marker.bindPopup(function () { return popup(r); }, {maxWidth: 320});
                     return marker;
                 });
@@ -208,7 +213,7 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer):
 
     def __init__(self, frame: pd.DataFrame, source: TileSource | None, lang: str) -> None:
         t = TEXT[lang]
-        super().__init__(name=html.escape(t["outlets"]), overlay=True, control=True, show=True)
+        super().__init__(name=t["outlets"], overlay=True, control=True, show=True)
         self._name = "LocatorCluster"
         self.default_js = [("markerclusterjs", _assets.data_url(_assets.CLUSTER_JS))]
         self.default_css = [
@@ -237,11 +242,11 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer):
                     float(y),
                     float(x),
                     kinds.index(kind),
-                    esc(row.name),
-                    banks.setdefault(esc(row.bank), len(banks)),
-                    esc(row.address),
-                    esc(row.phone),
-                    hours.setdefault(esc(row.hours), len(hours)),
+                    text(row.name),
+                    banks.setdefault(text(row.bank), len(banks)),
+                    text(row.address),
+                    text(row.phone),
+                    hours.setdefault(text(row.hours), len(hours)),
                     f"{gx:.6f}",
                     f"{gy:.6f}",
                 ]
@@ -251,12 +256,10 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer):
                 {"className": f"locator-pt locator-pt-{k}", "iconSize": [12, 12], "html": ""}
                 for k in kinds
             ],
-            "kinds": [esc(kind_label(k, lang)) for k in kinds],
+            "kinds": [kind_label(k, lang) for k in kinds],
             "banks": list(banks),
             "hours": list(hours),
-            "labels": [
-                html.escape(t[k]) for k in ("bank", "address", "phone", "hours", "navigate")
-            ],
+            "labels": [t[k] for k in ("bank", "address", "phone", "hours", "navigate")],
         }
         self.latlons: list[tuple[float, float]] = [(float(r[0]), float(r[1])) for r in rows]
         self.rows = js(rows)

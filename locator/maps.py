@@ -14,14 +14,17 @@ shifted WGS-84 -> GCJ-02 with :mod:`locator.crs` so it lines up; a click on such
 answers in GCJ-02, which `display_to_wgs84` converts back), or none (white background,
 the vector layers alone).
 
-Every text that comes from data (names, addresses, bank, layer and legend labels) is
-escaped with :func:`html.escape` before it reaches Leaflet, which puts popup, tooltip,
-legend and layer-control strings into the page as HTML. folium's own ``Popup`` and
-``Tooltip`` are not used: they paste their text unescaped into a JavaScript template
-literal (so ``${...}`` in a name would run) and ``Popup`` needs jQuery. The layers are
-small templates that pass their data as JSON, with ``<`` written ``\\u003c`` so no value
-can close the ``<script>``. They are built in ``locator._map_layers`` (counties, gaps,
-suggested sites), ``locator._outlet_layers`` (outlets), ``locator._choropleth`` (the
+Text from data (names, addresses, bank, county and city names, column names, every
+property of a gap file) never becomes template source or markup. branca compiles what it
+renders, so a name such as ``{{ 7*7 }}`` would show as ``49`` (and a crafted one would run
+code) in a plain folium element; ``html.escape`` leaves braces alone. The layers here are
+small templates that hold only code: their data goes into the page as JSON that cannot
+close a ``<script>`` or hold a Jinja delimiter, their output is never compiled again, and
+the page draws tooltips, popups, legends and layer names from that data with
+``textContent`` (``locator._leaflet``). folium's own ``Popup``, ``Tooltip`` and
+``LayerControl`` are not used: they paste their text into templates and the page as HTML
+(``Popup`` also needs jQuery). The layers are built in ``locator._map_layers`` (counties,
+gaps, suggested sites), ``locator._outlet_layers`` (outlets), ``locator._choropleth`` (the
 planner's colours) and ``locator._gap_shapes`` (gap cells merged per county).
 
 Where Leaflet comes from
@@ -68,7 +71,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -80,14 +82,13 @@ import pandas as pd
 from locator._assets import standalone_html, use_local_assets
 from locator._choropleth import METRICS, RED_TO_GREEN, choropleth_layer
 from locator._errors import DataFileError, ValidationError
-from locator._gap_shapes import grid_dissolve
-from locator._leaflet import Features, Legend
+from locator._gap_shapes import gap_population, grid_dissolve
+from locator._leaflet import Features, LayerControl, Legend
 from locator._map_layers import (
     COLORS,
     TEXT,
     TileSource,
     county_layer,
-    esc,
     fit,
     fmt,
     gap_features,
@@ -307,7 +308,7 @@ def planner_map(
         Features(suggestion_features(suggestions, source, lang), name=t["suggestions"]).add_to(m)
         legend.append((COLORS["suggestion"], "dot", t["suggestions"]))
     Legend(title, legend).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerControl(collapsed=False).add_to(m)
     fit(m, [], [])
     return m
 
@@ -354,11 +355,9 @@ def province_map(
         }
 
         def fill(row: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-            rows = [(html.escape(t["outlets"]), f"{int(counts.get(str(row.adcode), 0)):,}")]
+            rows = [(t["outlets"], f"{int(counts.get(str(row.adcode), 0)):,}")]
             if hasattr(row, "population"):
-                rows.append(
-                    (html.escape(t["population"]), esc(fmt(row.population, "people", lang)))
-                )
+                rows.append((t["population"], fmt(row.population, "people", lang)))
             return style, rows
 
         county_layer(counties, source, lang, fill=fill).add_to(m)
@@ -372,7 +371,7 @@ def province_map(
         legend.append(("#6ecc39", "dot", t["cluster"]))
     if legend:
         Legend(t["legend"], legend).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerControl(collapsed=False).add_to(m)
     fit(m, [], [])
     return m
 
@@ -381,7 +380,11 @@ def province_map(
 
 
 def read_gaps(path: Path | str) -> gpd.GeoDataFrame:
-    """Read a gap layer written by ``locator gaps -o FILE.geojson``."""
+    """Read a gap layer written by ``locator gaps -o FILE.geojson``.
+
+    Every property is shown on the map as plain text; a ``population`` that is not a
+    number of residents raises `DataFileError` naming the file, row and value.
+    """
     try:
         layer = gpd.read_file(path)
     except Exception as error:  # pyogrio raises several types for a missing or bad file
@@ -389,6 +392,10 @@ def read_gaps(path: Path | str) -> gpd.GeoDataFrame:
         raise DataFileError(msg) from None
     if layer.crs is None:
         layer = layer.set_crs("EPSG:4326")
+    try:
+        gap_population(layer, str(path))
+    except ValidationError as error:
+        raise DataFileError(str(error)) from None
     return layer
 
 

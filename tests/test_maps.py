@@ -1,9 +1,8 @@
-"""The maps: no CDN in any page, data escaped everywhere, GCJ-02 shift on Amap tiles, size."""
+"""The maps: no CDN in any page, data shown as text, GCJ-02 shift on Amap tiles, size."""
 
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +21,7 @@ from locator._errors import DataFileError, ValidationError
 from locator.cli import main
 from locator.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from locator.geography import SHANXI_EQUAL_AREA
+from tests.test_map_injection import page_strings, payloads
 
 HOSTILE = (
     "<img src=x onerror=alert(1)>",
@@ -53,10 +53,11 @@ def assert_offline_page(page: str) -> None:
     assert "L.map(" in page and "Leaflet 1.9.4" in page
 
 
-def assert_escaped(page: str, texts=HOSTILE) -> None:
+def assert_shown_as_text(page: str, texts=HOSTILE) -> None:
+    shown = page_strings(page)  # the data the page draws with textContent
     for text in texts:
         assert text not in page, text
-        assert html.escape(text) in page, text
+        assert text in shown, text
 
 
 @pytest.fixture(scope="module")
@@ -186,16 +187,16 @@ def test_builder_maps_work_without_export(outlets):
     assert page.count('src="data:text/javascript;base64,') == 2
 
 
-# --- escaping -----------------------------------------------------------------------------------
+# --- data as text (test_map_injection.py has the full corpus) ---------------------------------------
 
 
-def test_province_map_escapes_every_text(hostile_outlets, hostile_counties, counties):
+def test_province_map_shows_every_text_as_text(hostile_outlets, hostile_counties, counties):
     gaps = grid_cells(counties)
     page = maps.standalone_html(maps.province_map(hostile_outlets, hostile_counties, gaps=gaps))
-    assert_escaped(page)
+    assert_shown_as_text(page)
 
 
-def test_resident_map_escapes_every_text(hostile_outlets, hostile_counties):
+def test_resident_map_shows_every_text_as_text(hostile_outlets, hostile_counties):
     found = pd.DataFrame(hostile_outlets.drop(columns="geometry")).head(6)
     found = found.assign(
         lon=hostile_outlets.geometry.x[:6], lat=hostile_outlets.geometry.y[:6], distance_km=1.5
@@ -203,13 +204,22 @@ def test_resident_map_escapes_every_text(hostile_outlets, hostile_counties):
     page = maps.standalone_html(
         maps.resident_map(found, you=(112.5, 37.8), counties=hostile_counties, lang="en")
     )
-    assert_escaped(page)
-    for row in found.itertuples():  # every link is Amap's, with the name URL-encoded
+    assert_shown_as_text(page)
+    navs = [
+        f["properties"]["p"]["nav"]
+        for layer in payloads(page)
+        if isinstance(layer, dict) and layer.get("type") == "FeatureCollection"
+        for f in layer["features"]
+        if "p" in f["properties"]
+    ]
+    for row, nav in zip(found.itertuples(), navs, strict=True):
+        # the page builds the link from this position and name as amap_navigation_url does
         url = maps.amap_navigation_url(lon=row.lon, lat=row.lat, name=row.name)
-        assert html.escape(url) in page
+        query = parse_qs(urlsplit(url).query)
+        assert (nav["pos"], nav["name"]) == (query["position"][0], row.name)
 
 
-def test_planner_map_escapes_every_text(hostile_outlets, hostile_counties, counties):
+def test_planner_map_shows_every_text_as_text(hostile_outlets, hostile_counties, counties):
     table = pd.DataFrame({"adcode": counties["adcode"], "covered_share": 0.5, HOSTILE[0]: 1.0})
     suggestions = gpd.GeoDataFrame(
         {"rank": [1], "county": [HOSTILE[1]], HOSTILE[2]: [HOSTILE[3]]},
@@ -225,7 +235,7 @@ def test_planner_map_escapes_every_text(hostile_outlets, hostile_counties, count
             gaps=grid_cells(counties),
             suggestions=suggestions,
         )
-        assert_escaped(maps.standalone_html(m))
+        assert_shown_as_text(maps.standalone_html(m))
 
 
 # --- coordinates --------------------------------------------------------------------------------
@@ -233,7 +243,7 @@ def test_planner_map_escapes_every_text(hostile_outlets, hostile_counties, count
 
 def features(m, name):
     layers = [c for c in m._children.values() if isinstance(c, maps.Features)]
-    return next(layer.features for layer in layers if layer.layer_name == html.escape(name))
+    return next(layer.features for layer in layers if layer.layer_name == name)
 
 
 def test_amap_tiles_shift_every_overlay_to_gcj02(index, counties):
@@ -289,7 +299,12 @@ def test_navigation_url_is_gcj02_with_the_name_encoded(lon, lat, name):
 
 
 def fills(m, name):
-    return {f["properties"]["t"]: f["properties"]["s"]["fillColor"] for f in features(m, name)}
+    return {
+        (f["properties"]["t"]["title"], f["properties"]["t"].get("aside")): f["properties"]["s"][
+            "fillColor"
+        ]
+        for f in features(m, name)
+    }
 
 
 def test_planner_colours_follow_the_figures(counties):
@@ -347,7 +362,7 @@ def test_gap_tooltips_sum_the_population(counties):
     cells = grid_cells(counties)
     layer = maps._gap_features(cells, None, "en", counties)
     assert len(layer) == 2
-    assert all("180 " in f["properties"]["t"] or "180<" in f["properties"]["t"] for f in layer)
+    assert [f["properties"]["t"]["rows"][-1] for f in layer] == [["Population", "180"]] * 2
 
 
 # --- export and its command ---------------------------------------------------------------------
@@ -403,11 +418,16 @@ def test_export_map_command_reads_a_gap_file(capsys, tmp_path, counties):
     )
     assert code == 0
     page = target.read_text(encoding="utf-8")
-    for name in counties["name"].iloc[:2]:  # named from the county layer, population summed
-        assert (
-            f"{name}\\u003c/td\\u003e\\u003c/tr\\u003e\\u003ctr\\u003e\\u003ctd\\u003e人口" in page
-        )
-    assert page.count("180 人") == 2
+    tips = [
+        f["properties"]["t"]
+        for layer in payloads(page)
+        if isinstance(layer, dict) and layer.get("type") == "FeatureCollection"
+        for f in layer["features"]
+    ]
+    # named from the county layer, population summed
+    assert tips == [
+        {"rows": [["服务空白", name], ["人口", "180 人"]]} for name in counties["name"][:2]
+    ]
 
 
 @pytest.mark.parametrize(
