@@ -387,6 +387,11 @@ def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
     return counties.sort_values("adcode").reset_index(drop=True)
 
 
+def _plain(value: Any) -> Any:
+    """A cell value as the user wrote it: ``-5``, not ``np.int32(-5)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 _COUNTY_NUMBERS = ("population", "urban_population", "rural_population", "population_65plus")
 
 
@@ -428,7 +433,7 @@ def check_counties(
             i = int(np.flatnonzero(wrong)[0])
             msg = (
                 f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
-                f"{counties[column].iloc[i]!r} is not a number of residents (0 or more)"
+                f"{_plain(counties[column].iloc[i])!r} is not a number of residents (0 or more)"
             )
             raise DataFileError(msg)
         values[column] = number
@@ -451,6 +456,6 @@ def check_counties(
             i = int(np.flatnonzero(wrong)[0])
             msg = (
                 f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
-                f"{counties[column].iloc[i]!r} is not a coordinate in decimal degrees"
+                f"{_plain(counties[column].iloc[i])!r} is not a coordinate in decimal degrees"
             )
             raise DataFileError(msg)

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
 import json
+import math
+import tempfile
+from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from locator._errors import DataFileError
-from locator.registry import OUTLET_COLUMNS, load_counties, load_outlets, write_outlets
+from locator._errors import DataFileError, LocatorError, ValidationError
+from locator.index import OutletIndex
+from locator.registry import (
+    OUTLET_COLUMNS,
+    load_counties,
+    load_outlets,
+    parse_services,
+    write_outlets,
+)
 
 
 def test_write_then_load_round_trip(outlets, tmp_path):
@@ -61,3 +74,143 @@ def test_missing_files(tmp_path):
         load_outlets(tmp_path / "none.geojson")
     with pytest.raises(DataFileError, match="no such file"):
         load_counties(tmp_path / "none.geojson")
+
+
+# --- hostile files: only LocatorError escapes, and no feature is dropped silently -------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+# Values near the registry's shape, so the fuzzing reaches past the first checks.
+GEOMETRIES = JSON_VALUES | st.fixed_dictionaries(
+    {"type": st.sampled_from(["Point", "LineString", "point"]), "coordinates": JSON_VALUES}
+)
+PROPERTIES = JSON_VALUES | st.dictionaries(
+    st.sampled_from([*OUTLET_COLUMNS, "geometry", "lon", "distance_km", "extra"]),
+    JSON_VALUES,
+    max_size=8,
+)
+FEATURES = JSON_VALUES | st.fixed_dictionaries(
+    {"type": st.just("Feature"), "geometry": GEOMETRIES, "properties": PROPERTIES}
+)
+DOCUMENTS = JSON_VALUES | st.fixed_dictionaries(
+    {"type": st.just("FeatureCollection"), "features": st.lists(FEATURES, max_size=5) | JSON_VALUES}
+)
+
+
+def load_both(path: Path) -> None:
+    """Load ``path`` as the CLI would; on success the index must answer a query too."""
+    try:
+        outlets = load_outlets(path)
+    except LocatorError:
+        return
+    index = OutletIndex.from_file(path)
+    assert len(index) == len(outlets) > 0
+    index.nearest(lon=112.55, lat=37.87, k=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCUMENTS)
+def test_random_json_only_raises_locator_errors(document):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.geojson"
+        path.write_text(json.dumps(document, allow_nan=True), encoding="utf-8")
+        load_both(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_only_raise_locator_errors(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.geojson"
+        path.write_bytes(data)
+        load_both(path)
+
+
+# One feature: (its JSON, whether it is usable). Each aspect is drawn good or bad by hand,
+# so the test knows which feature the loader must name.
+GOOD_ASPECTS = {
+    "coordinates": st.tuples(st.floats(-180, 180), st.floats(-90, 90)).map(list),
+    "kind": st.sampled_from(["government", "bank"]),
+    "services": st.sampled_from(
+        [["apply"], [], None, "apply, reset_card_pin", "apply；transit_topup"]
+    ),
+    "bank": st.sampled_from([None, "中国银行", "工行"]),
+    "transit_topup": st.sampled_from([True, False, None, 0, 1]),
+}
+BAD_ASPECTS = {
+    "coordinates": st.sampled_from(
+        [[500, 37], [112, 200], [math.nan, 37], [112, math.inf], ["x", 37], [112], None, 112]
+    ),
+    "kind": st.sampled_from([["bank"], "shop", None, 1]),
+    "services": st.sampled_from([5, [1, 2], {"a": 1}, [["apply"]]]),
+    "bank": st.sampled_from([["工行"], 3, {"name": "工行"}]),
+    "transit_topup": st.sampled_from(["yes", 2, [True]]),
+}
+
+
+@st.composite
+def drawn_feature(draw, number: int):
+    bad = (
+        draw(st.sets(st.sampled_from(sorted(GOOD_ASPECTS)), max_size=2))
+        if draw(st.booleans())
+        else set()
+    )
+    aspects = {
+        name: draw((BAD_ASPECTS if name in bad else GOOD_ASPECTS)[name]) for name in GOOD_ASPECTS
+    }
+    properties = {"id": f"o{number}", "name": f"网点{number}", "kind": aspects["kind"]}
+    for name in ("services", "bank", "transit_topup"):
+        properties[name] = aspects[name]
+    geometry = {"type": "Point", "coordinates": aspects["coordinates"]}
+    return {"type": "Feature", "properties": properties, "geometry": geometry}, not bad
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.tuples(*(drawn_feature(i + 1) for i in range(n)))))
+def test_every_feature_is_loaded_or_named(drawn):
+    features = [f for f, _ in drawn]
+    usable = [ok for _, ok in drawn]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.geojson"
+        path.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}, allow_nan=True),
+            encoding="utf-8",
+        )
+        if all(usable):
+            outlets = load_outlets(path)
+            assert outlets["id"].tolist() == [f"o{i + 1}" for i in range(len(features))]
+            expected = [f["geometry"]["coordinates"] for f in features]
+            assert np.allclose(np.column_stack([outlets.geometry.x, outlets.geometry.y]), expected)
+            for got, f in zip(outlets["services"], features, strict=True):
+                assert got == parse_services(f["properties"]["services"])
+        else:
+            first = usable.index(False) + 1
+            with pytest.raises(DataFileError, match=f"r.geojson: feature {first}: "):
+                load_outlets(path)
+
+
+def test_parse_services_reads_lists_and_texts():
+    assert parse_services(["apply", " reset_card_pin ", ""]) == ["apply", "reset_card_pin"]
+    for text in ("apply,reset_card_pin", "apply ， reset_card_pin", "apply; reset_card_pin",
+                 "apply；reset_card_pin", "apply、reset_card_pin", "apply|reset_card_pin",
+                 "apply/reset_card_pin", "apply\treset_card_pin", " apply  reset_card_pin "):  # fmt: skip
+        assert parse_services(text) == ["apply", "reset_card_pin"], text
+    assert parse_services("") == [] and parse_services(math.nan) == []
+    for bad in (5, [1], {"apply": True}, True):
+        with pytest.raises(ValidationError, match="services .* is not a list of task codes"):
+            parse_services(bad)
+
+
+def test_metadata_that_is_not_an_object_is_ignored(tmp_path):
+    feature = {"type": "Feature", "properties": {"id": "x", "name": "n", "kind": "bank"},
+               "geometry": {"type": "Point", "coordinates": [112, 37]}}  # fmt: skip
+    path = write(
+        tmp_path,
+        json.dumps({"type": "FeatureCollection", "metadata": [1], "features": [feature]}),
+    )
+    assert load_outlets(path).attrs["metadata"] == {}
