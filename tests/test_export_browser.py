@@ -157,7 +157,7 @@ def test_exported_province_map_draws_offline_and_shows_names_as_text(
             map.eachLayer((layer) => {
                 if (!(layer instanceof L.MarkerClusterGroup)) return;
                 const marker = layer.getLayers().find(
-                    (m) => m.getTooltip().getContent().includes("onerror"));
+                    (m) => m.getTooltip().getContent()(m).textContent === name);
                 layer.zoomToShowLayer(marker, () => { marker.openPopup(); done(); });
             });
         })""".replace("__MAP__", FIND_MAP),
@@ -219,9 +219,10 @@ def test_resident_map_without_tiles_draws_offline(
     assert background == "rgb(255, 255, 255)"
     page.evaluate(
         """() => { const map = __MAP__; map.eachLayer((layer) => {
-            if (layer.feature && layer.getPopup && layer.getPopup() &&
-                layer.getPopup().getContent().includes("onerror")) { layer.openPopup(); }
-        }); }""".replace("__MAP__", FIND_MAP)
+            if (layer.feature && layer.feature.properties.p &&
+                layer.feature.properties.p.title === name) { layer.openPopup(); }
+        }); }""".replace("__MAP__", FIND_MAP).replace("() =>", "([name]) =>"),
+        [HOSTILE_OUTLET],
     )
     text = page.locator(".leaflet-popup-content").first.inner_text()
     assert HOSTILE_OUTLET in text and "Distance" in text and "0.50 km" in text
@@ -229,4 +230,89 @@ def test_resident_map_without_tiles_draws_offline(
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_timeout(400)
     page.screenshot(path=str(ARTIFACTS / "export_resident.png"))
+    assert_no_script_ran(offline)
+
+
+# --- every hostile text of test_map_injection.CORPUS, shown as the very same text -------------
+
+OPEN_CLUSTER_POPUP = """([name]) => new Promise((done) => {
+    const map = __MAP__;
+    map.closePopup();
+    map.eachLayer((layer) => {
+        if (!(layer instanceof L.MarkerClusterGroup)) return;
+        const marker = layer.getLayers().find(
+            (m) => m.getTooltip().getContent()(m).textContent === name);
+        if (window.lastMarker) window.lastMarker.closeTooltip();
+        window.lastMarker = marker;
+        layer.zoomToShowLayer(marker, () => { marker.openTooltip(); marker.openPopup(); done(); });
+    });
+})""".replace("__MAP__", FIND_MAP)
+
+# The popup and tooltip as the page drew them: exact text, no whitespace folded.
+READ_CARDS = """() => {
+    const popup = document.querySelector(".leaflet-popup-content");
+    const tip = document.querySelector(".leaflet-tooltip");
+    return {
+        title: popup.querySelector("b").textContent,
+        cells: Array.from(popup.querySelectorAll("td"), (td) => td.textContent),
+        href: popup.querySelector("a").getAttribute("href"),
+        protocol: popup.querySelector("a").protocol,
+        tip: tip ? tip.textContent : null,
+        elements: popup.querySelectorAll("img, script, svg, iframe").length,
+    };
+}"""
+
+
+def test_every_hostile_text_shows_literally_in_popups_and_tooltips(
+    offline: OfflinePage, outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    from tests.test_map_injection import CORPUS, EVALUATED
+
+    frame = outlets.copy()
+    rows = [frame.index[i * 11] for i in range(len(CORPUS))]
+    for at, text in zip(rows, CORPUS, strict=True):
+        frame.loc[at, ["name", "address", "phone", "hours", "bank"]] = text
+    path = maps.export_map(tmp_path / "corpus.html", frame, counties, tiles="none", lang="en")
+    page = offline.open(path)
+    for at, text in zip(rows, CORPUS, strict=True):
+        page.evaluate(OPEN_CLUSTER_POPUP, [text])
+        # the previous popup and tooltip fade out first
+        page.wait_for_function(
+            "document.querySelectorAll('.leaflet-popup-content').length === 1 &&"
+            " document.querySelectorAll('.leaflet-tooltip').length === 1"
+        )
+        got = page.evaluate(READ_CARDS)
+        assert got["title"] == text and got["tip"] == text
+        # bank, address, phone, hours: the same text in every cell
+        assert got["cells"] == ["Bank", text, "Address", text, "Phone", text, "Hours", text]
+        assert got["elements"] == 0 and got["protocol"] == "https:"
+        point = frame.loc[at].geometry
+        assert got["href"] == maps.amap_navigation_url(lon=point.x, lat=point.y, name=text)
+    body = page.evaluate("document.body.innerText")
+    assert not any(form in body for form in EVALUATED)
+    assert_no_script_ran(offline)
+
+
+def test_planner_map_legend_and_layer_names_show_literally(
+    offline: OfflinePage, counties: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    metric = "{{ 7*7 }}<img src=x onerror=alert(1)>"
+    table = pd.DataFrame({"adcode": counties["adcode"], metric: range(len(counties))})
+    named = counties.copy()
+    named.loc[named.index[0], ["name", "city"]] = ["{% if 1 %}X{% endif %}", "</script>"]
+    m = maps.planner_map(named, table, metric=metric, tiles="none", lang="en")
+    path = tmp_path / "planner.html"
+    path.write_text(maps.standalone_html(m), encoding="utf-8")
+    page = offline.open(path)
+    assert page.locator(".locator-legend b").text_content() == metric
+    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    assert [label.strip() for label in labels] == [metric]
+    tip = page.evaluate(
+        """() => { let text = null; const map = __MAP__; map.eachLayer((layer) => {
+            if (layer.feature && layer.feature.properties.t.title.startsWith("{%")) {
+                layer.openTooltip(); text = layer.getTooltip().getElement().textContent;
+            }
+        }); return text; }""".replace("__MAP__", FIND_MAP)
+    )
+    assert tip.startswith("{% if 1 %}X{% endif %} · </script>")
     assert_no_script_ran(offline)
