@@ -8,6 +8,7 @@ full-width digits, or as a pair in one column (``112.55,37.87``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -20,6 +21,7 @@ from locator.tasks import TASKS
 
 __all__ = [
     "FIELDS",
+    "to_simplified",
     "CountyMatcher",
     "crs_hints",
     "map_headers",
@@ -77,8 +79,27 @@ _CJK_CRS = ("高德", "百度", "腾讯", "火星", "坐标系")
 _BRACKETS = re.compile(r"[(（\[【].*?[)）\]】]")
 
 
+# Traditional → simplified, for the characters of the header words, the partner banks and
+# Shanxi's county names (a Big5 or traditional-Chinese export writes 網點名稱, 中國銀行, 晉城).
+_TRADITIONAL = str.maketrans(
+    "網點稱銀屬經緯聯繫電話營業時間區縣類務項號碼機構開戶標東處辦單詳細數據證種別應發製換補場"
+    "國農設儲郵晉興華發滬廣陽濟運臨長遼壽鄉鎮澤離陰溝關靈渾寧門嶺嵐義絳聞陸壺遙蘭汾鐵礦團韓"
+    "臺沁襄潞黃與為會內這裡個們來對於從時間夥結構壩倉滿盧孫趙劉楊吳鄭陳馮衛萬龍寶豐鳳鳴塊層"
+    "廳隊際攜帶證件諮詢電話開放聯繫方式卡通充值即時發卡製卡辦理事項業務範圍內容",
+    "网点称银属经纬联系电话营业时间区县类务项号码机构开户标东处办单详细数据证种别应发制换补场"
+    "国农设储邮晋兴华发沪广阳济运临长辽寿乡镇泽离阴沟关灵浑宁门岭岚义绛闻陆壶遥兰汾铁矿团韩"
+    "台沁襄潞黄与为会内这里个们来对于从时间伙结构坝仓满卢孙赵刘杨吴郑陈冯卫万龙宝丰凤鸣块层"
+    "厅队际携带证件咨询电话开放联系方式卡通充值即时发卡制卡办理事项业务范围内容",
+)
+
+
+def to_simplified(text: str) -> str:
+    """``text`` with the traditional characters of headers, banks and counties simplified."""
+    return text.translate(_TRADITIONAL)
+
+
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", str(text)).casefold().strip()
+    return to_simplified(unicodedata.normalize("NFKC", str(text)).casefold().strip())
 
 
 def _header_key(header: str, *, loose: bool) -> str:
@@ -162,6 +183,7 @@ _DMS = re.compile(
     r"^([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′分]\s*)?"
     r"(?:(\d+(?:\.\d+)?)\s*(?:\"|″|′′|''|秒)\s*)?$"
 )
+_PLAIN_NUMBER = re.compile(r"[+-]?\d{1,4}(?:\.\d{1,20})?")
 _HEMISPHERE = re.compile(r"^(东经|北纬|西经|南纬|[ensw])\s*|\s*(东经|北纬|西经|南纬|[ensw])$")
 
 
@@ -173,6 +195,8 @@ def parse_degrees(text: str) -> float | None:
     ValueError
         When the text is not a finite number of degrees.
     """
+    if _PLAIN_NUMBER.fullmatch(text):  # the common case, without the normalizations below
+        return float(text)
     value = unicodedata.normalize("NFKC", text).strip().lower()
     if not value:
         return None
@@ -293,6 +317,8 @@ _TASK_WORDS: dict[str, str] = {
     "到期换卡": "renew", "换卡": "renew",
     "申领": "apply", "新卡申领": "apply", "补换卡": "apply", "补卡": "apply", "申领补换卡": "apply",
     "即时制卡": "instant_issue", "立等可取": "instant_issue",
+    "replace": "apply", "replacement": "apply", "reissue": "apply", "newcard": "apply",
+    "补换": "apply", "新办": "apply", "制卡": "apply",
     "交通一卡通": "transit_topup", "一卡通充值": "transit_topup", "交通卡充值": "transit_topup",
 }  # fmt: skip
 
@@ -308,18 +334,39 @@ for _task in TASKS.values():
 
 
 def parse_services(text: str) -> tuple[list[str], list[str]]:
-    """Task codes from a services cell (``reset_card_pin;apply``, 申领、补换卡); and unknown names."""
+    """Task codes from a services cell (``reset_card_pin;apply``, 申领、补换卡); and unknown names.
+
+    Names are separated by any of ``, ， ; ； 、 | /``, line breaks, or spaces (``apply
+    replace``); a name with spaces that is a task as a whole (``Reset card PIN``) stays one.
+
+    Examples
+    --------
+    >>> parse_services("apply replace；reset_card_pin、咨询")
+    (['apply', 'reset_card_pin'], ['咨询'])
+    """
+    codes, unknown = _parse_services(text)
+    return list(codes), list(unknown)
+
+
+@functools.lru_cache(maxsize=4096)  # a registry repeats a few service lists on every row
+def _parse_services(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     codes: list[str] = []
     unknown: list[str] = []
     for token in re.split(r"[;,，；、|/\n]+", unicodedata.normalize("NFKC", text)):
         if not token.strip():
             continue
         code = _TASK_LOOKUP.get(_task_key(token))
-        if code is None:
-            unknown.append(token.strip())
-        elif code not in codes:
-            codes.append(code)
-    return codes, unknown
+        words = [(w, _TASK_LOOKUP.get(_task_key(w))) for w in token.split()]
+        if code is None and len(words) > 1 and any(c is not None for _, c in words):
+            found = words
+        else:
+            found = [(token.strip(), code)]
+        for word, word_code in found:
+            if word_code is None:
+                unknown.append(word)
+            elif word_code not in codes:
+                codes.append(word_code)
+    return tuple(codes), tuple(unknown)
 
 
 # Codes retired in 2018-2020 and the county-level division that took each over.
@@ -354,16 +401,25 @@ class CountyMatcher:
             if len(short) >= 2 and short_counts[short] == 1 and name not in _GENERIC:
                 keys.append((short, adcode))
         self._keys = sorted(keys, key=lambda kv: -len(kv[0]))
+        self._cache: dict[tuple[str, str], str | None] = {}
 
     def match(self, text: str, *, city: str = "") -> str | None:
         """The adcode of the county ``text`` names (the earliest mention; longest on a tie)."""
-        value = unicodedata.normalize("NFKC", str(text)).strip()
+        key = (text, city)
+        if key not in self._cache:  # a registry names the same counties on many rows
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[key] = self._match(str(text), str(city))
+        return self._cache[key]
+
+    def _match(self, text: str, city: str) -> str | None:
+        value = to_simplified(unicodedata.normalize("NFKC", str(text)).strip())
         if not value:
             return None
         code = re.sub(r"\D", "", value)
         if re.fullmatch(r"\d{6}(\d{6})?", value) and code[:6] in self.adcodes | set(_OLD_ADCODES):
             return _OLD_ADCODES.get(code[:6], code[:6])
-        city = unicodedata.normalize("NFKC", str(city)).strip()
+        city = to_simplified(unicodedata.normalize("NFKC", str(city)).strip())
         context = value + " " + city
         best: tuple[int, int, str] | None = None
         for key, adcode in self._keys:

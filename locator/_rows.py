@@ -6,6 +6,7 @@ Each check adds a problem with a reason code to the row (``error`` rejects it,
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from locator._headers import (
     parse_kind,
     parse_pair,
     parse_services,
+    to_simplified,
 )
 from locator.banks import normalize_bank
 from locator.crs import to_wgs84
@@ -43,12 +45,17 @@ _BORDER_DEG = 0.01  # about 1 km: the county outlines are accurate to ~100 m
 _COORDINATES = "coordinates"  # pseudo-field: whichever columns (or the geometry) hold them
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
-    """One data row: its cells by column and by field, what was made of them, its problems."""
+    """One data row: its cells by column and by field, what was made of them, its problems.
+
+    ``names`` (the column names, shared by every row) and ``cells`` are the row as read;
+    ``original`` pairs them up only when asked (for the report), which keeps 200,000 rows small.
+    """
 
     number: int
-    original: dict[str, str]
+    names: list[str]
+    cells: list[str]
     cell: dict[str, str]
     extra: dict[str, str]
     columns: dict[str, str]  # field -> the file's column name
@@ -65,11 +72,19 @@ class Row:
     declared: str | None = None
     adcode: str | None = None
 
+    @property
+    def original(self) -> dict[str, str]:
+        """The row's cells by column name (extra cells as ``column N``)."""
+        names = self.names + [f"column {i}" for i in range(len(self.names) + 1, len(self.cells) + 1)]  # fmt: skip
+        cells = self.cells + [""] * (len(names) - len(self.cells))
+        return dict(zip(names, cells, strict=True))
+
     def _add(self, level: str, reason: str, where: str, message: str, value: str | None) -> None:
         if where == _COORDINATES:
             names = [self.columns[f] for f in ("lonlat", "lon", "lat") if f in self.columns]
             column = "/".join(names) or "geometry"
-            cells = [self.original[n] for n in names]
+            original = self.original
+            cells = [original[n] for n in names]
             value = value if value is not None else " / ".join(cells) if any(cells) else ""
         else:
             column = self.columns.get(where, "")
@@ -90,7 +105,44 @@ class Row:
         self._add("warning", reason, where, message, value)
 
 
+@functools.lru_cache(maxsize=1024)  # the kind column repeats a few words on every row
+def _kind_of(text: str) -> str | None | ValueError:
+    try:
+        return parse_kind(text)
+    except ValueError as error:
+        return error
+
+
+@functools.lru_cache(maxsize=4096)  # so does the bank column
+def _bank_of(text: str) -> str | UnknownBankError:
+    try:
+        return normalize_bank(text)
+    except UnknownBankError as error:
+        simplified = to_simplified(text)  # 中國工商銀行 from a traditional-Chinese export
+        if simplified == text:
+            return error
+        try:
+            return normalize_bank(simplified)
+        except UnknownBankError:
+            return error
+
+
+@functools.lru_cache(maxsize=1024)
+def _flag_of(text: str) -> bool | None | ValueError:
+    try:
+        return parse_flag(text)
+    except ValueError as error:
+        return error
+
+
+@functools.lru_cache(maxsize=16)
+def _default_services(kind: str, instant_issue: bool, transit_topup: bool) -> tuple[str, ...]:
+    return tuple(default_services(kind, instant_issue=instant_issue, transit_topup=transit_topup))
+
+
 def _is_blank(text: str) -> bool:
+    if len(text) > 12 and not text[:1].isspace():
+        return False  # no placeholder is this long (a fast path for the names)
     return unicodedata.normalize("NFKC", text).strip().casefold() in _PLACEHOLDERS
 
 
@@ -120,34 +172,34 @@ def _read_bank(row: Row, name: str) -> bool:
     """Set ``row.bank`` and ``row.kind``; False when a bank outlet has no partner bank."""
     cell = row.cell
     bank_text = "" if _is_blank(cell.get("bank", "")) else cell["bank"]
-    try:
-        kind = parse_kind(cell.get("kind", ""))
-    except ValueError:
+    kind = _kind_of(cell.get("kind", ""))
+    if isinstance(kind, ValueError):
         kind = None
         row.warn("unknown_kind", "kind", "names neither kind (人社/government, 银行/bank); inferred from the bank and the name")  # fmt: skip
     if kind == "government" and bank_text:
         row.extra[row.columns["bank"]] = bank_text  # a hall's bank column is kept, not used
     elif bank_text:
-        try:
-            row.bank = normalize_bank(bank_text)
-        except UnknownBankError as error:
-            row.error("unknown_bank", "bank", str(error))
+        bank = _bank_of(bank_text)
+        if isinstance(bank, UnknownBankError):
+            row.error("unknown_bank", "bank", str(bank))
             return False
+        row.bank = bank
     if kind is None and row.bank is None:
         by_name = kind_from_name(name)
         if by_name == "government":
             kind = by_name
         else:
-            try:
-                row.bank = normalize_bank(name)
-            except UnknownBankError:
-                if by_name is None:
-                    kind = "government"
-                    row.warn("unknown_kind", "name", "neither kind nor bank is given and the name does not tell: taken as a government card service outlet")  # fmt: skip
+            bank = _bank_of(name)
+            if not isinstance(bank, UnknownBankError):
+                row.bank = bank
+            elif by_name is None:
+                kind = "government"
+                row.warn("unknown_kind", "name", "neither kind nor bank is given and the name does not tell: taken as a government card service outlet")  # fmt: skip
     if kind != "government" and row.bank is None:
-        try:
-            row.bank = normalize_bank(name)
-        except UnknownBankError:
+        bank = _bank_of(name)
+        if not isinstance(bank, UnknownBankError):
+            row.bank = bank
+        else:
             row.error("unknown_bank", "bank" if "bank" in row.columns else "name", "a bank outlet needs one of the 16 partner banks (see `locator banks`): none is given, and the name names none")  # fmt: skip
             return False
     row.kind = "bank" if row.bank is not None else "government"
@@ -159,13 +211,14 @@ def _read_services(row: Row) -> None:
     cell = row.cell
     codes, unknown = parse_services(cell.get("services", ""))
     for flag in ("instant_issue", "transit_topup"):
-        try:
-            value = parse_flag(cell.get(flag, ""))
-        except ValueError:
+        value = _flag_of(cell.get(flag, ""))
+        if isinstance(value, ValueError):
             value = False
             row.warn("bad_flag", flag, "is neither yes nor no (是/否, 1/0); taken as no")
         row.flags[flag] = value if value is not None else flag in codes
-    default = default_services(row.kind, **row.flags)
+    default = list(
+        _default_services(row.kind, row.flags["instant_issue"], row.flags["transit_topup"])
+    )
     if unknown:
         kept = ", ".join(codes) or f"none known, so a {row.kind} outlet's defaults ({', '.join(default)})"  # fmt: skip
         row.warn("unknown_task", "services", f"unknown task name(s) {', '.join(map(repr, unknown))} (see `locator tasks`); kept: {kept}")  # fmt: skip
@@ -198,8 +251,10 @@ def _convert(
     if valid.any():
         lon[valid], lat[valid] = to_wgs84(x[valid], y[valid], crs)
         inside[valid] = in_shanxi(lon[valid], lat[valid], counties=counties)
-        points = shapely.points(lon[valid], lat[valid])
-        near[valid] = shapely.dwithin(province_outline(counties), points, _BORDER_DEG)
+        out = valid & ~inside  # the distance to the outline is the slow part: only where needed
+        if out.any():
+            points = shapely.points(lon[out], lat[out])
+            near[out] = shapely.dwithin(province_outline(counties), points, _BORDER_DEG)
     return lon, lat, inside, near
 
 
@@ -209,7 +264,10 @@ def _place(rows: list[Row], crs: str, counties: gpd.GeoDataFrame) -> None:
     a = np.array([r.pair[0] for r in placed if r.pair is not None], dtype=float)
     b = np.array([r.pair[1] for r in placed if r.pair is not None], dtype=float)
     lon, lat, inside, near = _convert(a, b, crs, counties)
-    lon_s, lat_s, inside_s, _ = _convert(b, a, crs, counties)
+    lon_s, lat_s, inside_s = np.full(a.shape, np.nan), np.full(a.shape, np.nan), np.zeros(a.shape, bool)  # fmt: skip
+    far = ~(inside | near)  # only points outside the province are tried swapped
+    if far.any():
+        lon_s[far], lat_s[far], inside_s[far], _ = _convert(b[far], a[far], crs, counties)
     for i, row in enumerate(placed):
         text = f"({a[i]:g}, {b[i]:g})"
         if inside[i] or near[i]:
@@ -244,13 +302,17 @@ def locate(rows: list[Row], crs: str, counties: gpd.GeoDataFrame, matcher: Count
     exact = [r for r in rows if not r.rejected and r.precision == "exact"]
     if not exact:
         return
-    located = county_of([r.lon for r in exact], [r.lat for r in exact], counties=counties)
-    polygons = counties.geometry.to_numpy()
+    located = np.array(
+        county_of([r.lon for r in exact], [r.lat for r in exact], counties=counties), dtype=object
+    )
+    outside = np.flatnonzero([not isinstance(a, str) for a in located])
+    if outside.size:  # just outside the outline (None or NaN): the nearest county
+        points = shapely.points([exact[i].lon for i in outside], [exact[i].lat for i in outside])
+        tree = shapely.STRtree(counties.geometry.to_numpy())
+        which, nearest = tree.query_nearest(points, all_matches=False)
+        located[outside[which]] = counties["adcode"].astype(str).to_numpy()[nearest]
     for row, adcode in zip(exact, located, strict=True):
-        if not isinstance(adcode, str):  # just outside the outline (None or NaN): the nearest
-            nearest = np.argmin(shapely.distance(polygons, shapely.points(row.lon, row.lat)))
-            adcode = str(counties["adcode"].iloc[int(nearest)])
-        row.adcode = adcode
+        row.adcode = str(adcode)
         if row.declared is not None and row.declared != adcode:
             declared, found = matcher.names[row.declared], matcher.names[adcode]
             row.warn("county_mismatch", "county", f"declared {declared} ({row.declared}) but the point lies in {found} ({adcode}); the declared county is kept")  # fmt: skip

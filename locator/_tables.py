@@ -8,7 +8,16 @@ The encoding of a CSV is detected, never guessed silently: a byte-order mark win
 UTF-8 and GB18030 (the superset of GBK and GB2312, what Chinese Excel and WPS write) are
 tried strictly; when both decode, the one whose Chinese characters are the common
 simplified ones (GB2312) wins, and charset-normalizer breaks a tie. Anything else is
-decoded only with a file-level note saying which encoding was assumed.
+decoded only with a file-level note saying which encoding was assumed. Traditional Chinese
+(Big5, as Taiwan and Hong Kong systems write) is recognized when the bytes are not GBK.
+
+Hostile files cost in proportion to the cells that hold data, never to what the file
+declares: an .xlsx sheet is read cell by cell from its XML (a sheet that declares 16,384
+columns and a million rows but holds twelve cells costs twelve cells), and the rows,
+columns and unzipped size read are capped (``settings.import_max_rows``,
+``import_max_columns``, ``import_max_unzipped_mb``; a `ResourceLimitError` names the file
+and the limit). A CSV is read line by line, so a stray quote cannot swallow the lines
+after it: the line is reported (``bad_quote``) and the next line is read on its own.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import warnings
 import zipfile
 from collections import Counter
@@ -26,9 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from locator._errors import DataFileError
+from locator import settings
+from locator._errors import DataFileError, ResourceLimitError, ValidationError
 
 __all__ = ["Table", "cell_text", "decode_text", "read_source", "read_table"]
+
+#: A problem found while reading a row: ``(level, reason, column, value, message)``.
+ReadProblem = tuple[str, str, str, str, str]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary .xls (and .doc)
 _GB_FAMILY = frozenset({"gb2312", "gbk", "gb18030", "cp936", "hz", "hz_gb_2312"})
@@ -52,6 +66,11 @@ class Table:
     ``rows`` are ``(row number, cells)`` pairs for the non-blank rows. For CSV and Excel the
     header row is among them (the importer finds it); for GeoJSON ``header`` is the union of
     the property names, each row is one feature, and ``points`` holds its Point geometry.
+    ``problems`` holds what reading found wrong with a row (a stray quote, a formula with no
+    saved value, a feature that is no object), by row number; ``last_line`` the last line
+    of a CSV record whose quoted cell spans several lines; ``formulas`` the positions of
+    the cells of a row that hold a formula saved without its value (read as empty);
+    ``file_warnings`` file-level ``(reason, message)`` pairs (merged cells filled down).
     """
 
     name: str
@@ -62,12 +81,27 @@ class Table:
     hints: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    problems: dict[int, list[ReadProblem]] = field(default_factory=dict)
+    last_line: dict[int, int] = field(default_factory=dict)
+    formulas: dict[int, list[int]] = field(default_factory=dict)
+    file_warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_source(
     source: str | Path | bytes | bytearray | IO[bytes] | IO[str], name: str | None
 ) -> tuple[bytes, str]:
-    """Return the bytes of ``source`` and the name to use for it in messages."""
+    """Return the bytes of ``source`` and the name to use for it in messages.
+
+    Raises
+    ------
+    ValidationError
+        When ``source`` is none of a path, bytes or a binary file.
+    """
+    if not isinstance(source, bytes | bytearray | str | Path) and not callable(
+        getattr(source, "read", None)
+    ):
+        msg = f"source: expected the path of a registry file, its bytes or a binary file, not {type(source).__name__}"
+        raise ValidationError(msg)
     if isinstance(source, bytes | bytearray):
         return bytes(source), name or "upload"
     if isinstance(source, str | Path):
@@ -83,7 +117,12 @@ def read_source(
             raise DataFileError(msg) from None
     data = source.read()
     label = name or str(getattr(source, "name", "") or "upload")
-    return (data.encode("utf-8") if isinstance(data, str) else bytes(data)), label
+    if isinstance(data, str):
+        return data.encode("utf-8"), label
+    if not isinstance(data, bytes | bytearray | memoryview):
+        msg = f"source: reading {label} gave {type(data).__name__}, not bytes; give a file opened in binary mode"
+        raise ValidationError(msg)
+    return bytes(data), label
 
 
 def _gb2312_share(text: str) -> float:
@@ -104,6 +143,26 @@ def _gb2312_share(text: str) -> float:
         except UnicodeEncodeError:
             continue
         common += count
+    return common / sum(wide.values())
+
+
+def _big5_share(text: str) -> float:
+    """Share of the non-ASCII characters that are common traditional Chinese (Big5 level 1).
+
+    Big5's frequent characters (lead bytes 0xA4-0xC6) are what a traditional-Chinese registry
+    is made of; GBK bytes read as Big5, or Big5 bytes read as GBK, give rare characters.
+    """
+    wide = Counter(ch for ch in text if ord(ch) > 127)
+    if not wide:
+        return 1.0
+    common = 0
+    for ch, count in wide.items():
+        try:
+            code = ch.encode("cp950")
+        except UnicodeEncodeError:
+            continue
+        if 0xA4 <= code[0] <= 0xC6 or 0xA1 <= code[0] <= 0xA3:  # level 1, or punctuation
+            common += count
     return common / sum(wide.values())
 
 
@@ -144,6 +203,13 @@ def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
         return (gb, "gb18030", []) if guess in _GB_FAMILY else (utf8, "utf-8", [])
     if gb is not None and _gb2312_share(gb) >= 0.9:
         return gb, "gb18030", []
+    big5 = _try(data, "cp950") if utf8 is None else None
+    if (
+        big5 is not None
+        and _big5_share(big5) >= 0.9
+        and _big5_share(big5) > _gb2312_share(gb or "")
+    ):
+        return big5, "big5", []
     guess = _normalizer_guess(data)
     if gb is not None and (guess is None or guess in _GB_FAMILY):
         note = f"{name}: read as GBK/GB18030, but some characters are unusual; check the names, or save the file as UTF-8 CSV"
@@ -192,24 +258,209 @@ def _format_of(data: bytes, name: str) -> str:
     return fmt
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _check_width(name: str, number: int, cells: list[str]) -> None:
+    if len(cells) > settings.import_max_columns and any(c.strip() for c in cells[settings.import_max_columns :]):  # fmt: skip
+        msg = f"{name}: line {number} has {len(cells):,} cells, more than settings.import_max_columns ({settings.import_max_columns:,}); remove the cells right of the table, or raise the setting"  # fmt: skip
+        raise ResourceLimitError(msg)
+
+
+def _count_rows(name: str, count: int) -> None:
+    if count > settings.import_max_rows:
+        msg = f"{name}: more than settings.import_max_rows ({settings.import_max_rows:,}) rows; split the file, or raise the setting"  # fmt: skip
+        raise ResourceLimitError(msg)
+
+
+def _parse_record(lines: list[str], delimiter: str) -> list[list[str]]:
+    """The records of ``lines`` read as CSV; raises ``csv.Error`` on any bad quoting."""
+    return list(csv.reader([line + "\n" for line in lines], delimiter=delimiter, strict=True))
+
+
+def _modal_width(lines: list[str], delimiter: str) -> int:
+    """The usual number of cells of a line without quotes (the table's width, before the header is known)."""
+    widths: Counter[int] = Counter()
+    for line in lines[:2000]:
+        if not line.strip():
+            continue
+        try:
+            widths[len(_parse_record([line], delimiter)[0])] += 1
+        except csv.Error:
+            continue
+    return widths.most_common(1)[0][0] if widths else 0
+
+
 def _read_csv(data: bytes, name: str) -> Table:
+    """Read CSV line by line; a record spans lines only inside a quoted cell that closes properly.
+
+    A line with a quote that does not close on it starts a record of several lines only when
+    the quote closes within ``settings.import_max_record_lines`` lines and the record then has
+    the table's usual number of cells (a quoted address with a line break). Otherwise the
+    quote is stray: the line is a row of its own with a ``bad_quote`` error (its cells split
+    at every delimiter), and the next line is read on its own, so no line is swallowed.
+    """
     text, encoding, notes = decode_text(data, name)
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    delimiter = max(_DELIMITERS, key=lambda d: sum(line.count(d) for line in lines))
-    if not any(delimiter in line for line in lines):
+    lines = _LINE_BREAK.split(text)
+    del text
+    head = [line for line in lines[:20] if line.strip()]
+    delimiter = max(_DELIMITERS, key=lambda d: sum(line.count(d) for line in head))
+    if not any(delimiter in line for line in head):
         delimiter = ","
-    rows: list[tuple[int, list[str]]] = []
+    width = _modal_width(lines, delimiter)
+    table = Table(name=name, format="csv", rows=[], notes=notes, encoding=encoding)
+    rows, problems = table.rows, table.problems
+    at, n_lines = 0, len(lines)
+    while at < n_lines:
+        line, number = lines[at], at + 1
+        at += 1
+        if (
+            '"' not in line
+        ):  # the common case: no quoting, so cells are what lies between delimiters
+            if not line.strip():
+                continue
+            cells = line.split(delimiter)
+        else:
+            cells, used, problem = _quoted(lines, at - 1, delimiter, width)
+            if problem is not None:
+                problems[number] = [problem]
+            if used > 1:
+                table.last_line[number] = number + used - 1
+            at += used - 1
+        texts = [c.strip() for c in cells]
+        if any(texts):
+            _check_width(name, number, texts)
+            rows.append((number, texts))
+            if len(rows) % 10_000 == 0:
+                _count_rows(name, len(rows) - 1)
+    _count_rows(name, len(rows) - 1)  # the header is not an outlet
+    return table
+
+
+def _quoted(lines: list[str], at: int, delimiter: str, width: int) -> tuple[list[str], int, ReadProblem | None]:  # fmt: skip
+    """Cells of the record starting at ``lines[at]``, the lines it uses, and a problem if any."""
+    line = lines[at]
     try:
-        for number, cells in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        ):
-            texts = [c.strip() for c in cells]
-            if any(texts):
-                rows.append((number, texts))
+        return _parse_record([line], delimiter)[0], 1, None
     except csv.Error as error:
-        msg = f"{name}: not a readable CSV file ({error}); save it again as CSV"
-        raise DataFileError(msg) from None
-    return Table(name=name, format="csv", rows=rows, notes=notes, encoding=encoding)
+        if "unexpected end of data" not in str(error):
+            # e.g. "a"b: quoting that does not follow the rules, but stays on its line
+            cells = next(csv.reader([line], delimiter=delimiter))
+            why = "a quote in the middle of a cell; read as it stands, check the cells"
+            return cells, 1, ("warning", "bad_quote", "", line[:200], why)
+    limit = min(len(lines) - at, max(2, settings.import_max_record_lines))
+    for used in range(2, limit + 1):
+        try:
+            records = _parse_record(lines[at : at + used], delimiter)
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                continue
+            break
+        if len(records) == 1 and (len(records[0]) == width or width == 0):
+            why = f"a quoted cell holds line breaks: lines {at + 1}-{at + used} are one record"
+            return records[0], used, ("warning", "multiline", "", "", why)
+        break
+    cells = line.split(delimiter)
+    why = (
+        'a quote (") opens a cell and is not closed on this line; the row is rejected, the '
+        "next line is read on its own; remove the quote or close it"
+    )
+    return cells, 1, ("error", "bad_quote", "", line[:200], why)
+
+
+def _sheet_cells(ws: Any, name: str) -> tuple[list[tuple[int, list[str]]], dict[int, list[int]], list[str]]:  # fmt: skip
+    """The non-blank rows of a read-only worksheet, straight from its XML, and their problems.
+
+    openpyxl's ``iter_rows`` pads every row to the sheet's declared width and yields every
+    row up to its declared height (a cell at XFD1048576 makes that 17 billion cells), so the
+    sheet's own cell records are read instead: cost follows the cells the file holds. Cells
+    that are empty (formatted only) are skipped wherever they are; a cell with a value
+    beyond ``settings.import_max_columns`` raises. Vertically merged cells are filled down.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class _Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["data_type"] = "formula"  # saved without its value (data_only reads none)
+            return cell
+
+    book = ws.parent
+    max_columns, rows, formulas = settings.import_max_columns, [], []
+    with ws._get_source() as source:
+        parser = _Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
+                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)  # fmt: skip
+        for number, cells in parser.parse():
+            texts: list[str] = []
+            for cell in cells:
+                column, value = cell["column"], cell["value"]
+                if cell["data_type"] == "formula":
+                    formulas.append((number, column))
+                    value = ""
+                text = cell_text(value)
+                if not text:
+                    continue
+                if column > max_columns:
+                    where = f"{get_column_letter(column)}{number}"
+                    msg = f"{name}: cell {where} ({text[:30]!r}) lies beyond column {max_columns:,} (settings.import_max_columns); delete the cells right of the table, or raise the setting"  # fmt: skip
+                    raise ResourceLimitError(msg)
+                texts.extend([""] * (column - 1 - len(texts)))
+                texts.append(text)
+            if texts or any(n == number for n, _ in formulas[-1:]):
+                rows.append((number, texts))
+                if len(rows) > settings.import_max_rows:
+                    _count_rows(name, len(rows) - 1)
+        merged = getattr(parser, "merged_cells", None)
+    by_row: dict[int, list[int]] = {}
+    for number, column in formulas:
+        by_row.setdefault(number, []).append(column - 1)
+    return rows, by_row, _fill_merged(rows, merged, name)
+
+
+def _fill_merged(rows: list[tuple[int, list[str]]], merged: Any, name: str) -> list[str]:
+    """Give the rows under a vertically merged cell its value; a note names the ranges filled.
+
+    Read-only openpyxl does not apply merged ranges, so a bank written once for a block of
+    rows would leave the rows under it without a bank. Horizontal merges (a title across the
+    columns) are left alone. Only the rows read are touched, so the cost is bounded by them.
+    """
+    import bisect
+
+    ranges = [r for r in getattr(merged, "mergeCell", None) or [] if r.ref and ":" in str(r.ref)]
+    if not ranges:
+        return []
+    from openpyxl.worksheet.cell_range import CellRange
+
+    numbers = [number for number, _ in rows]
+    filled: list[str] = []
+    for item in ranges:
+        try:
+            bounds = CellRange(str(item.ref))
+        except (ValueError, TypeError):
+            continue
+        if bounds.max_row <= bounds.min_row:
+            continue
+        top = bisect.bisect_left(numbers, bounds.min_row)
+        if top == len(numbers) or numbers[top] != bounds.min_row:
+            continue
+        first = rows[top][1]
+        value = first[bounds.min_col - 1] if bounds.min_col <= len(first) else ""
+        if not value:
+            continue
+        last_col = min(bounds.max_col, settings.import_max_columns)
+        end = bisect.bisect_right(numbers, bounds.max_row)
+        for _, cells in rows[top + 1 : end]:
+            cells.extend([""] * (last_col - len(cells)))
+            for column in range(bounds.min_col - 1, last_col):
+                if not cells[column]:
+                    cells[column] = value
+        filled.append(str(item.ref))
+    if not filled:
+        return []
+    shown = ", ".join(filled[:10]) + (f" and {len(filled) - 10} more" if len(filled) > 10 else "")
+    return [f"{name}: merged cells {shown} were filled down: each row under a merged cell takes its value; check them"]  # fmt: skip
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
@@ -217,25 +468,41 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        msg = f"{name}: not a readable .xlsx workbook ({error}); save it again from Excel or WPS"
+        raise DataFileError(msg) from None
+    if unzipped > settings.import_max_unzipped_mb * 1e6:
+        msg = f"{name}: unzips to {unzipped / 1e6:,.0f} MB, more than settings.import_max_unzipped_mb ({settings.import_max_unzipped_mb:,.0f} MB); save only the registry's sheet, or raise the setting"  # fmt: skip
+        raise ResourceLimitError(msg)
+    try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it skips; they do not matter here.
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:  # fmt: skip
         msg = f"{name}: not a readable .xlsx workbook ({error}); save it again from Excel or WPS"
         raise DataFileError(msg) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             msg = f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}"
             raise DataFileError(msg)
+        if not book.worksheets:
+            msg = f"{name}: the workbook has no worksheet; save the registry as a sheet of cells"
+            raise DataFileError(msg)
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows: list[tuple[int, list[str]]] = []
+        if not hasattr(ws, "_get_source"):
+            msg = f"{name}: sheet {ws.title!r} is a chart, not cells; pick the registry's sheet with --sheet"
+            raise DataFileError(msg)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-                texts = [cell_text(v) for v in values]
-                if any(texts):
-                    rows.append((number, texts))
+            try:
+                rows, formulas, merged_notes = _sheet_cells(ws, name)
+            except (KeyError, ValueError, TypeError, IndexError, SyntaxError, OverflowError) as error:  # fmt: skip
+                # SyntaxError: the XML parser's ParseError; the rest: cells openpyxl cannot read
+                msg = f"{name}: sheet {ws.title!r} cannot be read ({type(error).__name__}: {error}); save it again from Excel or WPS"  # fmt: skip
+                raise DataFileError(msg) from None
         props = book.properties
         hints = [
             str(v)
@@ -247,7 +514,30 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
             raise DataFileError(msg)
     finally:
         book.close()
-    return Table(name=name, format="xlsx", rows=rows, hints=hints)
+    table = Table(name=name, format="xlsx", rows=rows, hints=hints, formulas=formulas)
+    table.file_warnings.extend(("merged_cells", note) for note in merged_notes)
+    return table
+
+
+def _point(geometry: Any) -> tuple[float, float] | str | None:
+    """A feature's Point as ``(x, y)``; a text saying what is wrong; None when there is none."""
+    if geometry is None:
+        return None
+    if not isinstance(geometry, dict):
+        return f"geometry is a {type(geometry).__name__}, not a GeoJSON geometry object"
+    kind = geometry.get("type")
+    if kind != "Point":
+        return f"geometry is a {cell_text(kind)[:40] or 'geometry without a type'}, not a Point"
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        return f"bad Point coordinates {cell_text(coordinates)[:60]!r}: give [longitude, latitude]"
+    x, y = coordinates[0], coordinates[1]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y)):
+        return f"bad Point coordinates {cell_text(coordinates)[:60]!r}: give two numbers"
+    try:
+        return float(x), float(y)
+    except OverflowError:  # an integer too large for a float
+        return f"bad Point coordinates {cell_text(coordinates)[:60]!r}: out of range"
 
 
 def _read_geojson(data: bytes, name: str) -> Table:
@@ -257,39 +547,60 @@ def _read_geojson(data: bytes, name: str) -> Table:
     except json.JSONDecodeError as error:
         msg = f"{name}: not a GeoJSON file ({error}); give a FeatureCollection of points"
         raise DataFileError(msg) from None
+    except RecursionError:
+        msg = f"{name}: the JSON is nested too deeply to be GeoJSON; give a FeatureCollection of points"
+        raise DataFileError(msg) from None
+    try:
+        return _geojson_table(document, name, notes, encoding)
+    except RecursionError:  # a property nested thousands deep
+        msg = f"{name}: a property is nested too deeply; give plain values (text, numbers) as properties"
+        raise DataFileError(msg) from None
+
+
+def _geojson_table(document: Any, name: str, notes: list[str], encoding: str) -> Table:
     if isinstance(document, dict) and document.get("type") == "Feature":
         document = {"type": "FeatureCollection", "features": [document]}
     if not isinstance(document, dict) or not isinstance(document.get("features"), list):
-        msg = f"{name}: not a GeoJSON FeatureCollection; give one with a point per outlet"
+        what = type(document.get("features")).__name__ if isinstance(document, dict) else type(document).__name__  # fmt: skip
+        msg = f"{name}: not a GeoJSON FeatureCollection (its features are a {what}, not a list); give one with a point per outlet"  # fmt: skip
         raise DataFileError(msg)
-    header: list[str] = []
-    seen: set[str] = set()
-    features = [f if isinstance(f, dict) else {} for f in document["features"]]
+    features = document["features"]
     if not features:
         msg = f"{name}: the FeatureCollection has no features; give one point per outlet"
         raise DataFileError(msg)
-    for feature in features:
-        for key in feature.get("properties") or {}:
-            if str(key) not in seen:
-                seen.add(str(key))
-                header.append(str(key))
-    rows: list[tuple[int, list[str]]] = []
-    points: dict[int, tuple[float, float] | str] = {}
+    _count_rows(name, len(features))
+    table = Table(name=name, format="geojson", rows=[], header=[], notes=notes, encoding=encoding)
+    seen: set[str] = set()
+    all_properties: list[dict[str, Any]] = []
     for number, feature in enumerate(features, start=1):
-        properties = feature.get("properties") or {}
-        rows.append((number, [cell_text(properties.get(key)) for key in header]))
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") == "Point":
-            coordinates: Any = geometry.get("coordinates")
-            try:
-                points[number] = (float(coordinates[0]), float(coordinates[1]))
-            except (TypeError, ValueError, IndexError):
-                points[number] = f"bad Point coordinates {coordinates!r}"
-        elif geometry:
-            points[number] = f"geometry is a {geometry.get('type')}, not a Point"
-    hints = [json.dumps({k: v for k, v in document.items() if k != "features"}, ensure_ascii=False)]
-    return Table(name=name, format="geojson", rows=rows, header=header, points=points,
-                 hints=hints, notes=notes, encoding=encoding)  # fmt: skip
+        properties: Any = feature.get("properties") if isinstance(feature, dict) else None
+        problem = None
+        if not isinstance(feature, dict):
+            problem = (
+                f"feature {number} is a {type(feature).__name__}, not a GeoJSON Feature object"
+            )
+        elif properties is not None and not isinstance(properties, dict):
+            problem = f"feature {number}: its properties are a {type(properties).__name__}, not an object of names and values"  # fmt: skip
+        if problem is not None:
+            table.problems[number] = [("error", "bad_feature", "", cell_text(feature)[:200], problem)]  # fmt: skip
+            properties = None
+        all_properties.append(properties or {})
+        for key in properties or {}:
+            if key not in seen:
+                seen.add(key)
+                table.header.append(key)  # type: ignore[union-attr]
+        if len(seen) > settings.import_max_columns:
+            msg = f"{name}: the features have more than settings.import_max_columns ({settings.import_max_columns:,}) property names; keep the registry's columns only, or raise the setting"  # fmt: skip
+            raise ResourceLimitError(msg)
+        point = _point(feature.get("geometry")) if isinstance(feature, dict) else None
+        if point is not None:
+            table.points[number] = point
+    header = table.header or []
+    for number, properties in enumerate(all_properties, start=1):
+        table.rows.append((number, [cell_text(properties.get(key)) for key in header]))
+    extra = {k: v for k, v in document.items() if k != "features"}
+    table.hints.append(json.dumps(extra, ensure_ascii=False, default=str)[:10_000])
+    return table
 
 
 def read_table(data: bytes, name: str, *, sheet: str | None = None) -> Table:
