@@ -316,3 +316,71 @@ def test_planner_map_legend_and_layer_names_show_literally(
     )
     assert tip.startswith("{% if 1 %}X{% endif %} · </script>")
     assert_no_script_ran(offline)
+
+
+# The page st_folium's component builds (streamlit_folium 0.27 frontend): Leaflet from
+# js_links, then ``head.innerHTML += header``, a div with ``innerHTML = html``, and a
+# <script> whose text is ``script``, in that order.
+ST_FOLIUM_FRAME = """<!doctype html><html><head><meta charset="utf-8">{assets}</head>
+<body><div id="map_div" style="width: 1000px; height: 800px"></div></body></html>"""
+ST_FOLIUM_ASSEMBLE = """([header, html, script]) => {
+    document.head.innerHTML += header;
+    const div = document.createElement("div");
+    div.innerHTML = html;
+    document.body.appendChild(div);
+    const s = document.createElement("script");
+    s.innerHTML = script + "window.map = map_div;";
+    document.body.appendChild(s);
+}"""
+
+
+def test_st_folium_page_shows_hostile_names_literally(
+    offline: OfflinePage,
+    outlets: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from locator import _assets
+    from tests.test_map_injection import CORPUS, EVALUATED, st_folium_args
+
+    frame, named = outlets.copy(), counties.copy()
+    picked = [frame.index[i * 13] for i in range(len(CORPUS))]
+    for at, text in zip(picked, CORPUS, strict=True):
+        frame.loc[at, ["name", "address"]] = text
+    named.loc[named.index[: len(CORPUS)], "name"] = list(CORPUS)
+    sent = st_folium_args(maps.province_map(frame, named, tiles="none"), monkeypatch)
+    assets = "".join(
+        f"<script>{_assets.script_text(p)}</script>"
+        for p in (_assets.LEAFLET_JS, _assets.CLUSTER_JS)
+    ) + "".join(
+        f"<style>{_assets.style_text(p)}</style>"
+        for p in (_assets.LEAFLET_CSS, _assets.CLUSTER_CSS, _assets.CLUSTER_DEFAULT_CSS)
+    )
+    page = offline.page
+    page.set_content(ST_FOLIUM_FRAME.format(assets=assets))
+    page.evaluate(ST_FOLIUM_ASSEMBLE, [sent["header"], sent["html"], sent["script"]])
+    page.wait_for_function("window.map && document.querySelector('.marker-cluster')")
+    open_popup = OPEN_CLUSTER_POPUP.replace(FIND_MAP, "window.map")
+    for text in (CORPUS[1], CORPUS[3], CORPUS[11], CORPUS[12], CORPUS[14]):
+        page.evaluate(open_popup, [text])
+        page.wait_for_function(
+            "document.querySelectorAll('.leaflet-popup-content').length === 1 &&"
+            " document.querySelectorAll('.leaflet-tooltip').length === 1"
+        )
+        got = page.evaluate(READ_CARDS)
+        address = got["cells"][got["cells"].index("地址") + 1]
+        assert (got["title"], got["tip"], address) == (text, text, text)
+        assert got["protocol"] == "https:" and got["elements"] == 0
+    tips = page.evaluate(
+        """() => { const texts = []; window.map.eachLayer((layer) => {
+            if (layer.feature && layer.getTooltip()) {
+                layer.openTooltip(); texts.push(layer.getTooltip().getElement().textContent);
+                layer.closeTooltip();
+            }
+        }); return texts; }"""
+    )
+    for text in CORPUS:
+        assert any(tip.startswith(text + " · ") for tip in tips), text
+    body = page.evaluate("document.body.innerText")
+    assert not any(form in body for form in EVALUATED)
+    assert_no_script_ran(offline)
