@@ -355,7 +355,7 @@ def test_js_output_has_no_delimiters_and_decodes_to_the_input(corpus):
         assert bad not in text, bad
 
 
-def test_a_gap_file_population_that_is_not_a_number_is_named(tmp_path, outlets, counties):
+def test_a_gap_file_population_that_is_not_a_number_is_named(tmp_path, outlets, counties, capsys):
     cells = gpd.GeoDataFrame(
         {"county_name": ["a", "b", "c"], "population": ["12", "{{ 7*7 }}", "-"]},
         geometry=[shapely.Point(112.5, 37.8 + i / 100).buffer(0.01) for i in range(3)],
@@ -367,3 +367,34 @@ def test_a_gap_file_population_that_is_not_a_number_is_named(tmp_path, outlets, 
         maps.read_gaps(path)
     with pytest.raises(ValidationError, match=r"gaps: row 2, .*\(2 rows like it\)"):
         maps.province_map(outlets.head(3), counties, layers=["gaps"], gaps=cells)
+    from locator.cli import main
+
+    code = main(["export-map", "-o", str(tmp_path / "m.html"), "--gaps", str(path)])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "gaps.geojson: row 2, column population" in lines[0]
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_export_map_command_with_a_hostile_registry_and_gap_file(
+    outlets, hostile, corpus, canary, tmp_path, capsys
+):
+    # The reported failure: `locator export-map` on such a registry printed 49, or a
+    # TemplateSyntaxError traceback for "{#".
+    from locator.cli import main
+
+    registry = outlets.copy()
+    fields = ["name", "address", "phone", "hours"]
+    for i, text in enumerate(corpus):
+        registry.loc[registry.index[i * 5], fields] = text
+    path = tmp_path / "registry.geojson"
+    registry.to_file(path, driver="GeoJSON")
+    target = tmp_path / "map.html"
+    argv = ["export-map", "-o", str(target), "--outlets", str(path)]
+    code = main([*argv, "--gaps", str(hostile["gap_file"])])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err, err
+    page = target.read_text(encoding="utf-8")
+    assert_literal(page, corpus, canary)
+    cluster = next(p for p in payloads(page) if isinstance(p, list) and p and len(p[0]) == 10)
+    by_name = {r[3]: r for r in cluster}
+    assert all(by_name[text][5:7] == [text, text] for text in corpus)
