@@ -210,7 +210,7 @@ def _run_gaps(args: argparse.Namespace) -> int:
     from locator.coverage import gaps, write_gaps
     from locator.registry import load_outlets
 
-    top = check_count(args.top, "--top")
+    top = check_count(args.top, "top")
     _check_coverage_arguments(args)
     outlets = load_outlets(args.outlets)
     _warn_if_sample(outlets)

@@ -25,7 +25,7 @@ from rasterio.transform import Affine
 
 from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ValidationError
-from locator._validate import check_chunk_size, check_columns, check_lonlat_arrays
+from locator._validate import check_chunk_size, check_columns
 from locator.geography import SHANXI_EQUAL_AREA, county_of
 from locator.registry import check_counties, load_counties
 
@@ -251,6 +251,9 @@ def _read_points(path_or_frame: Path | str | pd.DataFrame) -> tuple[pd.DataFrame
     else:
         path = Path(path_or_frame)
         name = str(path)
+        if path.is_dir():
+            msg = f"{path}: is a folder; give a CSV or GeoJSON of weighted points"
+            raise DataFileError(msg)
         if not path.exists():
             msg = f"{path}: no such file; give a CSV or GeoJSON of weighted points"
             raise DataFileError(msg)
@@ -286,16 +289,21 @@ def _read_points(path_or_frame: Path | str | pd.DataFrame) -> tuple[pd.DataFrame
     return frame, name
 
 
+def _plain(value: object) -> object:
+    """A cell value as the user wrote it: ``1.5``, not ``np.float64(1.5)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _weights(frame: pd.DataFrame, column: str, name: str) -> FloatArray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         msg = (
-            f"{name}: row {row + 1}, column {column!r}: {frame[column].iloc[row]!r} is not a "
+            f"{name}: row {row + 1}, column {column!r}: {_plain(frame[column].iloc[row])!r} is not a "
             f"population (a number of at least 0); {int(bad.sum())} row(s) in all"
         )
-        raise ValidationError(msg)
+        raise DataFileError(msg)
     return values
 
 
@@ -306,9 +314,17 @@ def read_points(
     counties = county_table(counties, "counties")
     frame, name = _read_points(path_or_frame)
     check_columns(frame.columns, ("lon", "lat", weight), name)
-    lon, lat = check_lonlat_arrays(
-        pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
-    )
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{name}: row {row + 1}: lon {_plain(frame['lon'].iloc[row])!r}, lat "
+            f"{_plain(frame['lat'].iloc[row])!r} is not a point in decimal degrees (lon -180..180, "
+            f"lat -90..90); {int(bad.sum())} row(s) in all"
+        )
+        raise DataFileError(msg)
     population = _weights(frame, weight, name)
     adcodes = counties["adcode"].astype(str).to_numpy(dtype=object)
     located = np.empty(lon.size, dtype=object)
@@ -328,7 +344,7 @@ def read_points(
                 f"{weight} {population[row]:g}; the 65+ are part of all residents "
                 f"({int(above.sum())} row(s) in all)"
             )
-            raise ValidationError(msg)
+            raise DataFileError(msg)
         older = older_all[inside]
     else:
         older = population[inside] * share_65plus(counties)[county_i]

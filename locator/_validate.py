@@ -138,7 +138,7 @@ def check_radii(values: Iterable[float] | float) -> tuple[float, ...]:
     if not items:
         msg = "radii_km is empty: give at least one distance in km, e.g. 1,3,5,10,15"
         raise ValidationError(msg)
-    return tuple(sorted({check_positive(v, "radius_km") for v in items}))
+    return tuple(sorted({check_positive(v, "radii_km") for v in items}))
 
 
 def check_cell_area(value: Any) -> float:

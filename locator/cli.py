@@ -22,7 +22,7 @@ from locator import settings
 from locator._cli_common import EXIT_OK, EXIT_USAGE, Parser, cli_message, warn
 from locator._cli_planning import add_coverage, add_gaps, add_suggest
 from locator._cli_registry import add_export_map, add_import, add_validate
-from locator._errors import LocatorError, LocatorWarning
+from locator._errors import DataFileError, LocatorError, LocatorWarning
 from locator._format import render_table, to_json
 from locator._validate import check_lonlat
 from locator.banks import BANKS
@@ -218,7 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_stdout()
         return EXIT_OK
     except LocatorError as error:
-        print(f"locator: error: {cli_message(str(error))}", file=sys.stderr)
+        # A data file's problem names its columns (lon, lat, population), not parameters.
+        text = str(error) if isinstance(error, DataFileError) else cli_message(str(error))
+        print(f"locator: error: {' '.join(text.splitlines())}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # unwritable output, missing input folder
         where = f"{error.filename}: " if error.filename else ""

@@ -200,7 +200,14 @@ def _read_candidate_file(path: Path) -> tuple[FloatArray, FloatArray, list[str]]
     else:
         msg = f"{path}: unknown candidates format {suffix!r}; give a .csv (lon, lat) or .geojson"
         raise DataFileError(msg)
-    check_lonlat_arrays(lon, lat)
+    try:
+        check_lonlat_arrays(lon, lat)
+    except ValidationError as error:
+        msg = f"{path}: {error} ({where}s numbered from 0)"
+        raise DataFileError(msg) from None
+    if lon.size == 0:
+        msg = f"{path}: no candidate points in the file; give at least one (lon, lat)"
+        raise DataFileError(msg)
     names = next((c for c in ("name", "id") if c in frame.columns), None)
     labels = [
         str(frame[names].iloc[i]) if names else f"{where} {i + first}" for i in range(len(lon))

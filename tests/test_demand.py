@@ -345,7 +345,7 @@ def test_points_errors_name_the_row(tmp_path, counties):
         demand_from_points(frame, counties)
     with pytest.raises(DataFileError, match="missing column.*households"):
         demand_from_points(frame, counties, weight="households")
-    with pytest.raises(ValidationError, match="point 1 .* is not a valid coordinate"):
+    with pytest.raises(DataFileError, match=r"points: row 2: lon 112.6, lat 137.9 is not a point"):
         demand_from_points(frame.assign(lat=[37.8, 137.9], population=1), counties)
     with pytest.raises(DataFileError, match="no such file"):
         demand_from_points(tmp_path / "none.csv", counties)

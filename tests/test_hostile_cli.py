@@ -436,3 +436,40 @@ def test_a_closed_pipe_ends_quietly_in_a_real_pipe():
     assert process.wait(timeout=120) == 0
     assert first.strip() == b"["
     assert err == ""
+
+
+# --- flags for parameters, column names for files ------------------------------------------
+
+
+def test_parameter_mistakes_name_the_flag(capsys, small_registry):
+    planner = ["--outlets", small_registry, "--cell-area-km2", "25"]
+    cases = [
+        (["coverage", *planner, "--radii-km", "3,x"], "--radii-km 'x' is not a number"),
+        (["gaps", *planner, "--top", "-1"], "--top -1 must be a whole number"),
+        (["suggest", *planner, "--new", "-2"], "--new -2 must be a whole number"),
+        (["coverage", *planner, "--radius-km", "0"], "--radius-km 0.0 must be a number above 0"),
+    ]
+    for argv, message in cases:
+        assert message in one_error(capsys, *argv)
+
+
+def test_file_mistakes_name_the_column_not_a_flag(capsys, tmp_path, small_registry):
+    points = tmp_path / "points.csv"
+    points.write_text("lon,lat,population\n112.5,37.8,1\n112.6,137.9,2\n", encoding="utf-8")
+    line = one_error(capsys, "coverage", "--outlets", small_registry, "--population", points)
+    assert f"{points}: row 2: lon 112.6, lat 137.9 is not a point" in line
+    assert "--lon" not in line and "--lat" not in line
+    folder = tmp_path / "people"
+    folder.mkdir()
+    line = one_error(capsys, "coverage", "--outlets", small_registry, "--population", folder)
+    assert f"{folder}: is a folder" in line
+
+
+def test_a_candidates_file_without_points_is_refused(capsys, tmp_path, small_registry):
+    empty = tmp_path / "sites.csv"
+    empty.write_text("lon,lat\n", encoding="utf-8")
+    line = one_error(
+        capsys, "suggest", "--new", "1", "--outlets", small_registry, "--cell-area-km2", "25",
+        "--candidates", empty,
+    )  # fmt: skip
+    assert f"{empty}: no candidate points in the file" in line
