@@ -36,13 +36,41 @@ from locator.distance import haversine_km, unit_vectors
 from locator.geography import county_of, in_shanxi, province_outline
 from locator.tasks import default_services
 
-__all__ = ["Row", "deduplicate", "locate", "parse_row"]
+__all__ = ["Cells", "Row", "deduplicate", "locate", "parse_row"]
 
 _PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "空", "null", "none", "nan", "n/a", "na", "不适用"}  # fmt: skip
 SAME_PLACE_M = 1.0
 SAME_BANK_M = 10.0
 _BORDER_DEG = 0.01  # about 1 km: the county outlines are accurate to ~100 m
 _COORDINATES = "coordinates"  # pseudo-field: whichever columns (or the geometry) hold them
+
+
+class Cells:
+    """A row's cells by field (``name``, ``lon``, ...): a view of the row's list, not a copy.
+
+    ``where`` (field → position) is shared by every row of a file, so a row costs one small
+    object here instead of a dict of a dozen entries. A field the file has but the row's
+    line is too short for reads as ``""``.
+    """
+
+    __slots__ = ("_cells", "_where")
+
+    def __init__(self, cells: list[str], where: dict[str, int]) -> None:
+        self._cells, self._where = cells, where
+
+    def get(self, field: str, default: str = "") -> str:
+        """The cell of ``field``, or ``default`` when the file has no column for it."""
+        position = self._where.get(field)
+        if position is None:
+            return default
+        return self._cells[position] if position < len(self._cells) else ""
+
+    def __getitem__(self, field: str) -> str:
+        position = self._where[field]
+        return self._cells[position] if position < len(self._cells) else ""
+
+    def __contains__(self, field: object) -> bool:
+        return field in self._where
 
 
 @dataclass(slots=True)
@@ -56,7 +84,7 @@ class Row:
     number: int
     names: list[str]
     cells: list[str]
-    cell: dict[str, str]
+    cell: Cells
     extra: dict[str, str]
     columns: dict[str, str]  # field -> the file's column name
     problems: list[dict[str, Any]] = field(default_factory=list)

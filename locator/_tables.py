@@ -310,9 +310,11 @@ def _read_csv(data: bytes, name: str) -> Table:
     width = _modal_width(lines, delimiter)
     table = Table(name=name, format="csv", rows=[], notes=notes, encoding=encoding)
     rows, problems = table.rows, table.problems
+    pools: list[dict[str, str] | None] = []  # per column: one copy of each repeated text
     at, n_lines = 0, len(lines)
     while at < n_lines:
         line, number = lines[at], at + 1
+        lines[at] = ""  # read: let it go, so the lines and their cells are never both whole
         at += 1
         if (
             '"' not in line
@@ -321,7 +323,7 @@ def _read_csv(data: bytes, name: str) -> Table:
                 continue
             cells = line.split(delimiter)
         else:
-            cells, used, problem = _quoted(lines, at - 1, delimiter, width)
+            cells, used, problem = _quoted(line, lines, at, delimiter, width)
             if problem is not None:
                 problems[number] = [problem]
             if used > 1:
@@ -330,16 +332,37 @@ def _read_csv(data: bytes, name: str) -> Table:
         texts = [c.strip() for c in cells]
         if any(texts):
             _check_width(name, number, texts)
-            rows.append((number, texts))
+            rows.append((number, _pooled(texts, pools)))
             if len(rows) % 10_000 == 0:
                 _count_rows(name, len(rows) - 1)
     _count_rows(name, len(rows) - 1)  # the header is not an outlet
     return table
 
 
-def _quoted(lines: list[str], at: int, delimiter: str, width: int) -> tuple[list[str], int, ReadProblem | None]:  # fmt: skip
-    """Cells of the record starting at ``lines[at]``, the lines it uses, and a problem if any."""
-    line = lines[at]
+def _pooled(texts: list[str], pools: list[dict[str, str] | None]) -> list[str]:
+    """``texts`` with each repeated value replaced by its first copy (bank, county, flags...).
+
+    A column whose values keep being new (names, coordinates) stops being pooled after
+    5,000 of them, so the pools stay small; the others cost one string per distinct value.
+    """
+    if len(pools) < len(texts):
+        pools.extend({} for _ in range(len(texts) - len(pools)))
+    for i, text in enumerate(texts):
+        pool = pools[i]
+        if pool is None:
+            continue
+        kept = pool.get(text)
+        if kept is not None:
+            texts[i] = kept
+        elif len(pool) < 5_000:
+            pool[text] = text
+        else:
+            pools[i] = None
+    return texts
+
+
+def _quoted(line: str, lines: list[str], after: int, delimiter: str, width: int) -> tuple[list[str], int, ReadProblem | None]:  # fmt: skip
+    """Cells of the record starting with ``line`` (``lines[after:]`` follow it), the lines it uses, and a problem if any."""  # fmt: skip
     try:
         return _parse_record([line], delimiter)[0], 1, None
     except csv.Error as error:
@@ -348,16 +371,20 @@ def _quoted(lines: list[str], at: int, delimiter: str, width: int) -> tuple[list
             cells = next(csv.reader([line], delimiter=delimiter))
             why = "a quote in the middle of a cell; read as it stands, check the cells"
             return cells, 1, ("warning", "bad_quote", "", line[:200], why)
-    limit = min(len(lines) - at, max(2, settings.import_max_record_lines))
+    limit = min(len(lines) - after + 1, max(2, settings.import_max_record_lines))
+    if not any('"' in following for following in lines[after : after + limit - 1]):
+        limit = 1  # nothing below can close the quote: stray, without trying every length
     for used in range(2, limit + 1):
         try:
-            records = _parse_record(lines[at : at + used], delimiter)
+            records = _parse_record([line, *lines[after : after + used - 1]], delimiter)
         except csv.Error as error:
             if "unexpected end of data" in str(error):
                 continue
             break
         if len(records) == 1 and (len(records[0]) == width or width == 0):
-            why = f"a quoted cell holds line breaks: lines {at + 1}-{at + used} are one record"
+            why = (
+                f"a quoted cell holds line breaks: lines {after}-{after + used - 1} are one record"
+            )
             return records[0], used, ("warning", "multiline", "", "", why)
         break
     cells = line.split(delimiter)

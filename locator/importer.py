@@ -41,7 +41,7 @@ import shapely
 from locator._errors import DataFileError, ValidationError
 from locator._format import write_csv
 from locator._headers import CountyMatcher, crs_hints, map_headers
-from locator._rows import Row, deduplicate, locate, parse_row
+from locator._rows import Cells, Row, deduplicate, locate, parse_row
 from locator._tables import Table, read_source, read_table
 from locator.crs import _crs_key
 from locator.registry import OUTLET_COLUMNS, load_counties
@@ -186,8 +186,8 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
             used.add(outlet_id)
         ids.append(outlet_id)
     if not rows:
-        columns = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
-        outlets = gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=[], crs="EPSG:4326")
+        names = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
+        outlets = gpd.GeoDataFrame(pd.DataFrame(columns=names), geometry=[], crs="EPSG:4326")
         outlets.attrs["metadata"] = metadata
         return outlets
 
@@ -214,7 +214,7 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
     }
     for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours"):
         # plain Python text and None, as registry.outlets_from_records gives (not str/NaN)
-        columns[column] = pd.Series(columns[column], dtype=object)
+        columns[column] = pd.Series(np.array(columns[column], dtype=object), dtype="object")
     frame = pd.DataFrame(columns)[[*OUTLET_COLUMNS, "precision", "extra", "source_row"]]
     lon = np.fromiter((r.lon for r in rows), float, len(rows))
     lat = np.fromiter((r.lat for r in rows), float, len(rows))
@@ -341,8 +341,9 @@ def import_registry(
     matcher = CountyMatcher(counties)
     rows: list[Row] = []
     width = len(header)
+    where = {f: p for p, f in fields.items()}
     for number, cells in body:
-        cell = {f: cells[p] if p < len(cells) else "" for p, f in fields.items()}
+        cell = Cells(cells, where)
         extra = {
             header[p] if p < width else f"column {p + 1}": v
             for p, v in enumerate(cells)
