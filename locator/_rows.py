@@ -33,7 +33,7 @@ from locator._headers import (
 from locator.banks import normalize_bank
 from locator.crs import to_wgs84
 from locator.distance import haversine_km, unit_vectors
-from locator.geography import county_of, in_shanxi, province_outline
+from locator.geography import in_shanxi, province_outline
 from locator.tasks import default_services
 
 __all__ = ["Cells", "Row", "deduplicate", "locate", "parse_row"]
@@ -311,6 +311,28 @@ def _place(rows: list[Row], crs: str, counties: gpd.GeoDataFrame) -> None:
             row.error("bad_coordinates", _COORDINATES, f"{text} are not degrees (lon -180..180, lat -90..90); projected metres are not supported", text)  # fmt: skip
 
 
+def _county_of(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], counties: gpd.GeoDataFrame
+) -> npt.NDArray[np.object_]:
+    """Adcode of the county each point lies in (None outside), as ``geography.county_of``.
+
+    Each county's polygon is tested only on the points inside its bounding box, with the
+    vectorized point test of a prepared polygon: for 200,000 points this takes a fraction of
+    the spatial join's time. On a shared border the smaller adcode wins, as there.
+    """
+    located = np.full(lon.shape, None, dtype=object)
+    adcodes = counties["adcode"].astype(str).to_numpy()
+    polygons = counties.geometry.to_numpy()
+    for i in np.argsort(adcodes)[::-1]:  # the smallest adcode is assigned last, so it wins
+        x0, y0, x1, y1 = polygons[i].bounds
+        box = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        if box.size:
+            shapely.prepare(polygons[i])  # in place; a prepared geometry answers the same
+            hit = shapely.intersects_xy(polygons[i], lon[box], lat[box])
+            located[box[hit]] = adcodes[i]
+    return located
+
+
 def locate(rows: list[Row], crs: str, counties: gpd.GeoDataFrame, matcher: CountyMatcher) -> None:
     """Place every row: its point in WGS-84, or its county seat; then check the declared county."""
     _place(rows, crs, counties)
@@ -330,8 +352,8 @@ def locate(rows: list[Row], crs: str, counties: gpd.GeoDataFrame, matcher: Count
     exact = [r for r in rows if not r.rejected and r.precision == "exact"]
     if not exact:
         return
-    located = np.array(
-        county_of([r.lon for r in exact], [r.lat for r in exact], counties=counties), dtype=object
+    located = _county_of(
+        np.array([r.lon for r in exact]), np.array([r.lat for r in exact]), counties
     )
     outside = np.flatnonzero([not isinstance(a, str) for a in located])
     if outside.size:  # just outside the outline (None or NaN): the nearest county

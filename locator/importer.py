@@ -342,17 +342,19 @@ def import_registry(
     rows: list[Row] = []
     width = len(header)
     where = {f: p for p, f in fields.items()}
+    unmapped = [p for p in range(width) if p not in fields]
+    flagged = table.problems.keys() | table.formulas.keys()
     for number, cells in body:
         cell = Cells(cells, where)
-        extra = {
-            header[p] if p < width else f"column {p + 1}": v
-            for p, v in enumerate(cells)
-            if v and p not in fields
-        }
+        n_cells = len(cells)
+        extra = {header[p]: cells[p] for p in unmapped if p < n_cells and cells[p]}
+        if n_cells > width:
+            extra.update({f"column {p + 1}": v for p, v in enumerate(cells[width:], width) if v})
         if "extra" in extra:  # a registry written by locator
             extra.update(_nested_extra(extra.pop("extra")))
         row = Row(number, header, cells, cell, extra, header_of)
-        _read_problems(row, table, fields)
+        if number in flagged or (n_cells != width and table.format == "csv"):
+            _read_problems(row, table, fields)
         if not row.rejected:
             parse_row(row, matcher, table.points.get(number))
         rows.append(row)
