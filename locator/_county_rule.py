@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from locator import settings
-from locator._validate import check_count
+from locator._validate import check_count, check_path
 from locator.geography import county_of
 from locator.index import OutletIndex
-from locator.registry import load_counties, load_outlets
+from locator.registry import check_counties, load_counties, load_outlets
 
 __all__ = [
     "Outlets",
@@ -48,13 +48,14 @@ def outlet_index(outlets: Outlets) -> OutletIndex:
         return outlets
     if isinstance(outlets, gpd.GeoDataFrame):
         return OutletIndex(outlets)
-    return OutletIndex(load_outlets(outlets))
+    return OutletIndex(load_outlets(None if outlets is None else check_path(outlets, "outlets")))
 
 
 def county_layer(counties: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """The county layer in adcode order (None: the shipped 117 counties)."""
     if counties is None:
         return load_counties()
+    check_counties(counties, "counties")
     # The same frame when already in order, so the demand estimate cached for it is found.
     return (
         counties if counties["adcode"].is_monotonic_increasing else counties.sort_values("adcode")

@@ -25,7 +25,7 @@ from rasterio.transform import Affine
 
 from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ValidationError
-from locator._validate import check_chunk_size, check_columns
+from locator._validate import check_chunk_size, check_columns, check_path
 from locator.geography import SHANXI_EQUAL_AREA, county_of
 from locator.registry import check_counties, load_counties
 
@@ -145,6 +145,7 @@ def read_raster(
     from rasterio.windows import Window
 
     counties = county_table(counties, "counties")
+    path = check_path(path, "path")
     try:
         source = rasterio.open(path)
     except RasterioIOError as error:
@@ -249,7 +250,7 @@ def _read_points(path_or_frame: Path | str | pd.DataFrame) -> tuple[pd.DataFrame
     if isinstance(path_or_frame, pd.DataFrame):
         frame, name = path_or_frame, "points"
     else:
-        path = Path(path_or_frame)
+        path = check_path(path_or_frame, "path_or_frame")
         name = str(path)
         if path.is_dir():
             msg = f"{path}: is a folder; give a CSV or GeoJSON of weighted points"

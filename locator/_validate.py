@@ -26,6 +26,7 @@ __all__ = [
     "check_lonlat",
     "check_lonlat_arrays",
     "check_output_path",
+    "check_path",
     "check_positive",
     "check_radii",
     "check_upload_size",
@@ -68,8 +69,15 @@ def check_lonlat_arrays(
     lon: npt.ArrayLike, lat: npt.ArrayLike
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Check arrays of points in decimal degrees; return 1-D float arrays of equal length."""
-    lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64)).ravel()
-    lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64)).ravel()
+    try:
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64)).ravel()
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64)).ravel()
+    except (TypeError, ValueError):
+        msg = (
+            f"lon and lat must be numbers or equal-length lists of numbers (decimal degrees), "
+            f"not {type(lon).__name__} and {type(lat).__name__}: e.g. lon=[112.55], lat=[37.87]"
+        )
+        raise ValidationError(msg) from None
     if lon_a.shape != lat_a.shape:
         msg = f"lon and lat differ in length ({lon_a.size} and {lat_a.size}): give one of each per point"
         raise ValidationError(msg)
@@ -153,6 +161,14 @@ def check_cell_area(value: Any) -> float:
         )
         raise ValidationError(msg)
     return area
+
+
+def check_path(value: Any, name: str) -> Path:
+    """Check that ``value`` names a file (text or a path object); return it as a Path."""
+    if isinstance(value, bool) or not isinstance(value, str | os.PathLike):
+        msg = f"{name}={value!r} is not a file path: give the path of the file as text or a Path"
+        raise ValidationError(msg)
+    return Path(value)
 
 
 def check_output_path(path: Path | str, name: str = "output") -> Path:

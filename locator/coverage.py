@@ -56,7 +56,7 @@ from locator._validate import (
     check_radii,
 )
 from locator._weighted import distance_label, group_figures
-from locator.demand import Demand, estimate_demand
+from locator.demand import Demand, check_demand, estimate_demand
 from locator.index import OutletIndex
 from locator.tasks import get_task
 
@@ -80,7 +80,7 @@ def _inputs(
     """The outlet index, the county layer in adcode order and the demand (default: estimated)."""
     index = outlet_index(outlets)
     counties = county_layer(counties)
-    return index, counties, estimate_demand(counties) if demand is None else demand
+    return index, counties, estimate_demand(counties) if demand is None else check_demand(demand)
 
 
 # --- distances ------------------------------------------------------------------------------

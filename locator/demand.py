@@ -55,6 +55,7 @@ __all__ = [
     "MIN_URBAN_SCALE_KM",
     "URBAN_CORE_DENSITY_PER_KM2",
     "Demand",
+    "check_demand",
     "demand_from_points",
     "demand_from_raster",
     "estimate_demand",
@@ -188,6 +189,17 @@ class Demand:
             corners = np.stack([np.asarray(corner_lon), np.asarray(corner_lat)], axis=-1)
             rings[part] = shapely.polygons(np.concatenate([corners, corners[:, :1]], axis=1))
         return gpd.GeoDataFrame(frame, geometry=rings, crs=WGS84)
+
+
+def check_demand(demand: object) -> Demand:
+    """Check that ``demand`` is a :class:`Demand` (e.g. not a path or a table)."""
+    if not isinstance(demand, Demand):
+        msg = (
+            f"demand is a {type(demand).__name__}, not a Demand: build one with "
+            "estimate_demand(), demand_from_raster(path) or demand_from_points(path)"
+        )
+        raise ValidationError(msg)
+    return demand
 
 
 # --- the estimate --------------------------------------------------------------------------

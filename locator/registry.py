@@ -33,7 +33,7 @@ import shapely
 
 from locator import settings
 from locator._errors import DataFileError, ValidationError
-from locator._validate import check_columns
+from locator._validate import check_columns, check_path
 from locator.tasks import KINDS
 
 __all__ = [
@@ -260,7 +260,7 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
         point within -180..180, -90..90, an id or a kind, or holds a value of the wrong
         type; the message names the feature (numbered from 1).
     """
-    path = Path(path) if path is not None else settings.outlets_path
+    path = check_path(path, "path") if path is not None else settings.outlets_path
     document = _read_json(path, "an outlet registry GeoJSON")
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         msg = f"{path}: not a GeoJSON FeatureCollection; convert it with `locator import`"
@@ -362,7 +362,7 @@ def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
         When the file is missing or unreadable, lacks a column of :data:`COUNTY_COLUMNS`,
         or a county has a bad population, seat or polygon (see :func:`check_counties`).
     """
-    path = Path(path) if path is not None else settings.counties_path
+    path = check_path(path, "path") if path is not None else settings.counties_path
     if not path.exists():
         msg = f"{path}: no such file; give the path of a county GeoJSON"
         raise DataFileError(msg)
@@ -409,6 +409,12 @@ def check_counties(
     DataFileError
         On the first problem found.
     """
+    if not isinstance(counties, gpd.GeoDataFrame):
+        msg = (
+            f"{source} is a {type(counties).__name__}, not a GeoDataFrame: give "
+            "load_counties(path), or None for the shipped 117 counties"
+        )
+        raise ValidationError(msg)
     check_columns(counties.columns, columns, source)
     if len(counties) == 0:
         msg = f"{source}: no counties in the file; give a county layer with polygons"

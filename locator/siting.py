@@ -48,9 +48,15 @@ from locator._cover import (
     swap_improve,
 )
 from locator._errors import DataFileError, ValidationError
-from locator._validate import check_columns, check_count, check_lonlat_arrays, check_positive
+from locator._validate import (
+    check_columns,
+    check_count,
+    check_lonlat_arrays,
+    check_path,
+    check_positive,
+)
 from locator.coverage import county_rule, locate_outlets
-from locator.demand import Demand, estimate_demand
+from locator.demand import Demand, check_demand, estimate_demand
 from locator.geography import county_of
 from locator.index import OutletIndex
 from locator.registry import load_counties, load_outlets
@@ -125,7 +131,7 @@ def _prepare(
         counties = load_counties(counties)
     index = OutletIndex(outlets)
     suitable = index.positions(task=task, bank=bank)
-    demand = estimate_demand(counties) if demand is None else demand
+    demand = estimate_demand(counties) if demand is None else check_demand(demand)
     population = np.asarray(demand.population, dtype=np.float64)
     older = np.asarray(demand.population_65plus, dtype=np.float64)
     weights = np.clip(population + (w65 - 1.0) * older, 0.0, None)
@@ -229,7 +235,7 @@ def _candidates(spec: str | Path, base: _Setting) -> _Candidates:
         county = counties["adcode"].to_numpy(dtype=object)
         label = np.array([f"{name} seat" for name in counties["name"]], dtype=object)
         return _Candidates(lon, lat, county, label, np.zeros(lon.size, dtype=bool))
-    path = Path(spec)
+    path = check_path(spec, "candidates")
     lon, lat, labels = _read_candidate_file(path)
     county = county_of(lon, lat, counties=counties).to_numpy(dtype=object)
     outside = np.asarray(pd.isna(county), dtype=bool)

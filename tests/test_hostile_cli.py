@@ -473,3 +473,35 @@ def test_a_candidates_file_without_points_is_refused(capsys, tmp_path, small_reg
         "--candidates", empty,
     )  # fmt: skip
     assert f"{empty}: no candidate points in the file" in line
+
+
+# --- the Python API with values of the wrong type ------------------------------------------
+
+
+def test_api_values_of_the_wrong_type_are_locator_errors(index, outlets, counties):
+    from locator.coverage import coverage_report
+    from locator.geography import county_of
+    from locator.siting import suggest_sites
+
+    demand = estimate_demand(counties, cell_area_km2=25)
+    cases = [
+        (lambda: index.nearest(lon="abc", lat=37.8), "lon and lat must be numbers"),
+        (lambda: index.query(lon=[[1, 2], [3]], lat=[1, 2, 3]), "lon and lat must be numbers"),
+        (lambda: county_of(["a"], [1]), "lon and lat must be numbers"),
+        (lambda: load_outlets(5), "path=5 is not a file path"),
+        (lambda: load_counties(5), "path=5 is not a file path"),
+        (lambda: OutletIndex.from_file(5), "path=5 is not a file path"),
+        (lambda: coverage_report(5, counties, demand=demand), "outlets=5 is not a file path"),
+        (lambda: coverage_report(outlets, "x", demand=demand), "counties is a str"),
+        (lambda: coverage_report(outlets, counties, demand=5), "demand is a int, not a Demand"),
+        (lambda: estimate_demand(5), "counties is a int, not a GeoDataFrame"),
+        (lambda: demand_from_points(5, counties), "path_or_frame=5 is not a file path"),
+        (lambda: demand_from_raster(5, counties), "path=5 is not a file path"),
+        (
+            lambda: suggest_sites(outlets, counties, demand=demand, new=1, candidates=5),
+            "candidates=5 is not a file path",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            call()
