@@ -154,3 +154,47 @@ def test_installed_command_runs():
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_every_locator_error_is_one_line_with_flags(capsys, monkeypatch):
+    import locator.cli as cli
+    from locator._errors import ResourceLimitError
+
+    def too_big(args):
+        msg = "k=5 nearest of 9 points is too many:\nquery fewer points at a time"
+        raise ResourceLimitError(msg)
+
+    monkeypatch.setattr(cli, "_run_tasks", too_big)
+    code, _, err = run(capsys, "tasks")
+    assert code == 2
+    line = one_line_error(err)
+    assert (
+        line == "locator: error: -k 5 nearest of 9 points is too many: query fewer points at a time"
+    )
+
+
+def test_library_warnings_are_one_line_and_other_warnings_stay_python_warnings(capsys, monkeypatch):
+    import warnings
+
+    import locator.cli as cli
+    from locator._errors import LocatorWarning
+
+    def warns(args):
+        warnings.warn(
+            "radius_km=50 is wide:\nmost residents count as near", LocatorWarning, stacklevel=1
+        )
+        print("done")
+        return 0
+
+    monkeypatch.setattr(cli, "_run_tasks", warns)
+    code, out, err = run(capsys, "tasks")
+    assert code == 0 and out == "done\n"
+    assert err == "locator: warning: --radius-km 50 is wide: most residents count as near\n"
+
+    def other(args):
+        warnings.warn("a third-party deprecation", DeprecationWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(cli, "_run_tasks", other)
+    with pytest.raises(DeprecationWarning):  # pytest turns warnings into errors: not swallowed
+        run(capsys, "tasks")

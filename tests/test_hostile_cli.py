@@ -505,3 +505,19 @@ def test_api_values_of_the_wrong_type_are_locator_errors(index, outlets, countie
     for call, message in cases:
         with pytest.raises(ValidationError, match=re.escape(message)):
             call()
+
+
+def test_coverage_csv_on_screen_is_inert_for_excel(
+    capsys, tmp_path, three_counties, small_registry
+):
+    named = three_counties.copy()
+    named.loc[named.index[0], "name"] = "=HYPERLINK(1)"
+    path = tmp_path / "named.geojson"
+    named.to_file(path)
+    code, out, _ = run(
+        capsys, "coverage", "--outlets", small_registry, "--counties", path,
+        "--cell-area-km2", "25", "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype=str)
+    assert "'=HYPERLINK(1)" in table["name"].tolist()
