@@ -46,6 +46,9 @@ import_max_record_lines : int
     does not close within them is taken as a stray quote (``bad_quote``).
 import_max_unzipped_mb : float
     Largest unzipped size of an .xlsx workbook the importer reads.
+max_coverage_pairs : int
+    Most (site, demand cell) pairs within reach that siting may hold in memory (about
+    5 bytes each); more raises a ``ResourceLimitError`` before the memory is taken.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ __all__ = [
     "import_max_record_lines",
     "import_max_rows",
     "import_max_unzipped_mb",
+    "max_coverage_pairs",
 ]
 
 data_dir: Path = Path(
@@ -94,3 +98,4 @@ import_max_rows: int = 1_000_000
 import_max_columns: int = 1_000
 import_max_record_lines: int = 10
 import_max_unzipped_mb: float = 1_000.0
+max_coverage_pairs: int = 200_000_000
