@@ -26,7 +26,7 @@ from scipy import sparse
 from sklearn.neighbors import BallTree
 
 from locator import settings
-from locator._errors import ValidationError
+from locator._errors import ResourceLimitError, ValidationError
 from locator._validate import check_count, check_lonlat_arrays, check_positive
 from locator.distance import km_to_chord, unit_vectors
 
@@ -51,6 +51,28 @@ def resolve_detour(detour_factor: float | None) -> float:
     """``detour_factor``, or ``settings.detour_factor`` when None, checked positive."""
     detour = settings.detour_factor if detour_factor is None else detour_factor
     return check_positive(detour, "detour_factor")
+
+
+def _check_pairs(
+    tree: BallTree, sites: FloatArray, chord: float, radius_km: float, n_cells: int
+) -> None:
+    """Refuse coverage sets too large to hold, from a count over a sample of the sites.
+
+    A wide radius over fine cells (100 km at 1 km²: 31,000 cells per site) would fill
+    the memory before any answer; counting 1,000 evenly spaced sites costs little.
+    """
+    limit = int(settings.max_coverage_pairs)
+    sample = np.unique(np.linspace(0, len(sites) - 1, min(len(sites), 1000)).astype(np.intp))
+    counts = tree.query_radius(sites[sample], r=chord, count_only=True)
+    estimate = float(np.mean(counts)) * len(sites)
+    if estimate > limit:
+        msg = (
+            f"radius_km={radius_km:g}: {len(sites):,} candidate sites over {n_cells:,} demand "
+            f"cells would each reach about {np.mean(counts):,.0f} cells, {estimate:,.0f} pairs "
+            f"in all, more than settings.max_coverage_pairs ({limit:,}): use a smaller "
+            "radius_km, coarser cells (cell_area_km2) or fewer candidates (e.g. seats)"
+        )
+        raise ResourceLimitError(msg)
 
 
 def coverage_sets(
@@ -83,6 +105,7 @@ def coverage_sets(
     tree = BallTree(unit_vectors(d_lon, d_lat))
     chord = float(km_to_chord(radius_km / detour))
     sites = unit_vectors(s_lon, s_lat)
+    _check_pairs(tree, sites, chord, radius_km, d_lon.size)
     parts: list[npt.NDArray[np.intp]] = []
     step = max(1, settings.chunk_size // 64)  # a site covers tens to thousands of cells
     for start in range(0, s_lon.size, step):

@@ -521,3 +521,14 @@ def test_coverage_csv_on_screen_is_inert_for_excel(
     assert code == 0
     table = pd.read_csv(io.StringIO(out), dtype=str)
     assert "'=HYPERLINK(1)" in table["name"].tolist()
+
+
+def test_a_siting_radius_too_wide_to_hold_is_one_line(capsys, monkeypatch, small_registry):
+    from locator import settings
+
+    monkeypatch.setattr(settings, "max_coverage_pairs", 1_000_000)
+    line = one_error(
+        capsys, "suggest", "--new", "1", "--outlets", small_registry, "--cell-area-km2", "25",
+        "--radius-km", "100",
+    )  # fmt: skip
+    assert "--radius-km 100:" in line and "settings.max_coverage_pairs (1,000,000)" in line

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 
 from locator import settings as locator_settings
-from locator._errors import DataFileError, ValidationError
+from locator._errors import DataFileError, ResourceLimitError, ValidationError
 from locator.cli import main
 from locator.demand import Demand, estimate_demand
 from locator.distance import haversine_km
@@ -127,6 +127,25 @@ def test_coverage_sets_empty_and_bad_radius():
         coverage_sets([112.0], [37.0], [112.0], [37.0], 0)
     with pytest.raises(ValidationError, match="detour_factor"):
         coverage_sets([112.0], [37.0], [112.0], [37.0], 5.0, detour_factor=-1)
+
+
+def test_coverage_sets_too_large_to_hold_are_refused_before_they_are_built(monkeypatch):
+    rng = np.random.default_rng(7)
+    s_lon, s_lat = rng.uniform(112.0, 112.3, 40), rng.uniform(37.0, 37.3, 40)
+    d_lon, d_lat = rng.uniform(112.0, 112.3, 500), rng.uniform(37.0, 37.3, 500)
+    pairs = int(
+        sum(
+            (haversine_km(x, y, d_lon, d_lat) <= 8.0).sum()
+            for x, y in zip(s_lon, s_lat, strict=True)
+        )
+    )
+    assert pairs > 0
+    # Under 1,000 sites every site is counted, so the bound is exact.
+    monkeypatch.setattr(locator_settings, "max_coverage_pairs", pairs)
+    assert coverage_sets(s_lon, s_lat, d_lon, d_lat, 8.0).nnz == pairs
+    monkeypatch.setattr(locator_settings, "max_coverage_pairs", pairs - 1)
+    with pytest.raises(ResourceLimitError, match=f"{pairs:,} pairs in all.*smaller radius_km"):
+        coverage_sets(s_lon, s_lat, d_lon, d_lat, 8.0)
 
 
 @settings(max_examples=150, deadline=None)
