@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from locator import settings
-from locator._errors import DataFileError, ValidationError
+from locator._errors import DataFileError, ResourceLimitError, ValidationError
 from locator._validate import check_columns, check_path
 from locator.tasks import KINDS
 
@@ -255,6 +255,8 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
 
     Raises
     ------
+    ResourceLimitError
+        When the file holds more than ``settings.import_max_rows`` features.
     DataFileError
         When the file is missing, not GeoJSON, holds no outlet, or a feature lacks a
         point within -180..180, -90..90, an id or a kind, or holds a value of the wrong
@@ -275,6 +277,12 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
     if not features:
         msg = f"{path}: no outlets in the file (0 features); give a registry with outlets"
         raise DataFileError(msg)
+    if len(features) > settings.import_max_rows:
+        msg = (
+            f"{path}: {len(features):,} features, more than settings.import_max_rows "
+            f"({settings.import_max_rows:,}); the province has about 1,443 outlets"
+        )
+        raise ResourceLimitError(msg)
     records: list[dict[str, Any]] = []
     lon: list[float] = []
     lat: list[float] = []

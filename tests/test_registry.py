@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from locator._errors import DataFileError, LocatorError, ValidationError
+from locator._errors import DataFileError, LocatorError, ResourceLimitError, ValidationError
 from locator.index import OutletIndex
 from locator.registry import (
     OUTLET_COLUMNS,
@@ -214,3 +214,19 @@ def test_metadata_that_is_not_an_object_is_ignored(tmp_path):
         json.dumps({"type": "FeatureCollection", "metadata": [1], "features": [feature]}),
     )
     assert load_outlets(path).attrs["metadata"] == {}
+
+
+def test_more_features_than_the_import_limit_are_refused(tmp_path, monkeypatch):
+    from locator import settings as locator_settings
+
+    features = [
+        {"type": "Feature", "properties": {"id": f"o{i}", "name": "n", "kind": "bank"},
+         "geometry": {"type": "Point", "coordinates": [112, 37]}}
+        for i in range(3)
+    ]  # fmt: skip
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}))
+    monkeypatch.setattr(locator_settings, "import_max_rows", 3)
+    assert len(load_outlets(path)) == 3
+    monkeypatch.setattr(locator_settings, "import_max_rows", 2)
+    with pytest.raises(ResourceLimitError, match="3 features, more than settings.import_max_rows"):
+        load_outlets(path)
