@@ -34,6 +34,7 @@ import shapely
 from locator import settings
 from locator._errors import DataFileError, ResourceLimitError, ValidationError
 from locator._validate import check_columns, check_path
+from locator.banks import normalize_bank
 from locator.tasks import KINDS
 
 __all__ = [
@@ -174,6 +175,15 @@ def _clean_properties(properties: Any) -> dict[str, Any]:
     if bank is not None and not isinstance(bank, str):
         msg = f"bank {bank!r} must be a bank name (text) or null"
         raise ValueError(msg)
+    if bank is not None and bank.strip():
+        # The index matches a card's bank by its canonical name: a registry saying 工行
+        # would otherwise never be found for a card of 中国工商银行.
+        try:
+            record["bank"] = normalize_bank(bank)
+        except ValidationError as error:
+            raise ValueError(str(error)) from None
+    elif bank is not None:
+        record["bank"] = None
     for name in ("county_adcode", *_TEXT):
         value = record.get(name)
         if isinstance(value, bool) or not _scalar(value):

@@ -148,7 +148,7 @@ BAD_ASPECTS = {
     ),
     "kind": st.sampled_from([["bank"], "shop", None, 1]),
     "services": st.sampled_from([5, [1, 2], {"a": 1}, [["apply"]]]),
-    "bank": st.sampled_from([["工行"], 3, {"name": "工行"}]),
+    "bank": st.sampled_from([["工行"], 3, {"name": "工行"}, "Citibank"]),
     "transit_topup": st.sampled_from(["yes", 2, [True]]),
 }
 
@@ -229,4 +229,27 @@ def test_more_features_than_the_import_limit_are_refused(tmp_path, monkeypatch):
     assert len(load_outlets(path)) == 3
     monkeypatch.setattr(locator_settings, "import_max_rows", 2)
     with pytest.raises(ResourceLimitError, match="3 features, more than settings.import_max_rows"):
+        load_outlets(path)
+
+
+def test_bank_names_are_read_as_the_partner_bank_they_name(tmp_path):
+    def outlet(i, bank):
+        return {"type": "Feature",
+                "properties": {"id": f"o{i}", "name": "n", "kind": "bank", "bank": bank,
+                               "services": ["activate_finance"]},
+                "geometry": {"type": "Point", "coordinates": [112.5 + i / 100, 37.8]}}  # fmt: skip
+
+    banks = ["工行", "ICBC", "中国工商银行股份有限公司太原迎泽支行", "", None]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection",
+                                       "features": [outlet(i, b) for i, b in enumerate(banks)]}))  # fmt: skip
+    outlets = load_outlets(path)
+    assert outlets["bank"].tolist()[:3] == ["中国工商银行"] * 3
+    assert outlets["bank"].isna().tolist() == [False, False, False, True, True]
+    found = OutletIndex(outlets).nearest(
+        lon=112.5, lat=37.8, k=10, task="activate_finance", bank="中国工商银行"
+    )
+    assert sorted(found["id"]) == ["o0", "o1", "o2"]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection",
+                                       "features": [outlet(0, "工行"), outlet(1, "Citibank")]}))  # fmt: skip
+    with pytest.raises(DataFileError, match="feature 2: unknown bank 'Citibank'"):
         load_outlets(path)
