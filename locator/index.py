@@ -95,6 +95,22 @@ def _checked_outlets(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return outlets
 
 
+def _bank(value: object, row: int) -> str | None:
+    """The canonical partner-bank name of one outlet (None for no bank)."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return normalize_bank(value)
+        except ValidationError as error:
+            msg = f"outlets: row {row + 1}: {error}"
+            raise ValidationError(msg) from None
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    msg = f"outlets: row {row + 1}: bank {value!r} must be a bank name (text) or empty"
+    raise ValidationError(msg)
+
+
 class OutletIndex:
     """Exact nearest-outlet queries over a registry.
 
@@ -126,7 +142,7 @@ class OutletIndex:
             except ValidationError as error:
                 msg = f"outlets: row {row + 1}: {error}"
                 raise ValidationError(msg) from None
-        self._banks = outlets["bank"].to_numpy(dtype=object)
+        self._banks = np.array([_bank(b, row) for row, b in enumerate(outlets["bank"])], object)
         self._trees: dict[tuple[str | None, str | None], tuple[IntArray, BallTree | None]] = {}
         self._lock = threading.Lock()
 

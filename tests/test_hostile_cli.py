@@ -188,6 +188,13 @@ def test_index_frames_without_the_columns_it_needs_are_refused(outlets):
         OutletIndex(pd.DataFrame(outlets.drop(columns="geometry")))
     with pytest.raises(ValidationError, match=r"outlets: row 1: services \{'a': 1\}"):
         OutletIndex(outlets.head(1).assign(services=[{"a": 1}]))
+    with pytest.raises(ValidationError, match=r"outlets: row 2: bank \['工行'\] must be"):
+        OutletIndex(outlets.head(2).assign(bank=[None, ["工行"]]))
+    with pytest.raises(ValidationError, match="outlets: row 1: unknown bank 'Citibank'"):
+        OutletIndex(outlets.head(1).assign(bank=["Citibank"]))
+    short = outlets.head(3).assign(bank=["工行", pd.NA, ""], services=[["activate_finance"]] * 3)
+    found = OutletIndex(short).nearest(lon=112.5, lat=37.8, task="activate_finance", bank="ICBC")
+    assert found["id"].tolist() == [short["id"].iloc[0]]
 
 
 # --- k ---------------------------------------------------------------------------------------
