@@ -82,7 +82,7 @@ def allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
     return counts
 
 
-def _point_near(
+def point_near(
     rng: np.random.Generator,
     centre: tuple[float, float],
     sigma_m: float,
@@ -100,7 +100,14 @@ def _point_near(
     raise RuntimeError(msg)
 
 
-def _town_centres(
+def project(geometry: shapely.Geometry, transformer: Transformer) -> shapely.Geometry:
+    """``geometry`` with every vertex moved by ``transformer`` (e.g. lon/lat to metres)."""
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def town_centres(
     rng: np.random.Generator, polygon_m: shapely.Geometry, count: int, seat: tuple[float, float]
 ) -> list[tuple[float, float]]:
     """Town centres spread over the county, at least 4 km from the seat and from each other."""
@@ -132,20 +139,18 @@ def generate(counties: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFram
     placed_in_town: list[bool] = []
     for row, n, area in zip(counties.itertuples(index=False), counts, areas_km2, strict=True):
         polygon = row.geometry
-        polygon_m = shapely.transform(
-            polygon, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
-        )
+        polygon_m = project(polygon, to_m)
         seat = to_m.transform(row.seat_lon, row.seat_lat)
         is_city_district = row.name.endswith("区")
         urban_share = row.urban_population / row.population
-        towns = _town_centres(rng, polygon_m, max(1, round(area / 250)), seat)
+        towns = town_centres(rng, polygon_m, max(1, round(area / 250)), seat)
         n_gov = 2 if n >= 10 else 1
         for i in range(int(n)):
             government = i < n_gov
             in_town = (i == 1 and government) or (not government and rng.random() > urban_share)
             centre = towns[rng.integers(len(towns))] if in_town else seat
             sigma = 600.0 if in_town else (2500.0 if is_city_district else 1200.0)
-            x, y = _point_near(rng, centre, sigma, polygon, to_lonlat)
+            x, y = point_near(rng, centre, sigma, polygon, to_lonlat)
             street = STREETS[rng.integers(len(STREETS))]
             number = int(rng.integers(1, 300))
             if government:
