@@ -139,8 +139,10 @@ def _run_coverage(args: argparse.Namespace) -> int:
         radii = [r for r in args.radii_km.replace("，", ",").split(",") if r.strip()]
     _check_coverage_arguments(args)
     outlets = load_outlets(args.outlets)
+    inputs = _coverage_inputs(args)
+    # After the other inputs load, so a mistake in them is the only line on stderr.
     _warn_if_sample(outlets)
-    report = coverage_report(outlets, radii_km=radii, **_coverage_inputs(args))
+    report = coverage_report(outlets, radii_km=radii, **inputs)
     table = report.counties if args.by == "county" else report.cities
     if args.format == "json":
         emit(report.to_json(), args.output)
@@ -213,8 +215,9 @@ def _run_gaps(args: argparse.Namespace) -> int:
     top = check_count(args.top, "top")
     _check_coverage_arguments(args)
     outlets = load_outlets(args.outlets)
+    inputs = _coverage_inputs(args)
     _warn_if_sample(outlets)
-    layer = gaps(outlets, **_coverage_inputs(args))
+    layer = gaps(outlets, **inputs)
     summary = (
         f"{len(layer):,} cells with {layer['population'].sum():,.0f} residents "
         f"({layer['population_65plus'].sum():,.0f} aged 65+) are farther than "

@@ -539,3 +539,11 @@ def test_a_siting_radius_too_wide_to_hold_is_one_line(capsys, monkeypatch, small
         "--radius-km", "100",
     )  # fmt: skip
     assert "--radius-km 100:" in line and "settings.max_coverage_pairs (1,000,000)" in line
+
+
+def test_a_bad_county_layer_is_the_only_line_even_with_the_sample_registry(capsys, tmp_path):
+    path = tmp_path / "c.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    for command in ("coverage", "gaps"):
+        line = one_error(capsys, command, "--counties", path, "--cell-area-km2", "25")
+        assert str(path) in line
