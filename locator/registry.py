@@ -433,10 +433,10 @@ def check_counties(
             "load_counties(path), or None for the shipped 117 counties"
         )
         raise ValidationError(msg)
-    check_columns(counties.columns, columns, source)
     if len(counties) == 0:
-        msg = f"{source}: no counties in the file; give a county layer with polygons"
+        msg = f"{source}: no counties in it (0 features); give a county layer with polygons"
         raise DataFileError(msg)
+    check_columns(counties.columns, columns, source)
     adcodes = counties["adcode"].astype(str)
     twice = adcodes.duplicated()
     if twice.any():
