@@ -217,7 +217,11 @@ def outlets_from_records(
     frame["county_adcode"] = frame["county_adcode"].map(
         lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
     )
-    frame["services"] = frame["services"].map(lambda v: list(v) if isinstance(v, list) else [])
+    frame["services"] = frame["services"].map(
+        lambda v: (
+            parse_services(v) if isinstance(v, str) else list(v) if isinstance(v, list) else []
+        )
+    )
     for flag in _FLAGS:
         frame[flag] = frame[flag].fillna(False).astype(bool)
     ordered = [*OUTLET_COLUMNS, *[c for c in frame.columns if c not in OUTLET_COLUMNS]]

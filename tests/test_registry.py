@@ -253,3 +253,14 @@ def test_bank_names_are_read_as_the_partner_bank_they_name(tmp_path):
                                        "features": [outlet(0, "工行"), outlet(1, "Citibank")]}))  # fmt: skip
     with pytest.raises(DataFileError, match="feature 2: unknown bank 'Citibank'"):
         load_outlets(path)
+
+
+def test_records_with_a_services_text_keep_their_services():
+    from locator.registry import outlets_from_records
+
+    frame = outlets_from_records(
+        [{"id": "a", "services": "apply、reset_card_pin"}, {"id": "b", "services": ["apply"]}],
+        [112.5, 112.6],
+        [37.8, 37.9],
+    )
+    assert frame["services"].tolist() == [["apply", "reset_card_pin"], ["apply"]]
