@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,10 @@ import pandas as pd
 import shapely
 
 from locator import settings
-from locator._errors import DataFileError, ResourceLimitError, ValidationError
+from locator._errors import DataFileError, LocatorWarning, ResourceLimitError, ValidationError
 from locator._validate import check_columns, check_path
 from locator.banks import normalize_bank
-from locator.tasks import KINDS
+from locator.tasks import KINDS, TASK_CODES
 
 __all__ = [
     "COUNTY_COLUMNS",
@@ -229,6 +230,23 @@ def outlets_from_records(
     return gpd.GeoDataFrame(frame[ordered], geometry=geometry, crs="EPSG:4326")
 
 
+def _warn_unknown_services(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
+    """Warn about task codes no search will ever match (e.g. a typo, or a Chinese label)."""
+    unknown: dict[str, int] = {}
+    for number, record in enumerate(records, start=1):
+        for code in record["services"]:
+            if code not in TASK_CODES:
+                unknown.setdefault(code, number)
+    if unknown:
+        shown = ", ".join(f"{code!r} (feature {n})" for code, n in list(unknown.items())[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        message = (
+            f"{path}: services not in the task list, so no search finds them: {shown}{more}; "
+            "use the codes of `locator tasks`, or import the registry with `locator import`"
+        )
+        warnings.warn(message, LocatorWarning, stacklevel=3)
+
+
 def _read_json(path: Path, what: str) -> Any:
     """The JSON document in ``path``, or a DataFileError naming the file and the problem."""
     if path.is_dir():
@@ -275,6 +293,11 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
         When the file is missing, not GeoJSON, holds no outlet, or a feature lacks a
         point within -180..180, -90..90, an id or a kind, or holds a value of the wrong
         type; the message names the feature (numbered from 1).
+
+    Warns
+    -----
+    LocatorWarning
+        When ``services`` hold codes that are not task codes (no search would find them).
     """
     path = check_path(path, "path") if path is not None else settings.outlets_path
     document = _read_json(path, "an outlet registry GeoJSON")
@@ -311,6 +334,7 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
             raise _feature_error(path, number, str(error)) from None
         lon.append(x)
         lat.append(y)
+    _warn_unknown_services(path, records)
     outlets = outlets_from_records(records, lon, lat)
     duplicated = outlets["id"].duplicated()
     if duplicated.any():

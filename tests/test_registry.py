@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from locator._errors import DataFileError, LocatorError, ResourceLimitError, ValidationError
+from locator._errors import (
+    DataFileError,
+    LocatorError,
+    LocatorWarning,
+    ResourceLimitError,
+    ValidationError,
+)
 from locator.index import OutletIndex
 from locator.registry import (
     OUTLET_COLUMNS,
@@ -113,6 +119,7 @@ def load_both(path: Path) -> None:
     index.nearest(lon=112.55, lat=37.87, k=3)
 
 
+@pytest.mark.filterwarnings("ignore::locator._errors.LocatorWarning")
 @settings(max_examples=300, deadline=None)
 @given(DOCUMENTS)
 def test_random_json_only_raises_locator_errors(document):
@@ -122,6 +129,7 @@ def test_random_json_only_raises_locator_errors(document):
         load_both(path)
 
 
+@pytest.mark.filterwarnings("ignore::locator._errors.LocatorWarning")
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_only_raise_locator_errors(data):
@@ -264,3 +272,22 @@ def test_records_with_a_services_text_keep_their_services():
         [37.8, 37.9],
     )
     assert frame["services"].tolist() == [["apply", "reset_card_pin"], ["apply"]]
+
+
+def test_services_that_no_search_finds_are_a_warning(capsys, tmp_path):
+    from locator.cli import main
+
+    def outlet(i, services):
+        return {"type": "Feature", "properties": {"id": f"o{i}", "name": "n", "kind": "government",
+                "services": services}, "geometry": {"type": "Point", "coordinates": [112.55, 37.87]}}  # fmt: skip
+
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": [
+        outlet(1, ["apply"]), outlet(2, "apply, 补卡"), outlet(3, ["PIN", "补卡"])]}))  # fmt: skip
+    with pytest.warns(
+        LocatorWarning, match=r"'补卡' \(feature 2\), 'PIN' \(feature 3\);"
+    ) as caught:
+        outlets = load_outlets(path)
+    assert len(caught) == 1 and outlets["services"].tolist()[2] == ["PIN", "补卡"]
+    assert main(["nearest", "--lat", "37.87", "--lon", "112.55", "--outlets", str(path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"locator: warning: {path}: services not in")
