@@ -372,6 +372,50 @@ def _address_space_bytes() -> int:
     return 0
 
 
+# What running out of memory looks like: Python's MemoryError, GEOS's std::bad_alloc
+# (a GEOSException), the C library's ENOMEM; when even the error report fails, Python
+# says so through sys.unraisablehook, or with a SystemError for a C function that lost it.
+_OUT_OF_MEMORY = (
+    "MemoryError", "bad_alloc", "Cannot allocate memory", "unraisablehook", "SystemError",
+)  # fmt: skip
+_RESERVE_BYTES = 32 * 2**20
+
+
+def _out_of_memory(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it arose from, is a failed allocation."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:  # Python reuses MemoryErrors: cycles
+        seen.add(id(error))
+        if isinstance(error, MemoryError | SystemError) or any(
+            m in str(error) for m in _OUT_OF_MEMORY
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _drop_tracebacks(error: BaseException | None) -> None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
+
+
+def _import_document(data: bytes, config: Mapping[str, Any], counties: gpd.GeoDataFrame) -> str:
+    """The import's answer as JSON text: the outlets as GeoJSON, the report as rows."""
+    result = import_registry(data, name=config["name"], crs=config["crs"], counties=counties)
+    report = result.report.astype(object).where(result.report.notna(), None)
+    document = {
+        "outlets": outlets_to_geojson(result.outlets),
+        "report": {"columns": list(report.columns), "data": report.values.tolist()},
+        "counts": [result.read, result.accepted, result.rejected],
+        "warnings": result.warnings,
+        "source": result.source,
+    }
+    return json.dumps(document, ensure_ascii=False, default=str)
+
+
 def _import_in_child() -> None:
     """The child process of :func:`import_upload`: file on stdin, one JSON document on stdout.
 
@@ -391,23 +435,21 @@ def _import_in_child() -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    document: dict[str, Any]
+    # Room to report running out of memory in: set aside inside the limit, freed first.
+    reserve: bytearray | None = bytearray(_RESERVE_BYTES)
+    resource.setrlimit(resource.RLIMIT_AS, (limit + _RESERVE_BYTES, hard))
     try:
-        result = import_registry(data, name=config["name"], crs=config["crs"], counties=counties)
-        report = result.report.astype(object).where(result.report.notna(), None)
-        document = {
-            "outlets": outlets_to_geojson(result.outlets),
-            "report": {"columns": list(report.columns), "data": report.values.tolist()},
-            "counts": [result.read, result.accepted, result.rejected],
-            "warnings": result.warnings,
-            "source": result.source,
-        }
-        text = json.dumps(document, ensure_ascii=False, default=str)
+        text = _import_document(data, config, counties)
     except LocatorError as error:
         text = json.dumps({"error": type(error).__name__, "message": str(error)})
-    except MemoryError:
-        text = json.dumps({"limit": "memory"})
+    except Exception as error:
+        reserve = None
+        # The import's frames, held by the traceback, hold its memory: let go of them too.
+        _drop_tracebacks(error)
+        if not _out_of_memory(error):
+            raise  # a bug: the parent shows it as one
+        text = '{"limit": "memory"}'
+    del reserve
     answer.write(text.encode("utf-8"))
     answer.close()
 
@@ -493,13 +535,13 @@ def import_upload(data: bytes, *, name: str, crs: str = "wgs84") -> ImportResult
         f"{name}: the import needed more than {config['memory_mb']:g} MB of memory "
         f"(settings.upload_memory_mb): {_LIMIT_ADVICE}"
     )
-    if done.returncode < 0 or (done.returncode and b"MemoryError" in done.stderr):
-        # Killed by a signal, or out of memory where Python could not answer: a native
-        # reader that cannot allocate aborts the process.
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode < 0 or (done.returncode and any(m in stderr for m in _OUT_OF_MEMORY)):
+        # Killed by a signal (a native reader that cannot allocate aborts the process), or
+        # out of memory so deep that Python could not even answer.
         raise UploadLimitError(memory_msg, limit="memory")
     if done.returncode:
-        tail = done.stderr.decode("utf-8", "replace")[-2000:]
-        msg = f"the import process failed with exit status {done.returncode}:\n{tail}"
+        msg = f"the import process failed with exit status {done.returncode}:\n{stderr[-2000:]}"
         raise RuntimeError(msg)  # a bug, not the user's mistake
     document = json.loads(done.stdout)
     if "limit" in document:

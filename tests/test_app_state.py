@@ -386,9 +386,9 @@ def _big_registry(n: int) -> bytes:
 def test_an_import_over_the_memory_limit_is_stopped_with_a_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    big = _big_registry(20_000)
-    monkeypatch.setattr(settings, "upload_memory_mb", 8)
-    with pytest.raises(UploadLimitError, match=r"big\.csv: the import needed more than 8 MB") as e:
+    big = _big_registry(50_000)  # 1.4 MB; its import needs some 100 MB
+    monkeypatch.setattr(settings, "upload_memory_mb", 32)
+    with pytest.raises(UploadLimitError, match=r"big\.csv: the import needed more than 32 MB") as e:
         import_upload(big, name="big.csv")
     assert e.value.limit == "memory"
     assert "settings.upload_memory_mb" in str(e.value) and "locator import" in str(e.value)
