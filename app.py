@@ -20,6 +20,7 @@ from streamlit_folium import st_folium
 from locator import settings
 from locator._app_state import (
     VIEWS,
+    error_markdown,
     escape_markdown,
     import_upload,
     outlet_cards,
@@ -32,6 +33,7 @@ from locator._app_state import (
     result_table,
     url_params,
 )
+from locator._errors import LocatorError
 from locator._validate import check_lonlat
 from locator.banks import BANK_NAMES
 from locator.coverage import coverage_report, gaps
@@ -188,7 +190,12 @@ def set_place(places: list[Place], pick: int) -> None:
 
 
 def on_place_query(gazetteer: Gazetteer) -> None:
-    places = gazetteer.search(st.session_state.get("place_q", ""))
+    st.session_state.pop("_place_error", None)
+    try:
+        places = gazetteer.search(st.session_state.get("place_q", ""))
+    except LocatorError as error:
+        st.session_state["_place_error"] = error
+        places = []
     st.session_state.update(_places=places, place_pick=0)
     set_place(places, 0)
 
@@ -276,7 +283,9 @@ def resident_view() -> None:
         args=(gazetteer,),
     )
     places: list[Place] = st.session_state.get("_places", [])
-    if places:
+    if "_place_error" in st.session_state:
+        pick_col.error(error_markdown(st.session_state["_place_error"], lang, "place_error"))
+    elif places:
         pick_col.selectbox(
             t("place_pick", lang),
             range(len(places)),
@@ -296,9 +305,13 @@ def resident_view() -> None:
     )
     answer = None
     if loc is not None:
-        answer = resident_answer(
-            index, **here, task=task.code, bank=bank, k=k, lang=lang, counties=counties
-        )
+        try:
+            answer = resident_answer(
+                index, **here, task=task.code, bank=bank, k=k, lang=lang, counties=counties
+            )
+        except LocatorError as error:
+            st.error(error_markdown(error, lang, "answer_error"))
+            return
         source = {"click": t("map_click", lang), "link": t("from_link", lang)}.get(
             loc.get("source")
         )
@@ -355,9 +368,13 @@ def upload_panel() -> None:
             return
         if st.session_state.get("_import_key") != (upload.file_id, crs):  # once per file
             st.session_state["_import_key"] = (upload.file_id, crs)
-            result = import_upload(upload.getvalue(), name=upload.name, crs=crs, counties=counties)
+            try:
+                with st.spinner(t("importing", lang)):
+                    result: Any = import_upload(upload.getvalue(), name=upload.name, crs=crs)
+            except LocatorError as error:
+                result = error
             st.session_state["_import"] = result
-            if not isinstance(result, str) and result.accepted:
+            if not isinstance(result, LocatorError) and result.accepted:
                 fp = registry_fingerprint(result.outlets)
                 st.session_state.update(
                     registry=result.outlets, registry_fp=fp, registry_name=upload.name
@@ -365,8 +382,8 @@ def upload_panel() -> None:
                 st.session_state.pop("_places", None)
                 st.rerun()
         result = st.session_state["_import"]
-        if isinstance(result, str):
-            st.error(f"{t('upload_error', lang)}: {escape_markdown(result)}")
+        if isinstance(result, LocatorError):
+            st.error(error_markdown(result, lang, "upload_error"))
             return
         st.markdown(escape_markdown(result.summary(lang)))
         counts = {"read": result.read, "accepted": result.accepted, "rejected": result.rejected}
@@ -389,7 +406,7 @@ def planner_view() -> None:
     radius = c1.slider(t("radius", lang), 1.0, 15.0, step=0.5, key="radius")
     task = c2.selectbox(
         t("task_filter", lang),
-        [None, *TASK_CODES],
+        [None, *(c for c in TASK_CODES if get_task(c).kinds)],  # online-only: no outlet
         format_func=lambda c: t("any_task", lang) if c is None else get_task(c).label(lang),
         key="planner_task",
     )
@@ -399,8 +416,12 @@ def planner_view() -> None:
     metric = c4.selectbox(
         t("metric", lang), METRICS, format_func=lambda m: t(f"metric_{m}", lang), key="metric"
     )
-    with st.spinner(t("computing", lang)):
-        report, far = coverage_for(fingerprint, task, bank, radius, index)
+    try:
+        with st.spinner(t("computing", lang)):
+            report, far = coverage_for(fingerprint, task, bank, radius, index)
+    except LocatorError as error:
+        st.error(error_markdown(error, lang, "coverage_error"))
+        return
     p = report.province
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric(t("p_outlets", lang), f"{p['outlets']:,}")
@@ -416,7 +437,11 @@ def planner_view() -> None:
     with st.spinner(t("computing", lang)):
         sites = None
         if new:
-            ranked = sites_for(fingerprint, task, bank, radius, outlets)
+            try:
+                ranked = sites_for(fingerprint, task, bank, radius, outlets)
+            except LocatorError as error:
+                st.error(error_markdown(error, lang, "coverage_error"))
+                return
             sites = ranked.iloc[: int((ranked["reason"] == "rule").sum()) + new]
         layers = {"outlets": outlets if show_outlets else None, "gaps": far if show_gaps else None}
         m = planner_map(

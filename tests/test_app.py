@@ -17,13 +17,21 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from locator._app_state import escape_markdown
+from locator import settings
+from locator._app_state import escape_markdown, import_upload
 from locator.coverage import coverage_report
 from locator.demand import estimate_demand
 from locator.i18n import STRINGS, column_label, t
 from locator.index import OutletIndex
 from locator.siting import suggest_sites
 from locator.tasks import TASKS
+from tests.test_app_state import (
+    HOSTILE_LAT,
+    HOSTILE_LON,
+    MISMATCH_NAME,
+    PAYLOADS,
+    hostile_registry,
+)
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT_S = 120  # the first run loads the data; the planner builds the demand grid
@@ -289,3 +297,96 @@ def test_choices_survive_a_visit_to_the_other_page() -> None:
     )
     at.sidebar.radio(key="view").set_value("planner").run()
     assert at.slider(key="radius").value == 10.0
+
+
+# --- hostile input ---------------------------------------------------------------------------
+
+
+def _no_markup_left(at: AppTest) -> None:
+    """No element renders HTML, and every Markdown text holds escaped data only."""
+    for element in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error]:
+        assert not getattr(element.proto, "allow_html", False)
+        unescaped = re.sub(r"\\.", "", element.value)
+        for active in ("<img", "<script", "</script", "](javascript", ":red[", "{{", "${", "$x"):
+            assert active not in unescaped, element.value
+
+
+@pytest.mark.slow
+def test_a_hostile_registry_shows_as_plain_text_everywhere() -> None:
+    at = _app(view="planner")
+    at.file_uploader(key="upload").set_value(("hostile.csv", hostile_registry(), "text/csv"))
+    at.run()
+    _ok(at)
+    n = len(PAYLOADS)
+    counts = t("upload_counts", read=2 * n + 1, accepted=n + 1, rejected=n)
+    assert any(counts in c.value for c in at.caption)
+    report = _frame_with(at, "reason")  # the import report: the rejected banks, as written
+    assert set(PAYLOADS) <= set(report["value"])
+    mismatches = _frame_with(at, column_label("declared_county"))
+    assert MISMATCH_NAME in mismatches[column_label("name")].tolist()
+    _no_markup_left(at)
+
+    at.sidebar.radio(key="view").set_value("resident").run()
+    at.selectbox(key="task").set_value("apply").run()
+    at.slider(key="k").set_value(10).run()
+    at.session_state["resident_map"] = {
+        "last_clicked": {"lat": HOSTILE_LAT, "lng": HOSTILE_LON + 0.004}
+    }
+    at.run()
+    _ok(at)
+    index = OutletIndex(import_upload(hostile_registry(), name="hostile.csv").outlets)
+    expected = index.nearest(lon=HOSTILE_LON + 0.004, lat=HOSTILE_LAT, k=10, task="apply")
+    shown = _frame_with(at, "名称")
+    assert shown["名称"].tolist() == expected["name"].tolist()  # the literal texts
+    assert set(shown["名称"]) <= set(PAYLOADS)
+    for column in ("地址", "电话", "营业时间"):
+        assert shown[column].tolist() == shown["名称"].tolist()
+    cards = [m.value for m in at.markdown if re.match(r"\*\*\d+\. ", m.value)]
+    assert len(cards) == len(expected)
+    for rank, name in enumerate(expected["name"], start=1):
+        assert cards[rank - 1].startswith(f"**{rank}. {escape_markdown(name)}**")
+    _no_markup_left(at)
+
+    # The place search finds a hostile outlet by its name; the options are plain text.
+    at.text_input(key="place_q").input("{{ 7*7 }}").run()
+    _ok(at)
+    options = at.selectbox(key="place_pick").options
+    pick = next(i for i, o in enumerate(options) if o.startswith("{{ 7*7 }} · "))
+    at.selectbox(key="place_pick").set_value(pick).run()
+    _ok(at)
+    where = t("you_are", where=escape_markdown("{{ 7*7 }}"))
+    assert any(c.value == where for c in at.caption)
+    _no_markup_left(at)
+
+
+@pytest.mark.slow
+def test_an_upload_over_the_limits_says_so_in_the_page_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "upload_timeout_s", 0.001)
+    at = _app(view="planner", lang="en")
+    at.file_uploader(key="upload").set_value(("slow.csv", HOSTILE_CSV, "text/csv"))
+    at.run()
+    _ok(at)
+    errors = [e.value for e in at.error]
+    assert errors and errors[0].startswith(t("upload_limit_time", "en") + ": ")
+    assert escape_markdown("slow.csv: the import did not finish within 0.001 s") in errors[0]
+    assert "Traceback" not in " ".join(errors)
+    # The page keeps working on the shipped data, and the next upload goes through.
+    assert (
+        _frame_with(at, column_label("covered_share", "en"))[column_label("outlets", "en")].sum()
+        == 1443
+    )
+    monkeypatch.setattr(settings, "upload_timeout_s", 60)
+    at.file_uploader(key="upload").set_value(("fine.csv", HOSTILE_CSV, "text/csv"))
+    at.run()
+    _ok(at)
+    assert not at.error
+    assert any(
+        t("upload_counts", "en", read=2, accepted=2, rejected=0) in c.value for c in at.caption
+    )
+
+    at.file_uploader(key="upload").set_value(("empty.csv", b"", "text/csv"))
+    at.run()
+    _ok(at)
+    assert [e.value for e in at.error][0].startswith(t("upload_error", "en") + ": empty\\.csv")
