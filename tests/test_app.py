@@ -390,3 +390,14 @@ def test_an_upload_over_the_limits_says_so_in_the_page_language(
     at.run()
     _ok(at)
     assert [e.value for e in at.error][0].startswith(t("upload_error", "en") + ": empty\\.csv")
+
+
+@pytest.mark.slow
+def test_the_planner_offers_only_tasks_an_outlet_can_do() -> None:
+    at = _app(view="planner")
+    _ok(at)
+    options = at.selectbox(key="planner_task").options
+    online_only = [code for code, task in TASKS.items() if not task.kinds]
+    assert online_only  # the routing table has some; they have no coverage to compute
+    assert not {TASKS[code].label("zh") for code in online_only} & set(options)
+    assert len(options) == 1 + len(TASKS) - len(online_only)

@@ -68,3 +68,29 @@ def test_every_key_the_app_uses_exists() -> None:
     )
     assert used, "app.py uses t()"
     assert used <= set(STRINGS), sorted(used - set(STRINGS))
+
+
+# Streamlit loads its emoji plugin for a whole Markdown text when the source holds
+# `:word:`; the plugin then turns escaped data such as `\:smile\:` into an emoji too.
+_STREAMLIT_EMOJI = re.compile(r":(?!material\/|streamlit:)[\w+-][\w_+-]*:")
+
+
+@pytest.mark.parametrize("key", sorted(STRINGS))
+def test_no_text_wakes_streamlit_markdown_extras(key: str) -> None:
+    for lang in LANGS:
+        text = STRINGS[key][lang]
+        assert not _STREAMLIT_EMOJI.search(text), text
+        assert "$" not in text and "<" not in text and ":material" not in text, text
+
+
+def test_data_in_a_field_is_not_formatted_again() -> None:
+    assert t("place_none", "en", query="{n} {0} {{x}}") == (
+        "Nothing found for “{n} {0} {{x}}”. Towns have no offline coordinates: type the "
+        "county, or click the map."
+    )
+
+
+def test_every_upload_limit_has_a_lead_that_says_what_to_do() -> None:
+    for limit in ("size", "time", "memory"):
+        assert "locator import" in t(f"upload_limit_{limit}", "en")
+        assert "locator import" in t(f"upload_limit_{limit}", "zh")
