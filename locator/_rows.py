@@ -63,7 +63,10 @@ class Cells:
         position = self._where.get(field)
         if position is None:
             return default
-        return self._cells[position] if position < len(self._cells) else ""
+        try:
+            return self._cells[position]
+        except IndexError:  # a short line
+            return ""
 
     def __getitem__(self, field: str) -> str:
         position = self._where[field]
@@ -163,6 +166,10 @@ def _flag_of(text: str) -> bool | None | ValueError:
         return error
 
 
+# One dict per combination, shared by the rows (read only): 200,000 rows, four dicts.
+_FLAGS = {(a, b): {"instant_issue": a, "transit_topup": b} for a in (False, True) for b in (False, True)}  # fmt: skip
+
+
 @functools.lru_cache(maxsize=16)
 def _default_services(kind: str, instant_issue: bool, transit_topup: bool) -> tuple[str, ...]:
     return tuple(default_services(kind, instant_issue=instant_issue, transit_topup=transit_topup))
@@ -238,15 +245,15 @@ def _read_services(row: Row) -> None:
     """Set ``row.flags`` and ``row.services`` (the routing table's defaults when none given)."""
     cell = row.cell
     codes, unknown = parse_services(cell.get("services", ""))
+    flags = []
     for flag in ("instant_issue", "transit_topup"):
         value = _flag_of(cell.get(flag, ""))
         if isinstance(value, ValueError):
             value = False
             row.warn("bad_flag", flag, "is neither yes nor no (是/否, 1/0); taken as no")
-        row.flags[flag] = value if value is not None else flag in codes
-    default = list(
-        _default_services(row.kind, row.flags["instant_issue"], row.flags["transit_topup"])
-    )
+        flags.append(value if value is not None else flag in codes)
+    row.flags = _FLAGS[flags[0], flags[1]]
+    default = list(_default_services(row.kind, *flags))
     if unknown:
         kept = ", ".join(codes) or f"none known, so a {row.kind} outlet's defaults ({', '.join(default)})"  # fmt: skip
         row.warn("unknown_task", "services", f"unknown task name(s) {', '.join(map(repr, unknown))} (see `locator tasks`); kept: {kept}")  # fmt: skip

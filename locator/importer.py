@@ -126,14 +126,19 @@ class ImportResult:
         n_warn = int((rows["level"] == "warning").sum())
         counts = rows.groupby("reason", sort=False).size()
         reasons = ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        spans = self.lines - self.read  # lines that continue a quoted cell (multiline rows)
         if lang == "en":
+            lines = f" ({self.lines} lines: {spans} continue a quoted cell)" if spans > 0 else ""
             text = (
-                f"{self.source}: read {self.read} rows, accepted {self.accepted}, "
+                f"{self.source}: read {self.read} rows{lines}, accepted {self.accepted}, "
                 f"rejected {self.rejected}; {n_warn} warnings on kept rows"
             )
             return text + (f" (reasons: {reasons})" if reasons else "")
+        lines = (
+            f"（共 {self.lines} 行文本，其中 {spans} 行属于跨行的引号单元格）" if spans > 0 else ""
+        )
         text = (
-            f"{self.source}：读取 {self.read} 行，接受 {self.accepted} 行，"
+            f"{self.source}：读取 {self.read} 行{lines}，接受 {self.accepted} 行，"
             f"拒绝 {self.rejected} 行；保留行的警告 {n_warn} 条"
         )
         return text + (f"（原因：{reasons}）" if reasons else "")
@@ -215,7 +220,7 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
     for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours"):
         # plain Python text and None, as registry.outlets_from_records gives (not str/NaN)
         columns[column] = pd.Series(np.array(columns[column], dtype=object), dtype="object")
-    frame = pd.DataFrame(columns)[[*OUTLET_COLUMNS, "precision", "extra", "source_row"]]
+    frame = pd.DataFrame(columns, copy=False)  # the dict is in the schema's order already
     lon = np.fromiter((r.lon for r in rows), float, len(rows))
     lat = np.fromiter((r.lat for r in rows), float, len(rows))
     outlets = gpd.GeoDataFrame(frame, geometry=shapely.points(lon, lat), crs="EPSG:4326")
