@@ -228,6 +228,25 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
     return outlets
 
 
+def _plain_points(
+    body: list[tuple[int, list[str]]], where: Mapping[str, int]
+) -> dict[int, tuple[float, float]]:
+    """The rows whose longitude and latitude cells are both plain finite numbers, parsed at once.
+
+    One vectorized conversion instead of two parses per row; every other cell (blank,
+    ``112°33′E``, text) is left to the row's own parse, which reports it.
+    """
+    if "lon" not in where or "lat" not in where:
+        return {}
+    at_lon, at_lat = where["lon"], where["lat"]
+    empty: list[str] = [""] * (max(at_lon, at_lat) + 1)
+    lon = pd.to_numeric(pd.Series([(c if len(c) > at_lon else empty)[at_lon] for _, c in body], dtype=object), errors="coerce").to_numpy(float)  # fmt: skip
+    lat = pd.to_numeric(pd.Series([(c if len(c) > at_lat else empty)[at_lat] for _, c in body], dtype=object), errors="coerce").to_numpy(float)  # fmt: skip
+    good = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    numbers = [body[i][0] for i in good]
+    return dict(zip(numbers, zip(lon[good].tolist(), lat[good].tolist(), strict=True), strict=True))
+
+
 def _read_problems(row: Row, table: Table, fields: Mapping[int, str]) -> None:
     """Add to ``row`` what reading found: stray quotes, cell counts, formulas without values."""
     for level, reason, _, value, message in table.problems.get(row.number, ()):
@@ -349,6 +368,7 @@ def import_registry(
     where = {f: p for p, f in fields.items()}
     unmapped = [p for p in range(width) if p not in fields]
     flagged = table.problems.keys() | table.formulas.keys()
+    points = table.points or _plain_points(body, where)
     for number, cells in body:
         cell = Cells(cells, where)
         n_cells = len(cells)
@@ -361,7 +381,7 @@ def import_registry(
         if number in flagged or (n_cells != width and table.format == "csv"):
             _read_problems(row, table, fields)
         if not row.rejected:
-            parse_row(row, matcher, table.points.get(number))
+            parse_row(row, matcher, points.get(number))
         rows.append(row)
     lines = len(rows) + sum(table.last_line[r.number] - r.number for r in rows if r.number in table.last_line)  # fmt: skip
     locate(rows, crs_name, counties, matcher)
