@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -95,7 +96,7 @@ def _checked_outlets(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return outlets
 
 
-def _bank(value: object, row: int) -> str | None:
+def _bank(value: Any, row: int) -> str | None:
     """The canonical partner-bank name of one outlet (None for no bank)."""
     if isinstance(value, str):
         if not value.strip():
