@@ -178,6 +178,11 @@ def _default_services(kind: str, instant_issue: bool, transit_topup: bool) -> tu
 def _is_blank(text: str) -> bool:
     if len(text) > 12 and not text[:1].isspace():
         return False  # no placeholder is this long (a fast path for the names)
+    return _is_placeholder(text)
+
+
+@functools.lru_cache(maxsize=4096)  # short cells (bank, county) repeat on every row
+def _is_placeholder(text: str) -> bool:
     return unicodedata.normalize("NFKC", text).strip().casefold() in _PLACEHOLDERS
 
 

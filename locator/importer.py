@@ -179,10 +179,10 @@ def _nested_extra(text: str | None) -> dict[str, Any]:
 
 
 def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
-    used = {r.cell.get("id", "").strip() for r in rows if r.cell.get("id", "").strip()}
+    given = [r.cell.get("id", "").strip() for r in rows]
+    used = {outlet_id for outlet_id in given if outlet_id}
     ids = []
-    for row in rows:
-        outlet_id = row.cell.get("id", "").strip()
+    for row, outlet_id in zip(rows, given, strict=True):
         if not outlet_id:
             prefix = row.declared or row.adcode
             outlet_id, k = f"{prefix}-{row.number:05d}", 2
