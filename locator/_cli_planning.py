@@ -57,7 +57,7 @@ def _add_demand_arguments(p: Any) -> None:
 
 def _check_coverage_arguments(args: argparse.Namespace) -> None:
     """Check the cheap arguments before any file is read, so a typo fails at once."""
-    from locator._validate import check_cell_area, check_detour_factor, check_positive
+    from locator._validate import check_cell_area, check_detour_factor, check_radius
     from locator.banks import normalize_bank
 
     check_output(args.output)
@@ -66,7 +66,7 @@ def _check_coverage_arguments(args: argparse.Namespace) -> None:
     if args.bank is not None:
         normalize_bank(args.bank)
     if args.radius_km is not None:
-        check_positive(args.radius_km, "radius_km")
+        check_radius(args.radius_km)
     if args.cell_area_km2 is not None:
         check_cell_area(args.cell_area_km2)
     if args.detour_factor is not None:

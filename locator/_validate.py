@@ -15,6 +15,7 @@ from locator._errors import DataFileError, ValidationError
 
 __all__ = [
     "MAX_CELL_AREA_KM2",
+    "MAX_RADIUS_KM",
     "MIN_CELL_AREA_KM2",
     "check_cell_area",
     "check_choice",
@@ -29,6 +30,7 @@ __all__ = [
     "check_path",
     "check_positive",
     "check_radii",
+    "check_radius",
     "check_upload_size",
     "parse_coordinate",
 ]
@@ -39,6 +41,9 @@ __all__ = [
 #: it counts as near or far by where its centre lies (1e9 km²: one cell, 100 % covered).
 MIN_CELL_AREA_KM2 = 0.01
 MAX_CELL_AREA_KM2 = 100.0
+#: Largest "near home" distance (km) for coverage and siting: Shanxi spans about 680 km
+#: north to south, so beyond this every resident is "near" every outlet.
+MAX_RADIUS_KM = 1000.0
 
 
 def parse_coordinate(value: Any, name: str) -> float:
@@ -146,7 +151,19 @@ def check_radii(values: Iterable[float] | float) -> tuple[float, ...]:
     if not items:
         msg = "radii_km is empty: give at least one distance in km, e.g. 1,3,5,10,15"
         raise ValidationError(msg)
-    return tuple(sorted({check_positive(v, "radii_km") for v in items}))
+    return tuple(sorted({check_radius(v, "radii_km") for v in items}))
+
+
+def check_radius(value: Any, name: str = "radius_km") -> float:
+    """Check a planning distance (km): above 0 and at most `MAX_RADIUS_KM`."""
+    radius = check_positive(value, name)
+    if radius > MAX_RADIUS_KM:
+        msg = (
+            f"{name}={value!r} is more than {MAX_RADIUS_KM:g} km: Shanxi spans about 680 km, "
+            "so every resident would count as near every outlet; give a distance such as 5"
+        )
+        raise ValidationError(msg)
+    return radius
 
 
 def check_cell_area(value: Any) -> float:

@@ -52,8 +52,8 @@ from locator._validate import (
     check_chunk_size,
     check_detour_factor,
     check_output_path,
-    check_positive,
     check_radii,
+    check_radius,
 )
 from locator._weighted import distance_label, group_figures
 from locator.demand import Demand, check_demand, estimate_demand
@@ -131,9 +131,7 @@ def _settings(
     if task is not None and not get_task(task).kinds:
         msg = f"task {task!r} is done online only; no outlet does it, so it has no coverage"
         raise ValidationError(msg)
-    radius = check_positive(
-        settings.default_radius_km if radius_km is None else radius_km, "radius_km"
-    )
+    radius = check_radius(settings.default_radius_km if radius_km is None else radius_km)
     radii = check_radii(settings.coverage_radii_km if radii_km is None else radii_km)
     factor = check_detour_factor(settings.detour_factor if detour_factor is None else detour_factor)
     return radius, radii, factor

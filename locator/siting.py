@@ -53,7 +53,7 @@ from locator._validate import (
     check_count,
     check_lonlat_arrays,
     check_path,
-    check_positive,
+    check_radius,
 )
 from locator.coverage import county_rule, locate_outlets
 from locator.demand import Demand, check_demand, estimate_demand
@@ -117,9 +117,7 @@ def _prepare(
     detour_factor: float | None,
     weight_65plus: float,
 ) -> _Setting:
-    radius = check_positive(
-        settings.default_radius_km if radius_km is None else radius_km, "radius_km"
-    )
+    radius = check_radius(settings.default_radius_km if radius_km is None else radius_km)
     detour = resolve_detour(detour_factor)
     w65 = float(weight_65plus) if isinstance(weight_65plus, int | float) else np.nan
     if not (np.isfinite(w65) and w65 >= 0):

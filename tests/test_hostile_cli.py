@@ -547,3 +547,24 @@ def test_a_bad_county_layer_is_the_only_line_even_with_the_sample_registry(capsy
     for command in ("coverage", "gaps"):
         line = one_error(capsys, command, "--counties", path, "--cell-area-km2", "25")
         assert f"{path}: no counties in it (0 features)" in line
+
+
+def test_a_radius_wider_than_the_province_is_refused(capsys, small_registry, outlets, counties):
+    from locator._validate import check_radius
+    from locator.coverage import coverage_report
+    from locator.siting import suggest_sites
+
+    planner = ["--outlets", small_registry, "--cell-area-km2", "25"]
+    line = one_error(capsys, "coverage", *planner, "--radius-km", "1e308")
+    assert "--radius-km 1e+308 is more than 1000 km" in line
+    line = one_error(capsys, "coverage", *planner, "--radii-km", "5,5000")
+    assert "--radii-km '5000' is more than 1000 km" in line
+    assert "--radius-km 1001.0 is more than" in one_error(
+        capsys, "suggest", "--new", "1", *planner, "--radius-km", "1001"
+    )
+    assert check_radius(1000.0) == 1000.0
+    demand = estimate_demand(counties, cell_area_km2=25)
+    with pytest.raises(ValidationError, match="radius_km=2000 is more than 1000 km"):
+        coverage_report(outlets, counties, demand=demand, radius_km=2000)
+    with pytest.raises(ValidationError, match="radius_km=1500.0 is more than 1000 km"):
+        suggest_sites(outlets, counties, demand=demand, new=1, radius_km=1500.0)
