@@ -185,12 +185,15 @@ def check_path(value: Any, name: str) -> Path:
     if isinstance(value, bool) or not isinstance(value, str | os.PathLike):
         msg = f"{name}={value!r} is not a file path: give the path of the file as text or a Path"
         raise ValidationError(msg)
+    if "\x00" in os.fspath(value):  # the OS cannot name such a file; open() raises ValueError
+        msg = f"{name}={os.fspath(value)!r} holds a NUL character, which no file name can hold"
+        raise ValidationError(msg)
     return Path(value)
 
 
 def check_output_path(path: Path | str, name: str = "output") -> Path:
     """Check that a file can be written at ``path``: its folder exists and is writable."""
-    path = Path(path)
+    path = check_path(path, name)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         msg = f"{name} {str(path)!r} is a folder: give a file name in it"

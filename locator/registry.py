@@ -34,7 +34,7 @@ import shapely
 
 from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ResourceLimitError, ValidationError
-from locator._validate import check_columns, check_path
+from locator._validate import check_columns, check_output_path, check_path
 from locator.banks import normalize_bank
 from locator.tasks import KINDS, TASK_CODES
 
@@ -389,12 +389,18 @@ def write_outlets(
     *,
     metadata: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write the registry as GeoJSON (UTF-8, Chinese kept readable), one feature per line."""
+    """Write the registry as GeoJSON (UTF-8, Chinese kept readable), one feature per line.
+
+    Raises
+    ------
+    ValidationError
+        When no file can be written at ``path`` (no such folder, no permission).
+    """
+    path = check_output_path(path, "path")
     document = outlets_to_geojson(outlets, metadata=metadata)
     features = document.pop("features")
     head = json.dumps(document, ensure_ascii=False)[:-1]
     lines = ",\n".join(json.dumps(f, ensure_ascii=False) for f in features)
-    path = Path(path)
     path.write_text(f'{head}, "features": [\n{lines}\n]}}\n', encoding="utf-8")
     return path
 

@@ -568,3 +568,15 @@ def test_a_radius_wider_than_the_province_is_refused(capsys, small_registry, out
         coverage_report(outlets, counties, demand=demand, radius_km=2000)
     with pytest.raises(ValidationError, match="radius_km=1500.0 is more than 1000 km"):
         suggest_sites(outlets, counties, demand=demand, new=1, radius_km=1500.0)
+
+
+def test_a_path_with_a_nul_character_is_a_validation_error(tmp_path, outlets):
+    for call in (
+        lambda: load_outlets("a\x00b.geojson"),
+        lambda: load_counties(tmp_path / "a\x00b.geojson"),
+        lambda: demand_from_points("a\x00b.csv"),
+        lambda: write_outlets(outlets.head(1), "a\x00b.geojson"),
+        lambda: write_gaps(gpd.GeoDataFrame(geometry=[]), "a\x00b.geojson"),
+    ):
+        with pytest.raises(ValidationError, match="holds a NUL character"):
+            call()
