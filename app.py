@@ -404,11 +404,15 @@ def planner_view() -> None:
     upload_panel()
     c1, c2, c3, c4 = st.columns(4)
     radius = c1.slider(t("radius", lang), 1.0, 15.0, step=0.5, key="radius")
-    task = c2.selectbox(
-        t("task_filter", lang),
-        [None, *(c for c in TASK_CODES if get_task(c).kinds)],  # online-only: no outlet
-        format_func=lambda c: t("any_task", lang) if c is None else get_task(c).label(lang),
-        key="planner_task",
+    # "" for any task: Streamlit shows a None option as an empty choice, not by its label.
+    task = (
+        c2.selectbox(
+            t("task_filter", lang),
+            ["", *(c for c in TASK_CODES if get_task(c).kinds)],  # online-only: no outlet
+            format_func=lambda c: get_task(c).label(lang) if c else t("any_task", lang),
+            key="planner_task",
+        )
+        or None
     )
     bank = None
     if task is not None and get_task(task).own_bank:
