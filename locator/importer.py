@@ -386,15 +386,21 @@ def import_registry(
     lines = len(rows) + sum(table.last_line[r.number] - r.number for r in rows if r.number in table.last_line)  # fmt: skip
     locate(rows, crs_name, counties, matcher)
     deduplicate(rows)
-    accepted = [r for r in rows if not r.rejected]
+    read, accepted = len(rows), [r for r in rows if not r.rejected]
+    n_accepted = len(accepted)
     metadata = {"sample": False, "source": label, "source_crs": crs_name, "crs": "EPSG:4326",
-                "read": len(rows), "accepted": len(accepted), "rejected": len(rows) - len(accepted)}  # fmt: skip
+                "read": read, "accepted": n_accepted, "rejected": read - n_accepted}  # fmt: skip
+    outlets = _outlets(accepted, metadata)
+    # Only the rows with problems are still needed (for the report): let the others go
+    # before the report is built, so the two never hold every row at once.
+    rows = [r for r in rows if r.problems]
+    del accepted, body, points, table
     return ImportResult(
-        outlets=_outlets(accepted, metadata),
+        outlets=outlets,
         report=_report(rows, file_level),
-        read=len(rows),
-        accepted=len(accepted),
-        rejected=len(rows) - len(accepted),
+        read=read,
+        accepted=n_accepted,
+        rejected=read - n_accepted,
         warnings=[message for _, message in file_level],
         source=label,
         lines=lines,
