@@ -249,11 +249,14 @@ def _plain_points(
 
 def _read_problems(row: Row, table: Table, fields: Mapping[int, str]) -> None:
     """Add to ``row`` what reading found: stray quotes, cell counts, formulas without values."""
+    from openpyxl.utils import get_column_letter
+
     for level, reason, _, value, message in table.problems.get(row.number, ()):
         (row.error if level == "error" else row.warn)(reason, "", message, value)
     for position in table.formulas.get(row.number, ()):
         column = row.names[position] if position < len(row.names) else f"column {position + 1}"
-        message = f"column {column!r}: the cell holds a formula saved without its value; open the file in Excel or WPS and save it again (that saves the values), or paste the values"  # fmt: skip
+        where = f"{get_column_letter(position + 1)}{row.number}"
+        message = f"cell {where} (column {column!r}) holds a formula saved without its value; open the file in Excel or WPS and save it again (that saves the values), or paste the values"  # fmt: skip
         if position in fields:
             row.error("formula_without_value", "", message, "")
         else:

@@ -385,7 +385,8 @@ def test_a_formula_without_a_saved_value_is_named_as_such(counties):
     result = import_registry(xlsx_bytes(book), name="f.xlsx", counties=counties)
     found = problems(result, "formula_without_value")
     assert found[["row", "level"]].values.tolist() == [[2, "warning"], [3, "error"]]
-    assert "'网点名称'" in found["message"].iloc[1] and "'备注'" in found["message"].iloc[0]
+    assert "cell A3 (column '网点名称')" in found["message"].iloc[1]
+    assert "cell E2 (column '备注')" in found["message"].iloc[0]
     assert problems(result, "missing_name").empty
     assert (result.accepted, result.rejected) == (2, 1)
 
