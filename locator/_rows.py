@@ -121,7 +121,7 @@ class Row:
             column = self.columns.get(where, "")
             value = value if value is not None else self.cell.get(where, "")
         if value and value not in message:  # every message names the cell it is about
-            message = f"{column} {value!r}: {message}"
+            message = f"{column} {value!r}: {message}" if column else f"{value!r}: {message}"
         self.problems.append(
             {"level": level, "reason": reason, "column": column, "value": value, "message": message}
         )
