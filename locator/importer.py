@@ -11,7 +11,15 @@ accepted (``outlets``) or rejected; every problem, with its row number, a reason
 rejected`` always.
 
 Row numbers are those a spreadsheet shows (the header is row 1 when it is the first
-line); for GeoJSON they are feature numbers, counted from 1.
+line); for GeoJSON they are feature numbers, counted from 1. In a CSV every non-blank line
+after the header is one row, so ``read`` is the number of data lines: a stray quote costs
+its own line (``bad_quote``), never the lines after it. The one exception is a quoted cell
+that holds line breaks and closes properly: its lines make one row (``multiline``, naming
+them), and ``lines`` counts them all.
+
+Cost follows the cells a file holds, not what it declares, and is capped by
+``settings.import_max_rows``, ``import_max_columns`` and ``import_max_unzipped_mb``
+(a `ResourceLimitError` names the file and the setting).
 
 Examples
 --------
