@@ -27,7 +27,7 @@ from locator.importer import REASONS, import_registry, write_report
 TAIYUAN = (112.5492, 37.8570)  # 迎泽区 140106
 PINGYAO = (112.1747, 37.1890)  # 平遥县 140728
 FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -482,8 +482,8 @@ def test_fuzz_csv_dialects_read_equals_data_lines(counties, dialect, rows):
     data = ("\ufeff" if dialect["bom"] else "").encode(dialect["encoding"]) + text.encode(dialect["encoding"])  # fmt: skip
     try:
         result = import_registry(data, name="fuzz.csv", counties=counties)
-    except LocatorError as error:
-        assert data_lines == 0 and "no rows" not in str(error) or "rows" in str(error)
+    except LocatorError as error:  # only a file without data may be refused as a whole
+        assert data_lines == 0, error
         return
     assert result.read == result.accepted + result.rejected == data_lines == result.lines
     assert set(result.report["reason"]) <= set(REASONS)
