@@ -18,7 +18,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from locator import settings
-from locator._app_state import (
+from locator._errors import LocatorError
+from locator._validate import check_lonlat
+from locator.app.state import (
     VIEWS,
     error_markdown,
     escape_markdown,
@@ -33,11 +35,7 @@ from locator._app_state import (
     result_table,
     url_params,
 )
-from locator._errors import LocatorError
-from locator._validate import check_lonlat
 from locator.banks import BANK_NAMES
-from locator.coverage import coverage_report, gaps
-from locator.demand import estimate_demand
 from locator.gazetteer import Gazetteer, Place
 from locator.i18n import LANG_NAMES, LANGS, t
 from locator.index import OutletIndex
@@ -49,8 +47,10 @@ from locator.maps import (
     standalone_html,
     use_local_assets,
 )
+from locator.planning.coverage import coverage_report, gaps
+from locator.planning.demand import estimate_demand
+from locator.planning.siting import coverage_gain_curve, suggest_sites
 from locator.registry import load_counties, load_outlets
-from locator.siting import coverage_gain_curve, suggest_sites
 from locator.tasks import TASK_CODES, get_task
 
 COUNTY_COLUMNS = [
@@ -75,7 +75,7 @@ SITE_COLUMNS = [
 
 st.set_page_config(page_title="山西社保卡服务网点", page_icon="🗺️", layout="wide")
 
-# Streamlit serves ./static (a link to locator/static) at /app/static: Leaflet comes from here.
+# Streamlit serves ./static (a link to locator/maps/static) at /app/static: Leaflet comes from here.
 ASSETS_URL = "/app/static"
 TILES = ("osm", "amap", "none")
 METRICS = ("outlets", "meets_rule", "covered_share")

@@ -47,9 +47,9 @@ CONFIGS = [
 def run_distances(grid: str, chunk_size: int, repeats: int) -> dict[str, float]:
     """Peak memory of the chunked nearest-outlet step alone, over a grid read from ``grid``."""
     from locator import settings
-    from locator.coverage import nearest_distance_km
-    from locator.demand import Demand
     from locator.index import OutletIndex
+    from locator.planning.coverage import nearest_distance_km
+    from locator.planning.demand import Demand
     from locator.registry import load_outlets
 
     settings.chunk_size = chunk_size
@@ -81,10 +81,10 @@ def run_distances(grid: str, chunk_size: int, repeats: int) -> dict[str, float]:
 
 
 def run_one(what: str, cell_area_km2: float, chunk_size: int, repeats: int) -> dict[str, float]:
-    from locator import demand as demand_module
     from locator import settings
-    from locator.coverage import coverage_report, gaps
     from locator.index import OutletIndex
+    from locator.planning import demand as demand_module
+    from locator.planning.coverage import coverage_report, gaps
     from locator.registry import load_counties, load_outlets
 
     settings.chunk_size = chunk_size
@@ -135,7 +135,7 @@ def main() -> int:
             print(json.dumps(run_one(what, area, chunk, args.repeats)))
         return 0
     if args.save_grid:
-        from locator.demand import estimate_demand
+        from locator.planning.demand import estimate_demand
 
         demand = estimate_demand(cell_area_km2=0.0625)
         np.savez(args.save_grid, lon=demand.lon, lat=demand.lat)

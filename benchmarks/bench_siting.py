@@ -39,10 +39,10 @@ def city_rows(prefix: str, candidates: list[int], ns: list[int], radius: float) 
     import pulp
     from spopt.locate import MCLP
 
-    from locator.demand import estimate_demand
     from locator.distance import haversine_km
+    from locator.planning.demand import estimate_demand
+    from locator.planning.siting import coverage_sets, greedy_max_cover, swap_improve
     from locator.registry import load_counties
-    from locator.siting import coverage_sets, greedy_max_cover, swap_improve
 
     counties = load_counties()
     demand = estimate_demand(counties, cell_area_km2=1.0)
@@ -102,9 +102,9 @@ def _line(row: dict) -> str:
 
 def province_row(n: int, radius: float) -> dict:
     start = time.perf_counter()
-    from locator.demand import estimate_demand
+    from locator.planning.demand import estimate_demand
+    from locator.planning.siting import suggest_sites
     from locator.registry import load_counties, load_outlets
-    from locator.siting import suggest_sites
 
     counties = load_counties()
     outlets = load_outlets()

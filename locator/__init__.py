@@ -30,12 +30,12 @@ from locator.banks import BANK_NAMES, normalize_bank
 from locator.tasks import TASKS, get_task
 
 if TYPE_CHECKING:
-    from locator.coverage import county_rule, coverage_report, gaps
-    from locator.demand import estimate_demand
     from locator.importer import ImportResult, import_registry, validate_registry
     from locator.index import OutletIndex
+    from locator.planning.coverage import county_rule, coverage_report, gaps
+    from locator.planning.demand import estimate_demand
+    from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
     from locator.registry import load_counties, load_outlets, write_outlets
-    from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
 
 # The heavy names (scikit-learn, geopandas, rasterio behind them) load on first use, so
 # that `locator banks` or `import locator.tasks` does not pay for all of them.
@@ -44,16 +44,16 @@ _LAZY: dict[str, str] = {
     "ImportResult": "locator.importer",
     "import_registry": "locator.importer",
     "validate_registry": "locator.importer",
-    "county_rule": "locator.coverage",
-    "coverage_report": "locator.coverage",
-    "gaps": "locator.coverage",
-    "estimate_demand": "locator.demand",
+    "county_rule": "locator.planning.coverage",
+    "coverage_report": "locator.planning.coverage",
+    "gaps": "locator.planning.coverage",
+    "estimate_demand": "locator.planning.demand",
     "load_counties": "locator.registry",
     "load_outlets": "locator.registry",
     "write_outlets": "locator.registry",
-    "coverage_gain_curve": "locator.siting",
-    "suggest_closures": "locator.siting",
-    "suggest_sites": "locator.siting",
+    "coverage_gain_curve": "locator.planning.siting",
+    "suggest_closures": "locator.planning.siting",
+    "suggest_sites": "locator.planning.siting",
 }
 
 

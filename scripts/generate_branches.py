@@ -40,7 +40,7 @@ from generate_outlets import AREA_CODES, SEED, STREETS, allocate, point_near, pr
 from pyproj import Transformer
 
 from locator.banks import BANK_NAMES
-from locator.geography import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA
 from locator.registry import load_counties, load_outlets, outlets_from_records, write_outlets
 from locator.tasks import TASKS
 

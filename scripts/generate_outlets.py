@@ -33,7 +33,7 @@ import shapely
 from pyproj import Transformer
 
 from locator.banks import BANK_NAMES
-from locator.geography import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA
 from locator.registry import load_counties, outlets_from_records, write_outlets
 from locator.tasks import default_services
 

@@ -1,4 +1,4 @@
-"""Vendor the Leaflet files the maps need into ``locator/static/``.
+"""Vendor the Leaflet files the maps need into ``locator/maps/static/``.
 
 folium loads Leaflet and its plugins from public CDNs, so a plain ``folium.Map.save()``
 page is blank offline and where those CDNs are blocked (mainland China). ``locator``
@@ -12,7 +12,7 @@ How the files were obtained (run from the repository root; needs ``npm``)::
 
 which runs ``npm pack leaflet@1.9.4 leaflet.markercluster@1.5.3`` in a temporary folder,
 extracts the two tarballs, copies the built ``dist/`` files below and each package's
-licence into ``locator/static/<package>/``, and writes ``locator/static/assets.json``
+licence into ``locator/maps/static/<package>/``, and writes ``locator/maps/static/assets.json``
 (package, version, npm integrity, and the SHA-256 and size of every file copied).
 The files are copied byte for byte; ``tests/test_maps.py`` checks them against
 ``assets.json``. jQuery, Bootstrap, Font Awesome and Leaflet.awesome-markers, which

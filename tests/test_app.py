@@ -18,12 +18,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from locator import settings
-from locator._app_state import escape_markdown, import_upload
-from locator.coverage import coverage_report
-from locator.demand import estimate_demand
+from locator.app.state import escape_markdown, import_upload
 from locator.i18n import STRINGS, column_label, t
 from locator.index import OutletIndex
-from locator.siting import suggest_sites
+from locator.planning.coverage import coverage_report
+from locator.planning.demand import estimate_demand
+from locator.planning.siting import suggest_sites
 from locator.tasks import TASKS
 from tests.test_app_state import (
     HOSTILE_LAT,
@@ -252,7 +252,7 @@ def test_an_uploaded_registry_is_used_everywhere_and_its_text_is_escaped() -> No
 
 
 def test_every_dynamic_label_key_exists() -> None:
-    from locator._app_state import VIEWS
+    from locator.app.state import VIEWS
 
     keys = [f"view_{v}" for v in VIEWS]
     keys += [f"tiles_{v}" for v in ("osm", "amap", "none")]

@@ -18,7 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from locator import settings
-from locator._app_state import (
+from locator._errors import DataFileError, ValidationError
+from locator.app.state import (
     UploadLimitError,
     UrlState,
     error_markdown,
@@ -32,11 +33,10 @@ from locator._app_state import (
     result_table,
     url_params,
 )
-from locator._errors import DataFileError, ValidationError
-from locator.coverage import coverage_report, gaps
 from locator.i18n import t
 from locator.importer import import_registry
 from locator.index import OutletIndex
+from locator.planning.coverage import coverage_report, gaps
 from locator.tasks import TASKS
 
 
@@ -204,7 +204,7 @@ def test_a_file_that_cannot_be_read_gives_one_line() -> None:
 
 
 def test_planner_downloads_are_csv_with_bom_and_geojson(index: OutletIndex) -> None:
-    from locator.demand import estimate_demand
+    from locator.planning.demand import estimate_demand
 
     demand = estimate_demand(cell_area_km2=100)
     report = coverage_report(index, demand=demand, radius_km=5)
@@ -226,7 +226,7 @@ def test_planner_downloads_are_csv_with_bom_and_geojson(index: OutletIndex) -> N
 def test_planner_table_rounds_for_reading_and_names_columns_in_the_language():
     import pandas as pd
 
-    from locator._app_state import planner_table
+    from locator.app.state import planner_table
 
     frame = pd.DataFrame(
         {
@@ -347,7 +347,7 @@ def test_hostile_text_is_inert_in_the_cards_and_the_table(hostile: Any) -> None:
 
 
 def test_the_mismatches_download_has_no_formula(hostile: Any, counties: gpd.GeoDataFrame) -> None:
-    from locator.demand import estimate_demand
+    from locator.planning.demand import estimate_demand
 
     index = OutletIndex(hostile.outlets)
     demand = estimate_demand(cell_area_km2=100)

@@ -14,7 +14,7 @@ import pytest
 
 from locator import settings
 from locator.banks import BANK_NAMES
-from locator.geography import county_of
+from locator.counties import county_of
 from locator.registry import load_counties, load_outlets, write_outlets
 from locator.tasks import TASKS
 from tests.conftest import REPO

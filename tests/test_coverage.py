@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 from locator import settings
 from locator._errors import BankRequiredError, ValidationError
 from locator.cli import main
-from locator.coverage import (
+from locator.counties import county_of
+from locator.distance import haversine_km
+from locator.index import OutletIndex
+from locator.planning.coverage import (
     county_rule,
     coverage_report,
     gaps,
@@ -25,10 +28,7 @@ from locator.coverage import (
     nearest_distance_km,
     write_gaps,
 )
-from locator.demand import Demand, demand_from_points, estimate_demand
-from locator.distance import haversine_km
-from locator.geography import county_of
-from locator.index import OutletIndex
+from locator.planning.demand import Demand, demand_from_points, estimate_demand
 from locator.registry import load_counties, load_outlets, write_outlets
 
 

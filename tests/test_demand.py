@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from rasterio.transform import Affine
 
-from locator import demand as demand_module
 from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ValidationError
-from locator.demand import (
+from locator.counties import SHANXI_EQUAL_AREA, county_of
+from locator.planning import demand as demand_module
+from locator.planning.demand import (
     MIN_URBAN_SCALE_KM,
     URBAN_CORE_DENSITY_PER_KM2,
     Demand,
@@ -27,7 +28,6 @@ from locator.demand import (
     demand_from_raster,
     estimate_demand,
 )
-from locator.geography import SHANXI_EQUAL_AREA, county_of
 
 TO_ALBERS = Transformer.from_crs("EPSG:4326", SHANXI_EQUAL_AREA, always_xy=True)
 FROM_ALBERS = Transformer.from_crs(SHANXI_EQUAL_AREA, "EPSG:4326", always_xy=True)

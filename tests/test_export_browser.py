@@ -18,7 +18,7 @@ import pytest
 import shapely
 
 from locator import maps
-from locator.geography import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -340,7 +340,7 @@ def test_st_folium_page_shows_hostile_names_literally(
     counties: gpd.GeoDataFrame,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from locator import _assets
+    from locator.maps import _assets
     from tests.test_map_injection import CORPUS, EVALUATED, st_folium_args
 
     frame, named = outlets.copy(), counties.copy()

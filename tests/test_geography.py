@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from locator.geography import county_of, in_shanxi, province_outline
+from locator.counties import county_of, in_shanxi, province_outline
 
 
 def test_county_of_matches_a_plain_polygon_scan(counties):

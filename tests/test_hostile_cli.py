@@ -26,9 +26,9 @@ from rasterio.transform import Affine
 from locator._errors import DataFileError, LocatorError, LocatorWarning, ValidationError
 from locator._validate import check_lonlat, parse_coordinate
 from locator.cli import main
-from locator.coverage import write_gaps
-from locator.demand import demand_from_points, demand_from_raster, estimate_demand
 from locator.index import OutletIndex
+from locator.planning.coverage import write_gaps
+from locator.planning.demand import demand_from_points, demand_from_raster, estimate_demand
 from locator.registry import load_counties, load_outlets, write_outlets
 
 TAIYUAN = ("--lat", "37.87", "--lon", "112.55")
@@ -486,9 +486,9 @@ def test_a_candidates_file_without_points_is_refused(capsys, tmp_path, small_reg
 
 
 def test_api_values_of_the_wrong_type_are_locator_errors(index, outlets, counties):
-    from locator.coverage import coverage_report
-    from locator.geography import county_of
-    from locator.siting import suggest_sites
+    from locator.counties import county_of
+    from locator.planning.coverage import coverage_report
+    from locator.planning.siting import suggest_sites
 
     demand = estimate_demand(counties, cell_area_km2=25)
     cases = [
@@ -551,8 +551,8 @@ def test_a_bad_county_layer_is_the_only_line_even_with_the_sample_registry(capsy
 
 def test_a_radius_wider_than_the_province_is_refused(capsys, small_registry, outlets, counties):
     from locator._validate import check_radius
-    from locator.coverage import coverage_report
-    from locator.siting import suggest_sites
+    from locator.planning.coverage import coverage_report
+    from locator.planning.siting import suggest_sites
 
     planner = ["--outlets", small_registry, "--cell-area-km2", "25"]
     line = one_error(capsys, "coverage", *planner, "--radius-km", "1e308")

@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from locator._errors import DataFileError, ValidationError
-from locator._headers import CountyMatcher, parse_degrees, parse_pair
-from locator._tables import decode_text
 from locator._validate import check_upload_size
 from locator.cli import main
+from locator.counties import county_of, province_outline
 from locator.crs import from_wgs84
 from locator.distance import haversine_km
-from locator.geography import county_of, province_outline
 from locator.importer import REASONS, ImportResult, import_registry, validate_registry, write_report
+from locator.importer._headers import CountyMatcher, parse_degrees, parse_pair
+from locator.importer._tables import decode_text
 from locator.index import OutletIndex
 from locator.registry import OUTLET_COLUMNS, load_outlets
 from locator.tasks import default_services

@@ -21,8 +21,8 @@ from openpyxl.worksheet import _reader
 
 from locator import settings as locator_settings
 from locator._errors import LocatorError, ResourceLimitError, ValidationError
-from locator._tables import read_table
 from locator.importer import REASONS, import_registry, write_report
+from locator.importer._tables import read_table
 
 TAIYUAN = (112.5492, 37.8570)  # 迎泽区 140106
 PINGYAO = (112.1747, 37.1890)  # 平遥县 140728

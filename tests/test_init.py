@@ -12,12 +12,12 @@ import locator
 
 def test_every_exported_name_resolves_to_its_module_object():
     import locator.index
-    import locator.siting
+    import locator.planning.siting
 
     for name in locator.__all__:
         assert getattr(locator, name) is not None
     assert locator.OutletIndex is locator.index.OutletIndex
-    assert locator.suggest_sites is locator.siting.suggest_sites
+    assert locator.suggest_sites is locator.planning.siting.suggest_sites
     assert set(locator.__all__) <= set(dir(locator))
 
 

@@ -25,8 +25,8 @@ import shapely
 
 from locator import maps
 from locator._errors import DataFileError, ValidationError
-from locator._leaflet import js
-from locator.geography import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA
+from locator.maps._leaflet import js
 
 # Texts that would be read as template source, markup, script, a link or a direction change.
 CORPUS = (

@@ -16,11 +16,12 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from locator import _assets, maps
+from locator import maps
 from locator._errors import DataFileError, ValidationError
 from locator.cli import main
+from locator.counties import SHANXI_EQUAL_AREA
 from locator.crs import gcj02_to_wgs84, wgs84_to_gcj02
-from locator.geography import SHANXI_EQUAL_AREA
+from locator.maps import _assets
 from tests.test_map_injection import page_strings, payloads
 
 HOSTILE = (
@@ -370,7 +371,7 @@ def test_gap_tooltips_sum_the_population(counties):
 
 @pytest.mark.slow
 def test_whole_province_export_is_under_3_mb(tmp_path, outlets, counties):
-    from locator.coverage import gaps
+    from locator.planning.coverage import gaps
 
     layer = gaps(outlets, counties)
     for tiles in ("osm", "amap"):

@@ -9,7 +9,7 @@ import numpy as np
 
 from locator import settings
 from locator.banks import BANK_NAMES
-from locator.geography import county_of
+from locator.counties import county_of
 from locator.registry import load_counties, outlets_to_geojson
 from locator.tasks import default_services
 from tests.conftest import REPO

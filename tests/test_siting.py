@@ -18,10 +18,10 @@ from scipy.sparse import csr_matrix
 from locator import settings as locator_settings
 from locator._errors import DataFileError, ResourceLimitError, ValidationError
 from locator.cli import main
-from locator.demand import Demand, estimate_demand
+from locator.counties import county_of
 from locator.distance import haversine_km
-from locator.geography import county_of
-from locator.siting import (
+from locator.planning.demand import Demand, estimate_demand
+from locator.planning.siting import (
     DUPLICATE_KM,
     coverage_gain_curve,
     coverage_sets,
@@ -615,7 +615,7 @@ def test_cli_suggest_takes_a_population_file_like_coverage(capsys, tmp_path, cou
     assert main(["suggest", "--new", "1", "--population", str(points), "--format", "json"]) == 0
     site = json.loads(capsys.readouterr().out)["sites"][0]
     assert (site["lon"], site["lat"]) == pytest.approx((111.0, 38.5))
-    from locator.demand import demand_from_points
+    from locator.planning.demand import demand_from_points
 
     expected = suggest_sites(None, counties, demand=demand_from_points(points, counties), new=1)
     assert (site["lon"], site["lat"]) == pytest.approx(

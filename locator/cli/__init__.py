@@ -19,13 +19,13 @@ from typing import Any
 import pandas as pd
 
 from locator import settings
-from locator._cli_common import EXIT_OK, EXIT_USAGE, Parser, cli_message, warn
-from locator._cli_planning import add_coverage, add_gaps, add_suggest
-from locator._cli_registry import add_export_map, add_import, add_validate
 from locator._errors import DataFileError, LocatorError, LocatorWarning
-from locator._format import render_table, to_json
 from locator._validate import check_lonlat
 from locator.banks import BANKS
+from locator.cli._common import EXIT_OK, EXIT_USAGE, Parser, cli_message, warn
+from locator.cli.planning import add_coverage, add_gaps, add_suggest
+from locator.cli.registry import add_export_map, add_import, add_validate
+from locator.output import render_table, to_json
 from locator.tasks import KIND_LABELS, TASKS, get_task
 
 __all__ = ["main"]
@@ -58,7 +58,7 @@ def _add_nearest(sub: Any) -> None:
 
 
 def _run_nearest(args: argparse.Namespace) -> int:
-    from locator.geography import in_shanxi
+    from locator.counties import in_shanxi
     from locator.index import OutletIndex
 
     lon, lat = check_lonlat(args.lon, args.lat)

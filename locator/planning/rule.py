@@ -2,7 +2,7 @@
 
 Outlets are counted where they *are* (point in polygon), not where the registry says;
 a county meets the rule with at least ``settings.min_outlets_per_county`` (2) outlets
-that can do the task. The public functions are re-exported by :mod:`locator.coverage`.
+that can do the task. The public functions are re-exported by :mod:`locator.planning.coverage`.
 
 Examples
 --------
@@ -22,7 +22,7 @@ import pandas as pd
 
 from locator import settings
 from locator._validate import check_count, check_path
-from locator.geography import county_of
+from locator.counties import county_of
 from locator.index import OutletIndex
 from locator.registry import check_counties, load_counties, load_outlets
 

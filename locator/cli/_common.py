@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from locator._format import write_text
+from locator.output import write_text
 
 __all__ = [
     "EXIT_NOTHING",

@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 
 from locator import settings
-from locator._cli_common import EXIT_OK, check_output, emit, warn
 from locator._errors import ValidationError
-from locator._format import render_table, to_json
+from locator.cli._common import EXIT_OK, check_output, emit, warn
+from locator.output import render_table, to_json
 from locator.tasks import get_task
 
 __all__ = ["add_coverage", "add_gaps", "add_suggest"]
@@ -77,7 +77,7 @@ def _check_coverage_arguments(args: argparse.Namespace) -> None:
 
 
 def _coverage_inputs(args: argparse.Namespace) -> dict[str, Any]:
-    from locator.demand import demand_from_points, demand_from_raster, estimate_demand
+    from locator.planning.demand import demand_from_points, demand_from_raster, estimate_demand
     from locator.registry import load_counties
 
     counties = load_counties(args.counties)
@@ -130,8 +130,8 @@ def add_coverage(sub: Any) -> None:
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
-    from locator._format import excel_safe, write_csv
-    from locator.coverage import coverage_report
+    from locator.output import excel_safe, write_csv
+    from locator.planning.coverage import coverage_report
     from locator.registry import load_outlets
 
     radii = None
@@ -209,7 +209,7 @@ def add_gaps(sub: Any) -> None:
 
 def _run_gaps(args: argparse.Namespace) -> int:
     from locator._validate import check_count
-    from locator.coverage import gaps, write_gaps
+    from locator.planning.coverage import gaps, write_gaps
     from locator.registry import load_outlets
 
     top = check_count(args.top, "top")
@@ -287,10 +287,10 @@ def add_suggest(sub: Any) -> None:
 
 
 def _run_suggest(args: argparse.Namespace) -> int:
-    from locator._format import write_csv
     from locator._validate import check_count
+    from locator.output import write_csv
+    from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
     from locator.registry import load_outlets
-    from locator.siting import coverage_gain_curve, suggest_closures, suggest_sites
 
     fmt = args.format or {".geojson": "geojson", ".json": "json", ".csv": "csv"}.get(
         Path(args.output).suffix.lower() if args.output else "", "table"

@@ -1,7 +1,7 @@
 """Where to add outlets, and which to close: maximal coverage under the county rule.
 
 A resident is *covered* when a suitable outlet lies within ``radius_km`` of the
-demand-grid cell they live in (:mod:`locator.demand`), road distance being estimated as
+demand-grid cell they live in (:mod:`locator.planning.demand`), road distance being estimated as
 straight-line distance times ``settings.detour_factor``. Two questions of a planner:
 
 - :func:`suggest_sites`: first repair the rule (every county with fewer than
@@ -16,7 +16,7 @@ Coverage is submodular, so greedy selection reaches at least 1 - 1/e (63 %) of t
 on any instance; against spopt's exact MCLP on Shanxi cities it is within a fraction of a
 per cent (``benchmarks/README.md``).
 
-The maths is on arrays in :mod:`locator._cover` (:func:`coverage_sets`,
+The maths is on arrays in :mod:`locator.planning._cover` (:func:`coverage_sets`,
 :func:`greedy_max_cover`, :func:`repair_rule`, :func:`greedy_close`,
 :func:`swap_improve`, re-exported here); this module adapts outlets, counties, demand and
 candidate files to those arrays and the answers back to GeoDataFrames.
@@ -36,7 +36,17 @@ import shapely
 from scipy import sparse
 
 from locator import settings
-from locator._cover import (
+from locator._errors import DataFileError, ValidationError
+from locator._validate import (
+    check_columns,
+    check_count,
+    check_lonlat_arrays,
+    check_path,
+    check_radius,
+)
+from locator.counties import county_of
+from locator.index import OutletIndex
+from locator.planning._cover import (
     coverage_sets,
     covered_by,
     gain_sums,
@@ -47,18 +57,8 @@ from locator._cover import (
     resolve_detour,
     swap_improve,
 )
-from locator._errors import DataFileError, ValidationError
-from locator._validate import (
-    check_columns,
-    check_count,
-    check_lonlat_arrays,
-    check_path,
-    check_radius,
-)
-from locator.coverage import county_rule, locate_outlets
-from locator.demand import Demand, check_demand, estimate_demand
-from locator.geography import county_of
-from locator.index import OutletIndex
+from locator.planning.coverage import county_rule, locate_outlets
+from locator.planning.demand import Demand, check_demand, estimate_demand
 from locator.registry import load_counties, load_outlets
 
 __all__ = [
@@ -319,8 +319,8 @@ def suggest_sites(
     ----------
     outlets, counties : GeoDataFrame or path, optional
         The registry and county layer (the shipped ones when None).
-    demand : locator.demand.Demand, optional
-        Where residents live; :func:`locator.demand.estimate_demand` of ``counties`` when None.
+    demand : locator.planning.demand.Demand, optional
+        Where residents live; :func:`locator.planning.demand.estimate_demand` of ``counties`` when None.
     new : int
         Sites to add beyond the rule repair, each newly covering the most residents.
     radius_km : float, optional
@@ -354,7 +354,7 @@ def suggest_sites(
 
     Examples
     --------
-    >>> from locator.demand import estimate_demand
+    >>> from locator.planning.demand import estimate_demand
     >>> counties = load_counties()
     >>> demand = estimate_demand(counties, cell_area_km2=25)
     >>> sites = suggest_sites(counties=counties, demand=demand, new=3, task="reset_card_pin")
@@ -470,7 +470,7 @@ def suggest_closures(
 
     Examples
     --------
-    >>> from locator.demand import estimate_demand
+    >>> from locator.planning.demand import estimate_demand
     >>> counties = load_counties()
     >>> demand = estimate_demand(counties, cell_area_km2=25)
     >>> shut = suggest_closures(counties=counties, demand=demand, close=5)
@@ -518,7 +518,7 @@ def coverage_gain_curve(suggestions: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from locator.demand import estimate_demand
+    >>> from locator.planning.demand import estimate_demand
     >>> counties = load_counties()
     >>> demand = estimate_demand(counties, cell_area_km2=25)
     >>> curve = coverage_gain_curve(suggest_sites(counties=counties, demand=demand, new=4))

@@ -20,7 +20,11 @@ from scipy.spatial import cKDTree
 
 from locator import settings
 from locator._errors import UnknownBankError
-from locator._headers import (
+from locator.banks import normalize_bank
+from locator.counties import in_shanxi, province_outline
+from locator.crs import to_wgs84
+from locator.distance import haversine_km, unit_vectors
+from locator.importer._headers import (
     CountyMatcher,
     kind_from_name,
     parse_degrees,
@@ -30,10 +34,6 @@ from locator._headers import (
     parse_services,
     to_simplified,
 )
-from locator.banks import normalize_bank
-from locator.crs import to_wgs84
-from locator.distance import haversine_km, unit_vectors
-from locator.geography import in_shanxi, province_outline
 from locator.tasks import default_services
 
 __all__ = ["Cells", "Row", "deduplicate", "locate", "parse_row"]

@@ -3,7 +3,7 @@
 An outlet's popup has its name, kind, bank, distance, address, phone, hours and a link that
 opens Amap at it (`amap_navigation_url`); the clustered layer (`Cluster`) builds the same
 card in the browser. Texts from data stay plain text, drawn by the page with ``textContent``
-(`locator._leaflet`); the link is built from numbers and the URL-encoded name only.
+(`locator.maps._leaflet`); the link is built from numbers and the URL-encoded name only.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
-from locator import _assets
 from locator._errors import ValidationError
-from locator._leaflet import RawMacro, bounds_of, card, js
-from locator._map_layers import (
+from locator.crs import wgs84_to_gcj02
+from locator.maps import _assets
+from locator.maps._layers import (
     COLORS,
     TEXT,
     TileSource,
@@ -33,7 +33,7 @@ from locator._map_layers import (
     text,
     to_wgs84,
 )
-from locator.crs import wgs84_to_gcj02
+from locator.maps._leaflet import RawMacro, bounds_of, card, js
 from locator.tasks import KIND_LABELS
 
 __all__ = [

@@ -47,11 +47,11 @@ import pandas as pd
 import shapely
 
 from locator._errors import DataFileError, ValidationError
-from locator._format import write_csv
-from locator._headers import CountyMatcher, crs_hints, map_headers
-from locator._rows import Cells, Row, deduplicate, locate, parse_row
-from locator._tables import Table, read_source, read_table
 from locator.crs import _crs_key
+from locator.importer._headers import CountyMatcher, crs_hints, map_headers
+from locator.importer._rows import Cells, Row, deduplicate, locate, parse_row
+from locator.importer._tables import Table, read_source, read_table
+from locator.output import write_csv
 from locator.registry import OUTLET_COLUMNS, load_counties
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Rows are sites (candidates or outlets), columns are demand points, and ``weights`` say
 what covering a point is worth. Nothing here knows geography beyond turning lon/lat into
-coverage sets; :mod:`locator.siting` adapts outlets, counties and demand to these arrays.
+coverage sets; :mod:`locator.planning.siting` adapts outlets, counties and demand to these arrays.
 
 Examples
 --------

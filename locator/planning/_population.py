@@ -1,10 +1,10 @@
 """Population sources other than the estimate: a raster and weighted points, read as cells.
 
-The readers behind :func:`locator.demand.demand_from_raster` and
-:func:`locator.demand.demand_from_points`, and the pieces :func:`locator.demand.estimate_demand`
+The readers behind :func:`locator.planning.demand.demand_from_raster` and
+:func:`locator.planning.demand.demand_from_points`, and the pieces :func:`locator.planning.demand.estimate_demand`
 shares with them: burning county polygons onto a grid a chunk of rows at a time, the
 county table, and each county's share of residents aged 65+. Each reader returns
-:class:`Cells`, the arrays a :class:`locator.demand.Demand` is made of.
+:class:`Cells`, the arrays a :class:`locator.planning.demand.Demand` is made of.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rasterio.transform import Affine
 from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ValidationError
 from locator._validate import check_chunk_size, check_columns, check_path
-from locator.geography import SHANXI_EQUAL_AREA, county_of
+from locator.counties import SHANXI_EQUAL_AREA, county_of
 from locator.registry import check_counties, load_counties
 
 __all__ = [

@@ -1,7 +1,7 @@
 """What every map layer shares, and the county, gap and suggested-site layers.
 
 Texts from data stay plain text here: tooltips are `card` specs that the page draws with
-``textContent`` (see `locator._leaflet`), so nothing is escaped and nothing can be
+``textContent`` (see `locator.maps._leaflet`), so nothing is escaped and nothing can be
 interpreted, whether as HTML, JavaScript or template source. Coordinates go in
 as WGS-84 and are drawn as `shift` makes them: GCJ-02 on GCJ-02 tiles (Amap), so overlays
 line up with the streets, and rounded to 5 decimals (about 1 m) to keep the page small.
@@ -21,11 +21,11 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from locator import _assets
-from locator._gap_shapes import merge_gaps
-from locator._leaflet import Features, Style, card
+from locator.counties import SHANXI_BOUNDS
 from locator.crs import wgs84_to_gcj02
-from locator.geography import SHANXI_BOUNDS
+from locator.maps import _assets
+from locator.maps._gap_shapes import merge_gaps
+from locator.maps._leaflet import Features, Style, card
 
 __all__ = [
     "COLORS",

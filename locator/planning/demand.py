@@ -37,7 +37,9 @@ from rasterio.transform import Affine
 
 from locator import settings
 from locator._errors import DataFileError, ValidationError
-from locator._population_sources import (
+from locator._validate import check_cell_area
+from locator.counties import SHANXI_EQUAL_AREA
+from locator.planning._population import (
     WGS84,
     burn,
     cells_in_counties,
@@ -46,8 +48,6 @@ from locator._population_sources import (
     read_points,
     read_raster,
 )
-from locator._validate import check_cell_area
-from locator.geography import SHANXI_EQUAL_AREA
 from locator.registry import load_counties
 
 __all__ = [
@@ -240,7 +240,7 @@ def estimate_demand(
     Notes
     -----
     **This is an estimate**, not a population map. The grid is square in
-    :data:`locator.geography.SHANXI_EQUAL_AREA` (Albers equal-area), so every cell has
+    :data:`locator.counties.SHANXI_EQUAL_AREA` (Albers equal-area), so every cell has
     the same area. In each county:
 
     - the *urban* population (城镇人口) is spread by an exponential distance-decay
@@ -339,7 +339,7 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
     return Demand(**cells._asdict(), cell_size_m=size, source="estimate")
 
 
-# --- the other sources (read in locator._population_sources) ---------------------------------
+# --- the other sources (read in locator.planning._population) ---------------------------------
 
 
 def demand_from_raster(

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from locator._errors import ValidationError
-from locator.geography import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA
 
 __all__ = ["GapArea", "gap_population", "grid_dissolve", "merge_gaps"]
 

@@ -34,15 +34,15 @@ import pandas as pd
 
 from locator import _errors, settings
 from locator._errors import LocatorError, ResourceLimitError, ValidationError
-from locator._format import csv_bytes
 from locator._validate import check_k, check_lonlat, check_upload_size, parse_coordinate
 from locator.banks import normalize_bank
-from locator.coverage import CoverageReport
+from locator.counties import county_of, in_shanxi
 from locator.gazetteer import Place
-from locator.geography import county_of, in_shanxi
 from locator.i18n import column_label, parse_lang, t
 from locator.importer import ImportResult, import_registry
 from locator.index import OutletIndex
+from locator.output import csv_bytes
+from locator.planning.coverage import CoverageReport
 from locator.registry import OUTLET_COLUMNS, load_counties, outlets_from_records, outlets_to_geojson
 from locator.tasks import KIND_LABELS, Task, get_task
 
@@ -348,7 +348,7 @@ def error_markdown(error: LocatorError, lang: str, lead: str = "input_error") ->
 
 
 # The child runs this; it imports the module, whose `_import_in_child` does the work.
-_CHILD_CODE = "from locator._app_state import _import_in_child; _import_in_child()"
+_CHILD_CODE = "from locator.app.state import _import_in_child; _import_in_child()"
 _LIMIT_ADVICE = "split the file, or import it with `locator import` on the command line"
 
 
@@ -458,7 +458,7 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     # One thread per numeric library: each extra thread maps address space of its own.
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    package_root = str(Path(__file__).resolve().parents[1])
+    package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     return env
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from locator import settings
-from locator._cli_common import EXIT_NOTHING, EXIT_OK, check_output, warn
 from locator._errors import ValidationError
+from locator.cli._common import EXIT_NOTHING, EXIT_OK, check_output, warn
 
 __all__ = ["add_export_map", "add_import", "add_validate"]
 
@@ -179,7 +179,7 @@ def _run_export_map(args: argparse.Namespace) -> int:
 
         gaps = read_gaps(args.gaps)
     elif "gaps" in layers:
-        from locator.coverage import gaps as gap_layer
+        from locator.planning.coverage import gaps as gap_layer
 
         gaps = gap_layer(
             outlets, counties, task=args.task, bank=args.bank, radius_km=args.radius_km

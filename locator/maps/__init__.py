@@ -21,23 +21,23 @@ code) in a plain folium element; ``html.escape`` leaves braces alone. The layers
 small templates that hold only code: their data goes into the page as JSON that cannot
 close a ``<script>`` or hold a Jinja delimiter, their output is never compiled again, and
 the page draws tooltips, popups, legends and layer names from that data with
-``textContent`` (``locator._leaflet``). folium's own ``Popup``, ``Tooltip`` and
+``textContent`` (``locator.maps._leaflet``). folium's own ``Popup``, ``Tooltip`` and
 ``LayerControl`` are not used: they paste their text into templates and the page as HTML
-(``Popup`` also needs jQuery). The layers are built in ``locator._map_layers`` (counties,
-gaps, suggested sites), ``locator._outlet_layers`` (outlets), ``locator._choropleth`` (the
-planner's colours) and ``locator._gap_shapes`` (gap cells merged per county).
+(``Popup`` also needs jQuery). The layers are built in ``locator.maps._layers`` (counties,
+gaps, suggested sites), ``locator.maps._outlets`` (outlets), ``locator.maps._choropleth`` (the
+planner's colours) and ``locator.maps._gap_shapes`` (gap cells merged per county).
 
 Where Leaflet comes from
 ------------------------
 folium loads Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs, so
 a plain ``folium.Map.save()`` page is blank offline and where those CDNs are blocked. The
 maps here need only Leaflet 1.9.4 and Leaflet.markercluster 1.5.3, vendored in
-``locator/static/`` (see ``scripts/vendor_assets.py``); a map's ``default_js`` and
+``locator/maps/static/`` (see ``scripts/vendor_assets.py``); a map's ``default_js`` and
 ``default_css`` list only those. The builders point them at ``data:`` URLs, so a map
 works anywhere (``save()``, a notebook, ``st_folium``) with no network and no setup.
 `standalone_html` inlines the files as ``<script>`` / ``<style>`` text instead (smaller,
 and no ``data:`` script). `use_local_assets` points them at a URL where the app serves
-``locator/static/``.
+``locator/maps/static/``.
 
 How streamlit-folium (0.27) loads them, and what the app needs: ``st_folium`` renders the
 map, strips every ``<script src>`` and ``<link rel="stylesheet">`` from the header, and
@@ -51,8 +51,8 @@ either leave the ``data:`` URLs (no setup at all; about 270 kB more per map sent
 browser), or serve the files: with ``server.enableStaticServing = true`` in
 ``.streamlit/config.toml``, Streamlit serves the folder ``static/`` beside ``app.py`` at
 ``/app/static/``; it resolves symlinks and refuses any file whose real path lies outside
-that folder's real path, so ``static`` itself must be (a symlink to) ``locator/static``
-(``ln -s locator/static static``), not a folder holding a link to it; then call
+that folder's real path, so ``static`` itself must be (a symlink to) ``locator/maps/static``
+(``ln -s locator/maps/static static``), not a folder holding a link to it; then call
 ``use_local_assets(m, "/app/static")`` before ``st_folium(m, ...)``. Files are served with
 their real content type and ``nosniff``, which suits ``.js`` and ``.css``.
 
@@ -79,12 +79,14 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from locator._assets import standalone_html, use_local_assets
-from locator._choropleth import METRICS, RED_TO_GREEN, choropleth_layer
 from locator._errors import DataFileError, ValidationError
-from locator._gap_shapes import gap_population, grid_dissolve
-from locator._leaflet import Features, LayerControl, Legend
-from locator._map_layers import (
+from locator._validate import check_choice
+from locator.counties import county_of
+from locator.crs import gcj02_to_wgs84
+from locator.maps._assets import standalone_html, use_local_assets
+from locator.maps._choropleth import METRICS, RED_TO_GREEN, choropleth_layer
+from locator.maps._gap_shapes import gap_population, grid_dissolve
+from locator.maps._layers import (
     COLORS,
     TEXT,
     TileSource,
@@ -97,7 +99,8 @@ from locator._map_layers import (
     suggestion_features,
     to_wgs84,
 )
-from locator._outlet_layers import (
+from locator.maps._leaflet import Features, LayerControl, Legend
+from locator.maps._outlets import (
     Cluster,
     amap_navigation_url,
     outlet_circles,
@@ -106,9 +109,6 @@ from locator._outlet_layers import (
     route_features,
     you_feature,
 )
-from locator._validate import check_choice
-from locator.crs import gcj02_to_wgs84
-from locator.geography import county_of
 from locator.registry import load_counties
 
 # tests/test_maps.py reaches these through this module, by the names they had here.

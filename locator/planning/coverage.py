@@ -10,7 +10,7 @@
 
 Distances are great-circle distances to the nearest outlet that can do the task (see
 :class:`locator.index.OutletIndex`), times a detour factor (default 1.0) as a rough
-road distance. Residents come from a :class:`locator.demand.Demand` (default: the
+road distance. Residents come from a :class:`locator.planning.demand.Demand` (default: the
 census-based estimate at ``settings.cell_area_km2``).
 
 Examples
@@ -35,7 +35,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from locator import settings
-from locator._county_rule import (
+from locator._errors import ValidationError
+from locator._validate import (
+    check_chunk_size,
+    check_detour_factor,
+    check_output_path,
+    check_radii,
+    check_radius,
+)
+from locator.index import OutletIndex
+from locator.output import to_json, write_csv
+from locator.planning._weighted import distance_label, group_figures
+from locator.planning.demand import Demand, check_demand, estimate_demand
+from locator.planning.rule import (
     Outlets,
     county_column,
     county_layer,
@@ -46,18 +58,6 @@ from locator._county_rule import (
     outlet_index,
     rule_table,
 )
-from locator._errors import ValidationError
-from locator._format import to_json, write_csv
-from locator._validate import (
-    check_chunk_size,
-    check_detour_factor,
-    check_output_path,
-    check_radii,
-    check_radius,
-)
-from locator._weighted import distance_label, group_figures
-from locator.demand import Demand, check_demand, estimate_demand
-from locator.index import OutletIndex
 from locator.tasks import get_task
 
 __all__ = [
@@ -102,7 +102,7 @@ def nearest_distance_km(
 
     Examples
     --------
-    >>> from locator.demand import demand_from_points
+    >>> from locator.planning.demand import demand_from_points
     >>> here = demand_from_points(pd.DataFrame({"lon": [112.55], "lat": [37.87], "population": [1]}))
     >>> bool(nearest_distance_km(None, here)[0] < 5)
     True
@@ -250,7 +250,7 @@ def coverage_report(
     counties : geopandas.GeoDataFrame, optional
         The county layer (default: the shipped 117 counties).
     demand : Demand, optional
-        Where residents live (default: :func:`locator.demand.estimate_demand`).
+        Where residents live (default: :func:`locator.planning.demand.estimate_demand`).
     task, bank : str, optional
         Count and measure only outlets that can do ``task`` for a card of ``bank``
         (``bank`` is required for the own-bank tasks).

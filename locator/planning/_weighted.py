@@ -1,6 +1,6 @@
 """Population-weighted distance figures of groups of cells, on plain arrays.
 
-The array core of :func:`locator.coverage.coverage_report`: given each cell's distance
+The array core of :func:`locator.planning.coverage.coverage_report`: given each cell's distance
 to the nearest outlet, its residents (and residents aged 65+) and its group (county,
 city or the whole province), the weighted mean, median, p95 and max distance of every
 group and the residents (and their share) within each distance.

@@ -1,4 +1,4 @@
-"""The Leaflet files shipped in ``locator/static/``: where they are and how to inline them.
+"""The Leaflet files shipped in ``locator/maps/static/``: where they are and how to inline them.
 
 ``scripts/vendor_assets.py`` copied them from the npm packages ``leaflet`` and
 ``leaflet.markercluster`` (versions, npm integrity and file hashes in
@@ -227,10 +227,10 @@ def _asset_elements(m: folium.Map) -> Iterable[Any]:
 
 
 def use_local_assets(m: folium.Map, base_url: str) -> folium.Map:
-    """Point the map's Leaflet JS/CSS at ``base_url`` + the file's path in ``locator/static``.
+    """Point the map's Leaflet JS/CSS at ``base_url`` + the file's path in ``locator/maps/static``.
 
     For the Streamlit app: with ``server.enableStaticServing = true`` and ``static`` beside
-    ``app.py`` being (a symlink to) ``locator/static``, ``base_url`` is ``"/app/static"``
+    ``app.py`` being (a symlink to) ``locator/maps/static``, ``base_url`` is ``"/app/static"``
     (the module docstring explains why). folium's unused defaults are dropped; a resource
     that is not shipped, or a branca colormap (st_folium fetches d3 for it), raises
     `ValidationError`. Returns the same map, changed in place.

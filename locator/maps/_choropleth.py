@@ -12,8 +12,8 @@ import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
-from locator._leaflet import Features
-from locator._map_layers import COLORS, TEXT, TileSource, county_layer, fmt, is_missing
+from locator.maps._layers import COLORS, TEXT, TileSource, county_layer, fmt, is_missing
+from locator.maps._leaflet import Features
 
 __all__ = ["BLUES", "METRICS", "RED_TO_GREEN", "Metric", "choropleth_layer", "classes"]
 

@@ -1,0 +1,27 @@
+"""Planning: the county rule, where residents live, coverage, gaps and siting.
+
+Modules, each with one job:
+
+- `locator.planning.rule`: where each outlet lies, the rule of two per county, mismatches;
+- `locator.planning.demand`: where residents live (census estimate, raster, points);
+- `locator.planning.coverage`: distances to the nearest suitable outlet, coverage and gaps;
+- `locator.planning.siting`: new sites and closures (array core in ``_cover``).
+"""
+
+from __future__ import annotations
+
+from locator.planning.coverage import CoverageReport, county_rule, coverage_report, gaps
+from locator.planning.demand import Demand, estimate_demand
+from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
+
+__all__ = [
+    "CoverageReport",
+    "Demand",
+    "county_rule",
+    "coverage_gain_curve",
+    "coverage_report",
+    "estimate_demand",
+    "gaps",
+    "suggest_closures",
+    "suggest_sites",
+]
