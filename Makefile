@@ -13,7 +13,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[app]"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)
@@ -43,6 +43,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_index.py
 	$(PY) benchmarks/bench_coverage.py
 	$(PY) benchmarks/bench_siting.py
+	$(PY) benchmarks/bench_import.py
 
 ## data: rebuild data/counties.geojson and data/outlets.geojson from the original sources
 data: $(DEV_STAMP)
@@ -50,6 +51,7 @@ data: $(DEV_STAMP)
 	$(PY) scripts/build_counties.py --census-xlsx ../shared/data/census_county_2020_v1.xlsx \
 		--zones-csv ../shared/data/shanxi_unassigned_zones_population_2020.csv -o data/counties.geojson
 	$(PY) scripts/generate_outlets.py -o data/outlets.geojson
+	$(PY) scripts/generate_branches.py -o data/branches.geojson
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
