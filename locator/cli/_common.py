@@ -19,6 +19,7 @@ __all__ = [
     "check_output",
     "cli_message",
     "emit",
+    "output_format",
     "warn",
 ]
 
@@ -41,6 +42,7 @@ FLAGS: dict[str, str] = {
     "top": "--top",
     "candidates": "--candidates",
     "output": "-o",
+    "format": "--format",
 }
 # A parameter as the library writes it: ``name=value`` or ``name 'value'``, not inside a
 # word, a path or a flag (``lat`` in ``latitude``, ``k`` in ``bank=``, ``--lat``).
@@ -81,6 +83,59 @@ def check_output(output: str | Path | None) -> None:
         from locator._validate import check_output_path
 
         check_output_path(output, "output")
+
+
+#: What each output suffix means, for every command with ``-o``.
+SUFFIX_FORMATS: dict[str, str] = {
+    ".txt": "table",
+    ".csv": "csv",
+    ".json": "json",
+    ".geojson": "geojson",
+    ".xlsx": "xlsx",
+    ".html": "html",
+}
+
+
+def output_format(
+    requested: str | None, output: str | Path | None, allowed: tuple[str, ...]
+) -> str:
+    """The one rule for what a command writes: ``--format`` if given, else the ``-o`` suffix.
+
+    With neither, the first of ``allowed`` (the screen's format). A suffix the command cannot
+    write, or one that contradicts ``--format``, is a `ValidationError` naming both.
+
+    Examples
+    --------
+    >>> output_format(None, "coverage.csv", ("table", "json", "csv"))
+    'csv'
+    >>> output_format(None, None, ("table", "json", "csv"))
+    'table'
+    >>> output_format("json", "out.json", ("table", "json"))
+    'json'
+    """
+    from locator._errors import ValidationError
+
+    suffix = Path(output).suffix.lower() if output else ""
+    by_suffix = SUFFIX_FORMATS.get(suffix)
+    writable = sorted(s for s, f in SUFFIX_FORMATS.items() if f in allowed)
+    if output and by_suffix not in allowed:
+        msg = (
+            f"output {str(output)!r}: cannot write {suffix or 'a file without a suffix'} here; "
+            f"end the name in {', '.join(writable)}"
+        )
+        raise ValidationError(msg)
+    if requested is not None:
+        if requested not in allowed:
+            msg = f"format {requested!r} is not one of {', '.join(allowed)}"
+            raise ValidationError(msg)
+        if by_suffix is not None and by_suffix != requested and output:
+            msg = (
+                f"output {str(output)!r} ends in {suffix} but format is {requested!r}; "
+                "drop --format or change the suffix"
+            )
+            raise ValidationError(msg)
+        return requested
+    return by_suffix if by_suffix is not None else allowed[0]
 
 
 def emit(text: str, output: str | None) -> None:
