@@ -6,13 +6,11 @@ argument would freeze it at import).
 
 Attributes
 ----------
-data_dir : pathlib.Path
-    Folder of the shipped data. ``LOCATOR_DATA_DIR`` in the environment
-    overrides it.
-outlets_path : pathlib.Path
-    The outlet registry used when none is given (the shipped generated sample).
-counties_path : pathlib.Path
-    The 117 county-level divisions of Shanxi (WGS-84, 2020 census population).
+data_dir : pathlib.Path or None
+    A folder that replaces the shipped data (the same file names, e.g. the real
+    registry as ``outlets.geojson``); None: the data inside the package. Read by
+    `locator.datasets`, the one place that reads the shipped files.
+    ``LOCATOR_DATA_DIR`` in the environment sets it.
 earth_radius_km : float
     Mean Earth radius (IUGG, 6,371.0088 km) used for every great-circle distance.
 default_k : int
@@ -59,7 +57,6 @@ from pathlib import Path
 __all__ = [
     "cell_area_km2",
     "chunk_size",
-    "counties_path",
     "coverage_radii_km",
     "data_dir",
     "default_k",
@@ -67,7 +64,6 @@ __all__ = [
     "detour_factor",
     "earth_radius_km",
     "min_outlets_per_county",
-    "outlets_path",
     "upload_limit_mb",
     "upload_memory_mb",
     "upload_timeout_s",
@@ -78,11 +74,9 @@ __all__ = [
     "max_coverage_pairs",
 ]
 
-data_dir: Path = Path(
-    os.environ.get("LOCATOR_DATA_DIR", Path(__file__).resolve().parents[1] / "data")
+data_dir: Path | None = (
+    Path(os.environ["LOCATOR_DATA_DIR"]) if os.environ.get("LOCATOR_DATA_DIR") else None
 )
-outlets_path: Path = data_dir / "outlets.geojson"
-counties_path: Path = data_dir / "counties.geojson"
 earth_radius_km: float = 6371.0088
 default_k: int = 5
 coverage_radii_km: tuple[float, ...] = (1.0, 3.0, 5.0, 10.0, 15.0)

@@ -32,7 +32,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from locator import _errors, settings
+from locator import _errors, datasets, settings
 from locator._errors import LocatorError, ResourceLimitError, ValidationError
 from locator._validate import check_k, check_lonlat, check_upload_size, parse_coordinate
 from locator.banks import normalize_bank
@@ -517,7 +517,7 @@ def import_upload(data: bytes, *, name: str, crs: str = "wgs84") -> ImportResult
     config = {
         "name": str(name),
         "crs": str(crs),
-        "counties": str(settings.counties_path),
+        "counties": str(datasets.get_path("counties")),
         "memory_mb": _positive_setting("upload_memory_mb"),
     }
     command = [sys.executable, "-c", _CHILD_CODE, json.dumps(config)]
