@@ -30,7 +30,7 @@ from locator.banks import BANK_NAMES, normalize_bank
 from locator.tasks import TASKS, get_task
 
 if TYPE_CHECKING:
-    from locator.importer import ImportResult, import_registry, validate_registry
+    from locator.importer import ImportResult, import_registry
     from locator.index import OutletIndex
     from locator.planning.coverage import county_rule, coverage_report, gaps
     from locator.planning.demand import estimate_demand
@@ -43,7 +43,6 @@ _LAZY: dict[str, str] = {
     "OutletIndex": "locator.index",
     "ImportResult": "locator.importer",
     "import_registry": "locator.importer",
-    "validate_registry": "locator.importer",
     "county_rule": "locator.planning.coverage",
     "coverage_report": "locator.planning.coverage",
     "gaps": "locator.planning.coverage",
@@ -101,6 +100,5 @@ __all__ = [
     "normalize_bank",
     "suggest_closures",
     "suggest_sites",
-    "validate_registry",
     "write_outlets",
 ]

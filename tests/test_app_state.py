@@ -313,8 +313,10 @@ def test_a_hostile_upload_keeps_every_text_as_written(hostile: Any) -> None:
     assert set(rejected["reason"]) == {"unknown_bank"}
 
 
-def test_the_upload_crosses_back_as_the_importer_gives_it(hostile: Any) -> None:
-    direct = import_registry(hostile_registry(), name="hostile.csv")
+def test_the_upload_crosses_back_as_the_importer_gives_it(
+    hostile: Any, counties: gpd.GeoDataFrame
+) -> None:
+    direct = import_registry(hostile_registry(), name="hostile.csv", counties=counties)
     columns = [c for c in direct.outlets.columns if c != "geometry"]
     pd.testing.assert_frame_equal(
         pd.DataFrame(hostile.outlets[columns]),

@@ -1,4 +1,4 @@
-"""Import a real outlet registry (CSV, Excel, GeoJSON), checking every row and losing none.
+r"""Import a real outlet registry (CSV, Excel, GeoJSON), checking every row and losing none.
 
 A real registry comes from an office system or a web map: Chinese headers (网点名称,
 所属银行, 经度, 纬度, 区县, ...), often GBK, coordinates often copied from Amap (GCJ-02) or
@@ -23,8 +23,9 @@ Cost follows the cells a file holds, not what it declares, and is capped by
 
 Examples
 --------
->>> csv = "网点名称,所属银行,经度,纬度\\n工行迎泽支行,工行,112.55,37.86\\n人社局服务中心,,37.87,112.56\\n"
->>> result = import_registry(csv.encode("gbk"), name="registry.csv")
+>>> csv = "网点名称,所属银行,经度,纬度\n工行迎泽支行,工行,112.55,37.86\n人社局服务中心,,37.87,112.56\n"
+>>> from locator import datasets
+>>> result = import_registry(csv.encode("gbk"), name="registry.csv", counties=datasets.counties())
 >>> result.read, result.accepted, result.rejected
 (2, 2, 0)
 >>> result.outlets[["name", "kind", "bank"]].values.tolist()
@@ -47,19 +48,20 @@ import pandas as pd
 import shapely
 
 from locator._errors import DataFileError, ValidationError
+from locator._validate import check_upload_size
 from locator.crs import _crs_key
 from locator.importer._headers import CountyMatcher, crs_hints, map_headers
 from locator.importer._rows import Cells, Row, deduplicate, locate, parse_row
 from locator.importer._tables import Table, read_source, read_table
 from locator.output import write_csv
-from locator.registry import OUTLET_COLUMNS, load_counties
+from locator.registry import OUTLET_COLUMNS
 
 __all__ = [
     "REASONS",
     "REPORT_COLUMNS",
     "ImportResult",
+    "check_upload_size",
     "import_registry",
-    "validate_registry",
     "write_report",
 ]
 
@@ -152,10 +154,10 @@ class ImportResult:
         return text + (f"（原因：{reasons}）" if reasons else "")
 
 
-def _header_row(table: Table, mapping: Mapping[str, str] | None) -> int:
+def _header_row(table: Table, columns: Mapping[str, str] | None) -> int:
     """Position in ``table.rows`` of the header: the first row naming two fields (else row 0)."""
     for position, (_, cells) in enumerate(table.rows[:20]):
-        named = {c for c in cells if c} & set(mapping or {})
+        named = {c for c in cells if c} & set(columns or {})
         if len(map_headers(cells, None, table.name)) >= 2 or named:
             return position
     return 0
@@ -173,7 +175,7 @@ def _columns_error(table: Table, header: list[str], what: str, field_name: str) 
     found = ", ".join(repr(h) for h in header[:15]) or "none"
     msg = (
         f"{table.name}: no column for {what} (columns found: {found}); "
-        f"name one with --map COLUMN={field_name}, see README.md 'Importing a real registry'"
+        f"name one with columns={{'COLUMN': '{field_name}'}}, see README.md 'Importing a real registry'"
     )
     return DataFileError(msg)
 
@@ -304,59 +306,20 @@ def _report(rows: list[Row], file_level: list[tuple[str, str]]) -> pd.DataFrame:
     return report
 
 
-def import_registry(
-    source: str | Path | bytes | IO[bytes],
-    *,
-    name: str | None = None,
-    crs: str = "wgs84",
-    sheet: str | None = None,
-    mapping: Mapping[str, str] | None = None,
-    counties: gpd.GeoDataFrame | None = None,
-) -> ImportResult:
-    """Read a registry file, check every row, and return the accepted outlets and a report.
-
-    Parameters
-    ----------
-    source : path, bytes or binary file
-        A .csv (UTF-8, UTF-8 with BOM, GBK/GB18030: detected), .xlsx or .geojson file.
-    name : str, optional
-        The file name, for messages and to tell the format by its extension (needed with
-        bytes from an upload; the content decides when there is no extension).
-    crs : {"wgs84", "gcj02", "bd09"}
-        The coordinate system of the file's coordinates: ``gcj02`` for Amap (高德) or
-        Tencent, ``bd09`` for Baidu (百度). They are converted to WGS-84.
-    sheet : str, optional
-        The worksheet of an .xlsx file (default: the first).
-    mapping : mapping of str to str, optional
-        Column name → field (``name``, ``bank``, ``lon``, ``lat``, ``lonlat``, ``county``,
-        ``address``, ``services``, ... or ``extra``); overrides the header recognition.
-    counties : GeoDataFrame, optional
-        The county layer (default: the shipped 117 county-level divisions).
-
-    Raises
-    ------
-    DataFileError
-        When the file is missing, empty, unreadable, or has no name or location column;
-        ``ValidationError`` for a bad ``crs``, ``sheet`` or ``mapping``.
-    """
-    crs_name = _crs_key(crs)
-    data, label = read_source(source, name)
-    table = read_table(data, label, sheet=sheet)
-    del data  # the rows hold the text now; a 50 MB file should not stay twice in memory
-    if sheet is not None and table.format != "xlsx":
-        msg = f"{label}: --sheet {sheet!r} applies to .xlsx files only; this is {table.format}"
-        raise ValidationError(msg)
-    counties = load_counties() if counties is None else counties
-    hints = [*table.hints]
+def _header_and_body(
+    table: Table, columns: Mapping[str, str] | None
+) -> tuple[list[str], list[tuple[int, list[str]]], list[str]]:
+    """The header, the data rows and the lines above the header (title rows: CRS hints)."""
     if table.header is not None:
-        header, body = table.header, table.rows
-    else:
-        at = _header_row(table, mapping)
-        header = _unique_header(table.rows[at][1])
-        hints += [" ".join(cells) for _, cells in table.rows[:at]]
-        body = table.rows[at + 1 :]
-    fields = map_headers(header, mapping, label)
-    header_of = {f: header[p] for p, f in fields.items()}
+        return table.header, table.rows, [*table.hints]
+    at = _header_row(table, columns)
+    header = _unique_header(table.rows[at][1])
+    titles = [" ".join(cells) for _, cells in table.rows[:at]]
+    return header, table.rows[at + 1 :], [*table.hints, *titles]
+
+
+def _check_columns(table: Table, header: list[str], header_of: Mapping[str, str]) -> None:
+    """Refuse a file without a name column, or without anything that locates an outlet."""
     if "name" not in header_of:
         raise _columns_error(table, header, "the outlet name (网点名称, 名称, name)", "name")
     if ("lon" in header_of) != ("lat" in header_of):
@@ -369,32 +332,106 @@ def import_registry(
         )
     if not ({"lon", "lonlat", "address", "county"} & set(header_of) or table.points):
         raise _columns_error(table, header, "the location (经度+纬度, 经纬度, 地址 or 区县)", "lon")
-    file_level = [("encoding", note) for note in table.notes] + table.file_warnings
-    for hinted, evidence in crs_hints([*header, *hints]).items():
+
+
+def _file_level(table: Table, texts: list[str], crs_name: str) -> list[tuple[str, str]]:
+    """File-level warnings: encoding notes, merged cells, a coordinate system hinted otherwise."""
+    found = [("encoding", note) for note in table.notes] + table.file_warnings
+    for hinted, evidence in crs_hints(texts).items():
         if hinted != crs_name:
-            file_level.append(("crs_hint", f"{label}: {evidence!r} suggests {_CRS_LABELS[hinted]} coordinates, but they are read as {_CRS_LABELS[crs_name]}; if so, import with --crs {hinted}"))  # fmt: skip
-    matcher = CountyMatcher(counties)
-    rows: list[Row] = []
+            found.append(("crs_hint", f"{table.name}: {evidence!r} suggests {_CRS_LABELS[hinted]} coordinates, but they are read as {_CRS_LABELS[crs_name]}; if so, import with crs={hinted}"))  # fmt: skip
+    return found
+
+
+def _read_rows(
+    table: Table,
+    header: list[str],
+    body: list[tuple[int, list[str]]],
+    fields: dict[int, str],
+    matcher: CountyMatcher,
+) -> list[Row]:
+    """One `Row` per data row, its cells read and checked (the location is checked later)."""
+    header_of = {f: header[p] for p, f in fields.items()}
     width = len(header)
     where = {f: p for p, f in fields.items()}
     unmapped = [p for p in range(width) if p not in fields]
     flagged = table.problems.keys() | table.formulas.keys()
     points = table.points or _plain_points(body, where)
+    rows: list[Row] = []
     for number, cells in body:
-        cell = Cells(cells, where)
         n_cells = len(cells)
         extra = {header[p]: cells[p] for p in unmapped if p < n_cells and cells[p]}
         if n_cells > width:
             extra.update({f"column {p + 1}": v for p, v in enumerate(cells[width:], width) if v})
         if "extra" in extra:  # a registry written by locator
             extra.update(_nested_extra(extra.pop("extra")))
-        row = Row(number, header, cells, cell, extra, header_of)
+        row = Row(number, header, cells, Cells(cells, where), extra, header_of)
         if number in flagged or (n_cells != width and table.format == "csv"):
             _read_problems(row, table, fields)
         if not row.rejected:
             parse_row(row, matcher, points.get(number))
         rows.append(row)
+    return rows
+
+
+def import_registry(
+    source: str | Path | bytes | IO[bytes],
+    *,
+    counties: gpd.GeoDataFrame,
+    name: str | None = None,
+    crs: str = "wgs84",
+    sheet: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Read a registry file, check every row, and return the accepted outlets and a report.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file
+        A .csv (UTF-8, UTF-8 with BOM, GBK/GB18030: detected), .xlsx or .geojson file.
+    counties : GeoDataFrame
+        The county layer the rows are checked against (inside the province, the county a
+        point lies in, the seats of named counties): ``locator.datasets.counties()`` for
+        the shipped 117 county-level divisions. Asked for, not read behind the caller's back:
+        the command line and the app load it once and pass it.
+    name : str, optional
+        The file name, for messages and to tell the format by its extension (needed with
+        bytes from an upload; the content decides when there is no extension).
+    crs : {"wgs84", "gcj02", "bd09"}
+        The coordinate system of the file's coordinates: ``gcj02`` for Amap (高德) or
+        Tencent, ``bd09`` for Baidu (百度). They are converted to WGS-84.
+    sheet : str, optional
+        The worksheet of an .xlsx file (default: the first).
+    columns : mapping of str to str, optional
+        Column name → field (``name``, ``bank``, ``lon``, ``lat``, ``lonlat``, ``county``,
+        ``address``, ``services``, ... or ``extra``); overrides the header recognition.
+
+    Returns
+    -------
+    ImportResult
+        The accepted outlets, the report of every problem, and the counts.
+
+    Raises
+    ------
+    DataFileError
+        When the file is missing, empty, unreadable, or has no name or location column;
+        ``ValidationError`` for a bad ``crs``, ``sheet`` or ``columns``.
+    """
+    crs_name = _crs_key(crs)
+    data, label = read_source(source, name)
+    table = read_table(data, label, sheet=sheet)
+    del data  # the rows hold the text now; a 50 MB file should not stay twice in memory
+    if sheet is not None and table.format != "xlsx":
+        msg = f"{label}: sheet {sheet!r} applies to .xlsx files only; this is {table.format}"
+        raise ValidationError(msg)
+    header, body, hints = _header_and_body(table, columns)
+    fields = map_headers(header, columns, label)
+    _check_columns(table, header, {f: header[p] for p, f in fields.items()})
+    file_level = _file_level(table, [*header, *hints], crs_name)
+    matcher = CountyMatcher(counties)
+    rows = _read_rows(table, header, body, fields, matcher)
     lines = len(rows) + sum(table.last_line[r.number] - r.number for r in rows if r.number in table.last_line)  # fmt: skip
+    del body, table
     locate(rows, crs_name, counties, matcher)
     deduplicate(rows)
     read, accepted = len(rows), [r for r in rows if not r.rejected]
@@ -405,7 +442,7 @@ def import_registry(
     # Only the rows with problems are still needed (for the report): let the others go
     # before the report is built, so the two never hold every row at once.
     rows = [r for r in rows if r.problems]
-    del accepted, body, points, table
+    del accepted
     return ImportResult(
         outlets=outlets,
         report=_report(rows, file_level),
@@ -415,21 +452,6 @@ def import_registry(
         warnings=[message for _, message in file_level],
         source=label,
         lines=lines,
-    )
-
-
-def validate_registry(
-    source: str | Path | bytes | IO[bytes],
-    *,
-    name: str | None = None,
-    crs: str = "wgs84",
-    sheet: str | None = None,
-    mapping: Mapping[str, str] | None = None,
-    counties: gpd.GeoDataFrame | None = None,
-) -> ImportResult:
-    """Run every check of :func:`import_registry`; nothing is written (the same result)."""
-    return import_registry(
-        source, name=name, crs=crs, sheet=sheet, mapping=mapping, counties=counties
     )
 
 

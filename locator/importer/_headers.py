@@ -62,7 +62,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "lonlat": ("lonlat", "lnglat", "coordinates", "coordinate", "location", "坐标", "经纬度",
                "位置坐标", "经纬度坐标", "坐标经度纬度"),
 }  # fmt: skip
-#: Fields a column can map onto (``--map COLUMN=FIELD``); ``extra`` keeps a column as it is.
+#: Fields a column can map onto (``columns={COLUMN: FIELD}``); ``extra`` keeps a column as it is.
 FIELDS: tuple[str, ...] = (*_SYNONYMS, "extra")
 _LOOKUP = {word: f for f, words in _SYNONYMS.items() for word in words}
 _FIELD_ALIASES = {"county_adcode": "county", "longitude": "lon", "latitude": "lat"}
@@ -121,9 +121,9 @@ def field_of_header(header: str) -> str | None:
 
 
 def map_headers(
-    header: Sequence[str], mapping: Mapping[str, str] | None, source: str
+    header: Sequence[str], columns: Mapping[str, str] | None, source: str
 ) -> dict[int, str]:
-    """Map column positions onto fields: ``mapping`` (column → field) first, then the headers.
+    """Map column positions onto fields: ``columns`` (column → field) first, then the headers.
 
     Each field goes to one column (the first that names it); columns that map onto no
     field are absent from the result and end up under ``extra``.
@@ -131,19 +131,17 @@ def map_headers(
     Raises
     ------
     ValidationError
-        When ``mapping`` names a column the file does not have, or an unknown field.
+        When ``columns`` names a column the file does not have, or an unknown field.
     """
     fields: dict[int, str] = {}
     taken: set[str] = set()
-    for column, target in (mapping or {}).items():
+    for column, target in (columns or {}).items():
         field = _FIELD_ALIASES.get(str(target).strip(), str(target).strip())
         if field not in FIELDS:
-            msg = (
-                f"--map {column}={target}: unknown field {target!r}; use one of {', '.join(FIELDS)}"
-            )
+            msg = f"columns={{{column!r}: {target!r}}}: unknown field {target!r}; use one of {', '.join(FIELDS)}"
             raise ValidationError(msg)
         if column not in header:
-            msg = f"{source}: --map {column}={target}: no column {column!r}; the columns are {', '.join(map(repr, header))}"
+            msg = f"{source}: columns={{{column!r}: {target!r}}}: no column {column!r}; the columns are {', '.join(map(repr, header))}"
             raise ValidationError(msg)
         position = list(header).index(column)
         fields[position] = field

@@ -14,12 +14,12 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import shapely
 from scipy.spatial import cKDTree
 
 from locator import settings
 from locator._errors import UnknownBankError
+from locator._typing import BoolArray, FloatArray, ObjectArray
 from locator.banks import normalize_bank
 from locator.counties import in_shanxi, province_outline
 from locator.crs import to_wgs84
@@ -282,8 +282,8 @@ def parse_row(row: Row, matcher: CountyMatcher, point: tuple[float, float] | str
 
 
 def _convert(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], crs: str, counties: gpd.GeoDataFrame
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:  # fmt: skip
+    x: FloatArray, y: FloatArray, crs: str, counties: gpd.GeoDataFrame
+) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:  # fmt: skip
     """WGS-84 lon, lat of (x, y) in ``crs``; whether in Shanxi; whether within ~1 km of it."""
     valid = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
     lon, lat = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
@@ -318,14 +318,12 @@ def _place(rows: list[Row], crs: str, counties: gpd.GeoDataFrame) -> None:
             row.lon, row.lat = float(lon_s[i]), float(lat_s[i])
             row.warn("swapped_coordinates", _COORDINATES, f"{text} had latitude and longitude swapped; read as ({b[i]:g}, {a[i]:g})", text)  # fmt: skip
         elif np.isfinite(lon[i]):
-            row.error("outside_shanxi", _COORDINATES, f"{text} lies outside Shanxi (lon 110.2-114.6, lat 34.5-40.8), also with lat and lon swapped; is --crs {crs} right?", text)  # fmt: skip
+            row.error("outside_shanxi", _COORDINATES, f"{text} lies outside Shanxi (lon 110.2-114.6, lat 34.5-40.8), also with lat and lon swapped; is crs={crs} right?", text)  # fmt: skip
         else:
             row.error("bad_coordinates", _COORDINATES, f"{text} are not degrees (lon -180..180, lat -90..90); projected metres are not supported", text)  # fmt: skip
 
 
-def _county_of(
-    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], counties: gpd.GeoDataFrame
-) -> npt.NDArray[np.object_]:
+def _county_of(lon: FloatArray, lat: FloatArray, counties: gpd.GeoDataFrame) -> ObjectArray:
     """Adcode of the county each point lies in (None outside), as ``geography.county_of``.
 
     Each county's polygon is tested only on the points inside its bounding box, with the

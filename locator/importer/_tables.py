@@ -180,8 +180,8 @@ def _try(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    """Decode a text file; return ``(text, encoding, notes)``; notes say what was assumed."""
+def _decode_bom(data: bytes, name: str) -> tuple[str, str] | None:
+    """The text of a file that starts with a byte-order mark, or None when it has none."""
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
         if data.startswith(bom):
@@ -189,21 +189,13 @@ def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
             if text is None:
                 msg = f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}; save it again as UTF-8 CSV"
                 raise DataFileError(msg)
-            return text, encoding, []
-    utf8, gb = _try(data, "utf-8"), _try(data, "gb18030")
-    if utf8 is not None and (gb is None or utf8.isascii()):
-        return utf8, "utf-8", []
-    if utf8 is not None and gb is not None:
-        share_utf8, share_gb = _gb2312_share(utf8), _gb2312_share(gb)
-        if share_gb > share_utf8:
-            return gb, "gb18030", []
-        if share_utf8 > share_gb:
-            return utf8, "utf-8", []
-        guess = _normalizer_guess(data)
-        return (gb, "gb18030", []) if guess in _GB_FAMILY else (utf8, "utf-8", [])
-    if gb is not None and _gb2312_share(gb) >= 0.9:
-        return gb, "gb18030", []
-    big5 = _try(data, "cp950") if utf8 is None else None
+            return text, encoding
+    return None
+
+
+def _decode_unsure(data: bytes, name: str, gb: str | None) -> tuple[str, str, list[str]]:
+    """Decode a file that is not UTF-8 nor clearly GBK: Big5, or a guess with a note."""
+    big5 = _try(data, "cp950")
     if (
         big5 is not None
         and _big5_share(big5) >= 0.9
@@ -221,6 +213,27 @@ def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
             return text, guess, [note]
     msg = f"{name}: cannot tell the text encoding (not UTF-8, not GBK); save the file as UTF-8 CSV"
     raise DataFileError(msg)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """Decode a text file; return ``(text, encoding, notes)``; notes say what was assumed."""
+    with_bom = _decode_bom(data, name)
+    if with_bom is not None:
+        return with_bom[0], with_bom[1], []
+    utf8, gb = _try(data, "utf-8"), _try(data, "gb18030")
+    if utf8 is not None and (gb is None or utf8.isascii()):
+        return utf8, "utf-8", []
+    if utf8 is not None and gb is not None:
+        share_utf8, share_gb = _gb2312_share(utf8), _gb2312_share(gb)
+        if share_gb > share_utf8:
+            return gb, "gb18030", []
+        if share_utf8 > share_gb:
+            return utf8, "utf-8", []
+        guess = _normalizer_guess(data)
+        return (gb, "gb18030", []) if guess in _GB_FAMILY else (utf8, "utf-8", [])
+    if gb is not None and _gb2312_share(gb) >= 0.9:
+        return gb, "gb18030", []
+    return _decode_unsure(data, name, gb)
 
 
 def cell_text(value: Any) -> str:
@@ -498,7 +511,8 @@ def _fill_merged(rows: list[tuple[int, list[str]]], merged: Any, name: str) -> l
     return [f"{name}: merged cells {shown} were filled down: each row under a merged cell takes its value; check them"]  # fmt: skip
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
+def _open_book(data: bytes, name: str) -> Any:
+    """The workbook in ``data``, read-only, after checking what it unzips to."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -515,10 +529,14 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it skips; they do not matter here.
             warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:  # fmt: skip
         msg = f"{name}: not a readable .xlsx workbook ({error}); save it again from Excel or WPS"
         raise DataFileError(msg) from None
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
+    book = _open_book(data, name)
     try:
         if sheet is not None and sheet not in book.sheetnames:
             msg = f"{name}: no sheet named {sheet!r}; the sheets are {', '.join(map(repr, book.sheetnames))}"
@@ -528,7 +546,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
             raise DataFileError(msg)
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         if not hasattr(ws, "_get_source"):
-            msg = f"{name}: sheet {ws.title!r} is a chart, not cells; pick the registry's sheet with --sheet"
+            msg = f"{name}: sheet {ws.title!r} is a chart, not cells; pick the registry's sheet with sheet='NAME'"
             raise DataFileError(msg)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -545,7 +563,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
             if v
         ]
         if not rows and sheet is None and len(book.sheetnames) > 1:
-            msg = f"{name}: the first sheet {ws.title!r} is empty; pick another with --sheet (sheets: {', '.join(map(repr, book.sheetnames))})"
+            msg = f"{name}: the first sheet {ws.title!r} is empty; pick another with sheet='NAME' (sheets: {', '.join(map(repr, book.sheetnames))})"
             raise DataFileError(msg)
     finally:
         book.close()
@@ -592,30 +610,39 @@ def _read_geojson(data: bytes, name: str) -> Table:
         raise DataFileError(msg) from None
 
 
-def _geojson_table(document: Any, name: str, notes: list[str], encoding: str) -> Table:
+def _collection(document: Any, name: str) -> dict[str, Any]:
+    """The FeatureCollection ``document`` is (a lone Feature is one of one)."""
     if isinstance(document, dict) and document.get("type") == "Feature":
         document = {"type": "FeatureCollection", "features": [document]}
     if not isinstance(document, dict) or not isinstance(document.get("features"), list):
         what = type(document.get("features")).__name__ if isinstance(document, dict) else type(document).__name__  # fmt: skip
         msg = f"{name}: not a GeoJSON FeatureCollection (its features are a {what}, not a list); give one with a point per outlet"  # fmt: skip
         raise DataFileError(msg)
-    features = document["features"]
-    if not features:
+    if not document["features"]:
         msg = f"{name}: the FeatureCollection has no features; give one point per outlet"
         raise DataFileError(msg)
+    return document
+
+
+def _feature_problem(number: int, feature: Any, properties: Any) -> str | None:
+    """What makes a feature unreadable (not an object, properties not an object), or None."""
+    if not isinstance(feature, dict):
+        return f"feature {number} is a {type(feature).__name__}, not a GeoJSON Feature object"
+    if properties is not None and not isinstance(properties, dict):
+        return f"feature {number}: its properties are a {type(properties).__name__}, not an object of names and values"  # fmt: skip
+    return None
+
+
+def _geojson_table(document: Any, name: str, notes: list[str], encoding: str) -> Table:
+    document = _collection(document, name)
+    features = document["features"]
     _count_rows(name, len(features))
     table = Table(name=name, format="geojson", rows=[], header=[], notes=notes, encoding=encoding)
     seen: set[str] = set()
     all_properties: list[dict[str, Any]] = []
     for number, feature in enumerate(features, start=1):
         properties: Any = feature.get("properties") if isinstance(feature, dict) else None
-        problem = None
-        if not isinstance(feature, dict):
-            problem = (
-                f"feature {number} is a {type(feature).__name__}, not a GeoJSON Feature object"
-            )
-        elif properties is not None and not isinstance(properties, dict):
-            problem = f"feature {number}: its properties are a {type(properties).__name__}, not an object of names and values"  # fmt: skip
+        problem = _feature_problem(number, feature, properties)
         if problem is not None:
             table.problems[number] = [("error", "bad_feature", "", cell_text(feature)[:200], problem)]  # fmt: skip
             properties = None
