@@ -1,20 +1,19 @@
-"""Read and write outlet registries and the county layer.
+"""Read and write outlet registries.
 
 An outlet registry is a GeoJSON FeatureCollection of points (WGS-84) whose
 properties follow :data:`OUTLET_COLUMNS`. The shipped ``data/outlets.geojson`` is a
-generated sample that reproduces the published figures, not the real registry;
-``locator import`` turns a real one (CSV, Excel, GeoJSON) into this form.
+generated sample that reproduces the published figures, not the real registry
+(`locator.datasets.outlets` reads it); ``locator import`` turns a real one (CSV, Excel,
+GeoJSON) into this form. The county layer has its own module, `locator.counties`.
 
 Examples
 --------
->>> outlets = load_outlets()
+>>> from locator import datasets
+>>> outlets = load_outlets(datasets.get_path("outlets"))
 >>> len(outlets), outlets.crs.to_epsg()
 (1443, 4326)
 >>> sorted(outlets["kind"].unique())
 ['bank', 'government']
->>> counties = load_counties()
->>> len(counties), int(counties["population"].sum())
-(117, 34915616)
 """
 
 from __future__ import annotations
@@ -34,15 +33,12 @@ import shapely
 
 from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ResourceLimitError, ValidationError
-from locator._validate import check_columns, check_output_path, check_path
+from locator._validate import check_output_path, check_path
 from locator.banks import normalize_bank
 from locator.tasks import KINDS, TASK_CODES
 
 __all__ = [
-    "COUNTY_COLUMNS",
-    "check_counties",
     "OUTLET_COLUMNS",
-    "load_counties",
     "load_outlets",
     "outlets_from_records",
     "outlets_to_geojson",
@@ -62,18 +58,6 @@ OUTLET_COLUMNS: tuple[str, ...] = (
     "services",
     "instant_issue",
     "transit_topup",
-)
-COUNTY_COLUMNS: tuple[str, ...] = (
-    "adcode",
-    "name",
-    "city",
-    "city_adcode",
-    "population",
-    "urban_population",
-    "rural_population",
-    "population_65plus",
-    "seat_lon",
-    "seat_lat",
 )
 
 
@@ -149,14 +133,8 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float)
 
 
-def _clean_properties(properties: Any) -> dict[str, Any]:
-    """The properties of one feature, checked and normalized; ValueError saying what is wrong."""
-    if properties is None:
-        properties = {}
-    if not isinstance(properties, dict):
-        msg = f"properties must be an object of name: value, not {type(properties).__name__}"
-        raise ValueError(msg)
-    record = dict(properties)
+def _check_identity(record: Mapping[str, Any]) -> None:
+    """Reserved names, the id and the kind of one feature's properties."""
     for name in _RESERVED:
         if name in record:
             msg = f"property {name!r} is reserved; rename it"
@@ -172,19 +150,42 @@ def _clean_properties(properties: Any) -> dict[str, Any]:
     if not isinstance(kind, str) or kind not in KINDS:
         msg = f"kind {kind!r} must be one of {', '.join(KINDS)}"
         raise ValueError(msg)
-    bank = record.get("bank")
+
+
+def _clean_bank(bank: Any) -> str | None:
     if bank is not None and not isinstance(bank, str):
         msg = f"bank {bank!r} must be a bank name (text) or null"
         raise ValueError(msg)
-    if bank is not None and bank.strip():
-        # The index matches a card's bank by its canonical name: a registry saying 工行
-        # would otherwise never be found for a card of 中国工商银行.
-        try:
-            record["bank"] = normalize_bank(bank)
-        except ValidationError as error:
-            raise ValueError(str(error)) from None
-    elif bank is not None:
-        record["bank"] = None
+    if bank is None or not bank.strip():
+        return None
+    # The index matches a card's bank by its canonical name: a registry saying 工行
+    # would otherwise never be found for a card of 中国工商银行.
+    try:
+        return normalize_bank(bank)
+    except ValidationError as error:
+        raise ValueError(str(error)) from None
+
+
+def _clean_flag(flag: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    msg = f"{flag} {value!r} must be true or false"
+    raise ValueError(msg)
+
+
+def _clean_properties(properties: Any) -> dict[str, Any]:
+    """The properties of one feature, checked and normalized; ValueError saying what is wrong."""
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        msg = f"properties must be an object of name: value, not {type(properties).__name__}"
+        raise ValueError(msg)
+    record = dict(properties)
+    _check_identity(record)
+    if "bank" in record:
+        record["bank"] = _clean_bank(record["bank"])
     for name in ("county_adcode", *_TEXT):
         value = record.get(name)
         if isinstance(value, bool) or not _scalar(value):
@@ -195,14 +196,7 @@ def _clean_properties(properties: Any) -> dict[str, Any]:
     except ValidationError as error:
         raise ValueError(str(error)) from None
     for flag in _FLAGS:
-        value = record.get(flag)
-        if value is None:
-            record[flag] = False
-        elif isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
-            record[flag] = bool(value)
-        else:
-            msg = f"{flag} {value!r} must be true or false"
-            raise ValueError(msg)
+        record[flag] = _clean_flag(flag, record.get(flag))
     return record
 
 
@@ -277,8 +271,53 @@ def _read_json(path: Path, what: str) -> Any:
         raise DataFileError(msg) from None
 
 
+def _features(path: Path, document: Any) -> list[Any]:
+    """The features of a registry document; DataFileError when it holds none or too many."""
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        msg = f"{path}: not a GeoJSON FeatureCollection; convert it with `locator import`"
+        raise DataFileError(msg)
+    features = document.get("features")
+    if not isinstance(features, list):
+        msg = (
+            f"{path}: 'features' is {type(features).__name__ if features is not None else 'null'}, "
+            "not a list of outlets; convert the registry with `locator import`"
+        )
+        raise DataFileError(msg)
+    if not features:
+        msg = f"{path}: no outlets in the file (0 features); give a registry with outlets"
+        raise DataFileError(msg)
+    if len(features) > settings.import_max_rows:
+        msg = (
+            f"{path}: {len(features):,} features, more than settings.import_max_rows "
+            f"({settings.import_max_rows:,}); the province has about 1,443 outlets"
+        )
+        raise ResourceLimitError(msg)
+    return features
+
+
+def _read_features(
+    path: Path, features: list[Any]
+) -> tuple[list[dict[str, Any]], list[float], list[float]]:
+    """Properties and coordinates of every feature; DataFileError naming the first bad one."""
+    records: list[dict[str, Any]] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            problem = f"is {type(feature).__name__}, not a GeoJSON Feature object"
+            raise _feature_error(path, number, problem)
+        try:
+            x, y = _point(feature.get("geometry"))
+            records.append(_clean_properties(feature.get("properties")))
+        except ValueError as error:
+            raise _feature_error(path, number, str(error)) from None
+        lon.append(x)
+        lat.append(y)
+    return records, lon, lat
+
+
 def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
-    """Read an outlet registry GeoJSON (the shipped sample when ``path`` is None).
+    """Read an outlet registry GeoJSON.
 
     Returns a GeoDataFrame in EPSG:4326 with the :data:`OUTLET_COLUMNS`, a
     ``services`` column of task-code lists (a text of codes separated by commas,
@@ -299,41 +338,13 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
     LocatorWarning
         When ``services`` hold codes that are not task codes (no search would find them).
     """
-    path = check_path(path, "path") if path is not None else settings.outlets_path
+    if path is None:  # transitional: callers are switching to datasets.get_path("outlets")
+        from locator import datasets
+
+        path = datasets.get_path("outlets")
+    path = check_path(path, "path")
     document = _read_json(path, "an outlet registry GeoJSON")
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        msg = f"{path}: not a GeoJSON FeatureCollection; convert it with `locator import`"
-        raise DataFileError(msg)
-    features = document.get("features")
-    if not isinstance(features, list):
-        msg = (
-            f"{path}: 'features' is {type(features).__name__ if features is not None else 'null'}, "
-            "not a list of outlets; convert the registry with `locator import`"
-        )
-        raise DataFileError(msg)
-    if not features:
-        msg = f"{path}: no outlets in the file (0 features); give a registry with outlets"
-        raise DataFileError(msg)
-    if len(features) > settings.import_max_rows:
-        msg = (
-            f"{path}: {len(features):,} features, more than settings.import_max_rows "
-            f"({settings.import_max_rows:,}); the province has about 1,443 outlets"
-        )
-        raise ResourceLimitError(msg)
-    records: list[dict[str, Any]] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    for number, feature in enumerate(features, start=1):
-        if not isinstance(feature, dict):
-            problem = f"is {type(feature).__name__}, not a GeoJSON Feature object"
-            raise _feature_error(path, number, problem)
-        try:
-            x, y = _point(feature.get("geometry"))
-            records.append(_clean_properties(feature.get("properties")))
-        except ValueError as error:
-            raise _feature_error(path, number, str(error)) from None
-        lon.append(x)
-        lat.append(y)
+    records, lon, lat = _read_features(path, _features(path, document))
     _warn_unknown_services(path, records)
     outlets = outlets_from_records(records, lon, lat)
     duplicated = outlets["id"].duplicated()
@@ -405,115 +416,5 @@ def write_outlets(
     return path
 
 
-def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
-    """Read the county layer (the 117 county-level divisions when ``path`` is None).
-
-    Raises
-    ------
-    DataFileError
-        When the file is missing or unreadable, lacks a column of :data:`COUNTY_COLUMNS`,
-        or a county has a bad population, seat or polygon (see :func:`check_counties`).
-    """
-    path = check_path(path, "path") if path is not None else settings.counties_path
-    if not path.exists():
-        msg = f"{path}: no such file; give the path of a county GeoJSON"
-        raise DataFileError(msg)
-    if path.is_dir():
-        msg = f"{path}: is a folder; give the path of a county GeoJSON"
-        raise DataFileError(msg)
-    try:
-        counties = gpd.read_file(path)
-    except Exception as error:  # pyogrio raises several types for unreadable files
-        problem = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        msg = f"{path}: cannot be read as a vector file ({problem})"
-        raise DataFileError(msg) from None
-    check_counties(counties, str(path))
-    counties["adcode"] = counties["adcode"].astype(str)
-    counties["city_adcode"] = counties["city_adcode"].astype(str)
-    if counties.crs is None or counties.crs.to_epsg() != 4326:
-        counties = (
-            counties.set_crs("EPSG:4326", allow_override=True)
-            if counties.crs is None
-            else counties.to_crs("EPSG:4326")
-        )
-    return counties.sort_values("adcode").reset_index(drop=True)
-
-
-def _plain(value: Any) -> Any:
-    """A cell value as the user wrote it: ``-5``, not ``np.int32(-5)``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-_COUNTY_NUMBERS = ("population", "urban_population", "rural_population", "population_65plus")
-
-
-def check_counties(
-    counties: gpd.GeoDataFrame, source: str, columns: Sequence[str] = COUNTY_COLUMNS
-) -> None:
-    """Check a county layer: the ``columns``, one row per adcode, residents, seats, polygons.
-
-    Every count of residents must be a number of at least 0, those aged 65+ no more than
-    all residents, each seat a coordinate, each geometry a polygon. The message names the
-    county (adcode) and the column.
-
-    Raises
-    ------
-    DataFileError
-        On the first problem found.
-    """
-    if not isinstance(counties, gpd.GeoDataFrame):
-        msg = (
-            f"{source} is a {type(counties).__name__}, not a GeoDataFrame: give "
-            "load_counties(path), or None for the shipped 117 counties"
-        )
-        raise ValidationError(msg)
-    if len(counties) == 0:
-        msg = f"{source}: no counties in it (0 features); give a county layer with polygons"
-        raise DataFileError(msg)
-    check_columns(counties.columns, columns, source)
-    adcodes = counties["adcode"].astype(str)
-    twice = adcodes.duplicated()
-    if twice.any():
-        msg = f"{source}: county {adcodes[twice].iloc[0]} appears more than once; keep one row per adcode"
-        raise DataFileError(msg)
-    geometry = counties.geometry
-    bad = (geometry.isna() | ~geometry.geom_type.isin(["Polygon", "MultiPolygon"])).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        kind = geometry.iloc[i].geom_type if geometry.iloc[i] is not None else "no geometry"
-        msg = f"{source}: county {adcodes.iloc[i]}: geometry is {kind}, not a polygon; every county needs its boundary"
-        raise DataFileError(msg)
-    values: dict[str, np.ndarray] = {}
-    for column in (c for c in _COUNTY_NUMBERS if c in columns):
-        number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
-        wrong = ~np.isfinite(number) | (number < 0)
-        if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
-            msg = (
-                f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
-                f"{_plain(counties[column].iloc[i])!r} is not a number of residents (0 or more)"
-            )
-            raise DataFileError(msg)
-        values[column] = number
-    if "population" in values and "population_65plus" in values:
-        above = values["population_65plus"] > values["population"]
-        if above.any():
-            i = int(np.flatnonzero(above)[0])
-            msg = (
-                f"{source}: county {adcodes.iloc[i]}: population_65plus "
-                f"{values['population_65plus'][i]:g} is larger than population "
-                f"{values['population'][i]:g}; the 65+ are part of all residents"
-            )
-            raise DataFileError(msg)
-    for column, limit in (("seat_lon", 180.0), ("seat_lat", 90.0)):
-        if column not in columns:
-            continue
-        number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
-        wrong = ~(np.isfinite(number) & (np.abs(number) <= limit))
-        if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
-            msg = (
-                f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
-                f"{_plain(counties[column].iloc[i])!r} is not a coordinate in decimal degrees"
-            )
-            raise DataFileError(msg)
+# Moved to locator.counties (issue 10 §4); kept importable here while callers switch.
+from locator.counties import COUNTY_COLUMNS, check_counties, load_counties  # noqa: E402, F401

@@ -67,7 +67,7 @@ def _read(kind: str, path: Path, mtime_ns: int) -> Any:  # noqa: ARG001 (mtime_n
         from locator.registry import load_outlets
 
         return load_outlets(path)
-    from locator.registry import load_counties
+    from locator.counties import load_counties
 
     return load_counties(path)
 
