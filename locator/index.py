@@ -9,7 +9,8 @@ returns fewer than ``k`` outlets while ``k`` suitable ones exist.
 
 Examples
 --------
->>> index = OutletIndex.from_file()
+>>> from locator import datasets
+>>> index = OutletIndex(datasets.outlets())
 >>> found = index.nearest(lon=112.549, lat=37.857, k=3, task="reset_card_pin")
 >>> list(found["kind"].unique()), bool(found["distance_km"].is_monotonic_increasing)
 (['government'], True)
@@ -32,6 +33,7 @@ from sklearn.neighbors import BallTree
 
 from locator import settings
 from locator._errors import BankRequiredError, ResourceLimitError, ValidationError
+from locator._typing import FloatArray, IntArray
 from locator._validate import check_columns, check_k, check_lonlat_arrays, check_positive
 from locator.banks import BANK_NAMES, normalize_bank
 from locator.distance import chord_to_km, km_to_chord, unit_vectors
@@ -39,9 +41,6 @@ from locator.registry import load_outlets, parse_services
 from locator.tasks import Task, get_task
 
 __all__ = ["OutletIndex"]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 
 _SORT_FROM = 4096
@@ -71,7 +70,7 @@ def _checked_outlets(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not isinstance(outlets, gpd.GeoDataFrame):
         msg = (
             f"outlets is a {type(outlets).__name__}, not a GeoDataFrame; "
-            "read a registry with load_outlets()"
+            "give locator.datasets.outlets() or load_outlets(path)"
         )
         raise ValidationError(msg)
     check_columns(outlets.columns, ("kind", "bank", "services"), "outlets")
@@ -148,8 +147,15 @@ class OutletIndex:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_file(cls, path: Path | str | None = None) -> OutletIndex:
-        """Build the index over a registry file (the shipped sample when ``path`` is None)."""
+    def from_file(cls, path: Path | str) -> OutletIndex:
+        """Build the index over a registry file (`locator.registry.load_outlets`).
+
+        Examples
+        --------
+        >>> from locator import datasets
+        >>> len(OutletIndex.from_file(datasets.get_path("outlets")))
+        1443
+        """
         return cls(load_outlets(path))
 
     def __len__(self) -> int:
