@@ -136,7 +136,7 @@ def test_exported_province_map_draws_offline_and_shows_names_as_text(
         hostile["outlets"],
         hostile["counties"],
         gaps=hostile["gaps"],
-        tiles="osm",
+        options=maps.MapOptions(tiles="osm"),
     )
     page = offline.open(path)
     assert page.evaluate("typeof L") == "object"
@@ -205,7 +205,9 @@ def test_resident_map_without_tiles_draws_offline(
         distance_km=[0.5, 1.0, 1.5, 2.0, 2.5],
     )
     you = (float(found["lon"].mean()), float(found["lat"].mean()))
-    m = maps.resident_map(found, you=you, tiles="none", counties=hostile["counties"], lang="en")
+    m = maps.resident_map(
+        found, you=you, counties=hostile["counties"], options=maps.MapOptions("none", "en")
+    )
     path = tmp_path / "resident.html"
     path.write_text(maps.standalone_html(m), encoding="utf-8")
     page = offline.open(path)
@@ -272,7 +274,9 @@ def test_every_hostile_text_shows_literally_in_popups_and_tooltips(
     rows = [frame.index[i * 11] for i in range(len(CORPUS))]
     for at, text in zip(rows, CORPUS, strict=True):
         frame.loc[at, ["name", "address", "phone", "hours", "bank"]] = text
-    path = maps.export_map(tmp_path / "corpus.html", frame, counties, tiles="none", lang="en")
+    path = maps.export_map(
+        tmp_path / "corpus.html", frame, counties, options=maps.MapOptions("none", "en")
+    )
     page = offline.open(path)
     for at, text in zip(rows, CORPUS, strict=True):
         page.evaluate(OPEN_CLUSTER_POPUP, [text])
@@ -300,7 +304,7 @@ def test_planner_map_legend_and_layer_names_show_literally(
     table = pd.DataFrame({"adcode": counties["adcode"], metric: range(len(counties))})
     named = counties.copy()
     named.loc[named.index[0], ["name", "city"]] = ["{% if 1 %}X{% endif %}", "</script>"]
-    m = maps.planner_map(named, table, metric=metric, tiles="none", lang="en")
+    m = maps.planner_map(named, table, metric=metric, options=maps.MapOptions("none", "en"))
     path = tmp_path / "planner.html"
     path.write_text(maps.standalone_html(m), encoding="utf-8")
     page = offline.open(path)
@@ -348,7 +352,9 @@ def test_st_folium_page_shows_hostile_names_literally(
     for at, text in zip(picked, CORPUS, strict=True):
         frame.loc[at, ["name", "address"]] = text
     named.loc[named.index[: len(CORPUS)], "name"] = list(CORPUS)
-    sent = st_folium_args(maps.province_map(frame, named, tiles="none"), monkeypatch)
+    sent = st_folium_args(
+        maps.province_map(frame, named, options=maps.MapOptions("none")), monkeypatch
+    )
     assets = "".join(
         f"<script>{_assets.script_text(p)}</script>"
         for p in (_assets.LEAFLET_JS, _assets.CLUSTER_JS)

@@ -26,6 +26,7 @@ import shapely
 from locator import maps
 from locator._errors import DataFileError, ValidationError
 from locator.counties import SHANXI_EQUAL_AREA
+from locator.i18n import LANGS
 from locator.maps._leaflet import js
 
 # Texts that would be read as template source, markup, script, a link or a direction change.
@@ -265,11 +266,11 @@ def test_planner_map_shows_every_text_as_given(hostile, corpus, canary, monkeypa
             outlets=hostile["outlets"],
             gaps=gaps,
             suggestions=hostile["suggestions"],
-            lang="en",
+            options=maps.MapOptions(lang="en"),
         )
         page = maps.standalone_html(m)
         assert_literal(page, corpus, canary)
-        label = maps.METRICS[metric].label["en"] if metric in maps.METRICS else metric
+        label = "Share of residents covered" if metric == "covered_share" else metric
         legend = next(p for p in payloads(page) if isinstance(p, dict) and "entries" in p)
         assert legend["title"] == label
         layer_names = next(
@@ -285,9 +286,12 @@ def test_planner_map_shows_every_text_as_given(hostile, corpus, canary, monkeypa
 def test_province_map_of_every_tile_source_and_language(hostile, corpus, canary):
     gaps = maps.read_gaps(hostile["gap_file"])
     for tiles in maps.TILES:
-        for lang in maps.LANGS:
+        for lang in LANGS:
             m = maps.province_map(
-                hostile["outlets"], hostile["counties"], gaps=gaps, tiles=tiles, lang=lang
+                hostile["outlets"],
+                hostile["counties"],
+                gaps=gaps,
+                options=maps.MapOptions(tiles, lang),
             )
             assert_literal(m.get_root().render(), corpus, canary)
 

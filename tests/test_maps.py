@@ -21,7 +21,7 @@ from locator._errors import DataFileError, ValidationError
 from locator.cli import main
 from locator.counties import SHANXI_EQUAL_AREA
 from locator.crs import gcj02_to_wgs84, wgs84_to_gcj02
-from locator.maps import _assets
+from locator.maps import _assets, _choropleth, _gap_shapes, _layers
 from tests.test_map_injection import page_strings, payloads
 
 HOSTILE = (
@@ -118,7 +118,9 @@ def test_inlined_css_embeds_its_images_and_drops_comments():
 
 @pytest.mark.parametrize("tiles", ["osm", "amap", "none"])
 def test_province_page_needs_no_cdn(outlets, counties, tiles):
-    page = maps.standalone_html(maps.province_map(outlets, counties, tiles=tiles))
+    page = maps.standalone_html(
+        maps.province_map(outlets, counties, options=maps.MapOptions(tiles=tiles))
+    )
     assert_offline_page(page)
     assert page.count("L.tileLayer(") == (0 if tiles == "none" else 1)
     assert "L.markerClusterGroup(" in page
@@ -181,9 +183,9 @@ def test_use_local_assets_drops_folium_defaults_and_refuses_colormaps():
         maps.use_local_assets(m, "/s")
 
 
-def test_builder_maps_work_without_export(outlets):
+def test_builder_maps_work_without_export(outlets, counties):
     # data: URLs, so even a plain save() or st_folium without setup needs no network
-    page = maps.province_map(outlets, layers=["outlets"]).get_root().render()
+    page = maps.province_map(outlets, counties, layers=["outlets"]).get_root().render()
     assert hosts(page.split("<body>")[0]) == set()
     assert page.count('src="data:text/javascript;base64,') == 2
 
@@ -203,7 +205,9 @@ def test_resident_map_shows_every_text_as_text(hostile_outlets, hostile_counties
         lon=hostile_outlets.geometry.x[:6], lat=hostile_outlets.geometry.y[:6], distance_km=1.5
     )
     page = maps.standalone_html(
-        maps.resident_map(found, you=(112.5, 37.8), counties=hostile_counties, lang="en")
+        maps.resident_map(
+            found, you=(112.5, 37.8), counties=hostile_counties, options=maps.MapOptions(lang="en")
+        )
     )
     assert_shown_as_text(page)
     navs = [
@@ -250,8 +254,10 @@ def features(m, name):
 def test_amap_tiles_shift_every_overlay_to_gcj02(index, counties):
     found = index.nearest(lon=112.55, lat=37.87, k=5)
     you = (112.55, 37.87)
-    osm = maps.resident_map(found, you=you, tiles="osm", counties=counties, lang="en")
-    amap = maps.resident_map(found, you=you, tiles="amap", counties=counties, lang="en")
+    osm = maps.resident_map(found, you=you, counties=counties, options=maps.MapOptions("osm", "en"))
+    amap = maps.resident_map(
+        found, you=you, counties=counties, options=maps.MapOptions("amap", "en")
+    )
     lon, lat = found["lon"].to_numpy(), found["lat"].to_numpy()
     glon, glat = wgs84_to_gcj02(lon, lat)
     got = np.array([f["geometry"]["coordinates"] for f in features(amap, "Outlets")])
@@ -319,14 +325,14 @@ def test_planner_colours_follow_the_figures(counties):
     )
     colours = {}
     for metric in ("outlets", "meets_rule", "covered_share"):
-        m = maps.planner_map(counties, table, metric=metric, lang="en")
-        by_county = list(fills(m, maps.METRICS[metric].label["en"]).values())
+        m = maps.planner_map(counties, table, metric=metric, options=maps.MapOptions(lang="en"))
+        by_county = list(fills(m, maps.metric_label(metric, "en")).values())
         colours[metric] = by_county[:3]
-        assert set(by_county[3:]) == {maps._COLORS["no_data"]}  # not in the table
-    red, green = maps._RED_TO_GREEN[0], maps._RED_TO_GREEN[-1]
+        assert set(by_county[3:]) == {_layers.COLORS["no_data"]}  # not in the table
+    red, green = _choropleth.RED_TO_GREEN[0], _choropleth.RED_TO_GREEN[-1]
     assert colours["outlets"][0] == red and red not in colours["outlets"][1:]
     assert colours["meets_rule"] == [red, green, green]
-    assert colours["covered_share"] == [red, maps._RED_TO_GREEN[2], green]
+    assert colours["covered_share"] == [red, _choropleth.RED_TO_GREEN[2], green]
 
 
 def test_planner_map_names_a_missing_column(counties):
@@ -343,25 +349,25 @@ def test_planner_map_names_a_missing_column(counties):
 def test_grid_gaps_merge_per_county_without_losing_area(counties):
     cells = grid_cells(counties)
     groups = np.repeat([0, 1], 18)
-    merged = maps._grid_dissolve(cells.geometry.to_numpy(), groups, 2)
+    merged = _gap_shapes.grid_dissolve(cells.geometry.to_numpy(), groups, 2)
     assert merged is not None
     area = gpd.GeoSeries(merged, crs="EPSG:4326").to_crs(SHANXI_EQUAL_AREA).area
     np.testing.assert_allclose(area, [18 * 2000.0**2] * 2, rtol=1e-6)
     # coordinates rounded to 6 decimals, as `locator gaps -o` writes them, over a wide grid
     wide = grid_cells(counties, side_m=1000.0, n=60).geometry.to_numpy()
     rounded = shapely.transform(wide, lambda xy: np.round(xy, 6))
-    merged = maps._grid_dissolve(rounded, np.zeros(len(rounded), dtype=np.intp), 1)
+    merged = _gap_shapes.grid_dissolve(rounded, np.zeros(len(rounded), dtype=np.intp), 1)
     assert merged is not None and merged[0].geom_type == "Polygon"
     area = gpd.GeoSeries(merged, crs="EPSG:4326").to_crs(SHANXI_EQUAL_AREA).area
     np.testing.assert_allclose(area, [3600 * 1000.0**2], rtol=1e-4)
     # not grid cells: None, and the plain union is used instead
     points = gpd.GeoSeries(shapely.points([112.5, 112.6], [37.8, 37.9]), crs="EPSG:4326")
-    assert maps._grid_dissolve(points.to_numpy(), np.array([0, 0]), 1) is None
+    assert _gap_shapes.grid_dissolve(points.to_numpy(), np.array([0, 0]), 1) is None
 
 
 def test_gap_tooltips_sum_the_population(counties):
     cells = grid_cells(counties)
-    layer = maps._gap_features(cells, None, "en", counties)
+    layer = _layers.gap_features(cells, maps.MapOptions("none", "en"), counties)
     assert len(layer) == 2
     assert [f["properties"]["t"]["rows"][-1] for f in layer] == [["Population", "180"]] * 2
 
@@ -376,7 +382,11 @@ def test_whole_province_export_is_under_3_mb(tmp_path, outlets, counties):
     layer = gaps(outlets, counties)
     for tiles in ("osm", "amap"):
         path = maps.export_map(
-            tmp_path / f"{tiles}.html", outlets, counties, gaps=layer, tiles=tiles
+            tmp_path / f"{tiles}.html",
+            outlets,
+            counties,
+            gaps=layer,
+            options=maps.MapOptions(tiles=tiles),
         )
         assert path.stat().st_size < 3_000_000
         page = path.read_text(encoding="utf-8")

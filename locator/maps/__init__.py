@@ -1,67 +1,20 @@
-"""Folium maps for residents and planners, and standalone HTML exports that work offline.
+"""Folium maps for residents and planners, and standalone HTML pages that work offline.
 
-Three maps, each a :class:`folium.Map`:
-
-- `resident_map`: you, the outlets found for your task, a straight line to each, and
-  a popup per outlet with an Amap navigation link (`amap_navigation_url`).
-- `planner_map`: a county choropleth of a coverage figure, with legend and tooltips;
-  optionally the outlets, the gap layer and suggested sites.
-- `province_map`: counties, clustered outlets (Leaflet.markercluster), gaps, legend and
-  layer control; `export_map` writes it as one HTML file (`locator export-map`).
-
-Tiles (`TILES`): OpenStreetMap (default), Amap (GCJ-02 tiles: every overlay coordinate is
-shifted WGS-84 -> GCJ-02 with :mod:`locator.crs` so it lines up; a click on such a map
-answers in GCJ-02, which `display_to_wgs84` converts back), or none (white background,
-the vector layers alone).
-
-Text from data (names, addresses, bank, county and city names, column names, every
-property of a gap file) never becomes template source or markup. branca compiles what it
-renders, so a name such as ``{{ 7*7 }}`` would show as ``49`` (and a crafted one would run
-code) in a plain folium element; ``html.escape`` leaves braces alone. The layers here are
-small templates that hold only code: their data goes into the page as JSON that cannot
-close a ``<script>`` or hold a Jinja delimiter, their output is never compiled again, and
-the page draws tooltips, popups, legends and layer names from that data with
-``textContent`` (``locator.maps._leaflet``). folium's own ``Popup``, ``Tooltip`` and
-``LayerControl`` are not used: they paste their text into templates and the page as HTML
-(``Popup`` also needs jQuery). The layers are built in ``locator.maps._layers`` (counties,
-gaps, suggested sites), ``locator.maps._outlets`` (outlets), ``locator.maps._choropleth`` (the
-planner's colours) and ``locator.maps._gap_shapes`` (gap cells merged per county).
-
-Where Leaflet comes from
-------------------------
-folium loads Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs, so
-a plain ``folium.Map.save()`` page is blank offline and where those CDNs are blocked. The
-maps here need only Leaflet 1.9.4 and Leaflet.markercluster 1.5.3, vendored in
-``locator/maps/static/`` (see ``scripts/vendor_assets.py``); a map's ``default_js`` and
-``default_css`` list only those. The builders point them at ``data:`` URLs, so a map
-works anywhere (``save()``, a notebook, ``st_folium``) with no network and no setup.
-`standalone_html` inlines the files as ``<script>`` / ``<style>`` text instead (smaller,
-and no ``data:`` script). `use_local_assets` points them at a URL where the app serves
-``locator/maps/static/``.
-
-How streamlit-folium (0.27) loads them, and what the app needs: ``st_folium`` renders the
-map, strips every ``<script src>`` and ``<link rel="stylesheet">`` from the header, and
-instead sends the ``default_js`` / ``default_css`` URLs of the map and of every
-``JSCSSMixin`` element in it (plus d3 from a CDN when a ``branca`` colormap is present,
-which is why the legends here are plain HTML) to its component iframe, which appends
-them as ``<script src>`` / ``<link>`` one after another; a URL that fails to load stops
-the map. The iframe is served by the Streamlit server itself
-(``/component/streamlit_folium.st_folium/...``), so same-origin absolute paths work. So
-either leave the ``data:`` URLs (no setup at all; about 270 kB more per map sent to the
-browser), or serve the files: with ``server.enableStaticServing = true`` in
-``.streamlit/config.toml``, Streamlit serves the folder ``static/`` beside ``app.py`` at
-``/app/static/``; it resolves symlinks and refuses any file whose real path lies outside
-that folder's real path, so ``static`` itself must be (a symlink to) ``locator/maps/static``
-(``ln -s locator/maps/static static``), not a folder holding a link to it; then call
-``use_local_assets(m, "/app/static")`` before ``st_folium(m, ...)``. Files are served with
-their real content type and ``nosniff``, which suits ``.js`` and ``.css``.
+`resident_map` (you, the outlets found, a line to each), `planner_map` (a county choropleth
+of a coverage figure) and `province_map` (counties, clustered outlets, gaps; `export_map`
+writes it as one HTML file) each return a :class:`folium.Map` drawn as `MapOptions` say:
+tiles (`TILES`: OpenStreetMap, Amap in GCJ-02, or none) and language. Data text is drawn
+as text, never as markup or template source (`locator.maps._leaflet` says how); Leaflet
+comes from ``locator/maps/static``, never a CDN (`locator.maps._assets` says how, also for
+the Streamlit app).
 
 Examples
 --------
 >>> import locator
+>>> from locator import datasets
 >>> index = locator.OutletIndex.from_file()
 >>> found = index.nearest(lon=112.549, lat=37.857, k=3, task="reset_card_pin")
->>> m = resident_map(found, you=(112.549, 37.857))
+>>> m = resident_map(found, you=(112.549, 37.857), counties=datasets.counties())
 >>> page = standalone_html(m)
 >>> "cdn." in page, page.count("L.circleMarker") > 0
 (False, True)
@@ -80,24 +33,24 @@ import geopandas as gpd
 import pandas as pd
 
 from locator._errors import DataFileError, ValidationError
-from locator._validate import check_choice
 from locator.counties import county_of
 from locator.crs import gcj02_to_wgs84
 from locator.maps._assets import standalone_html, use_local_assets
-from locator.maps._choropleth import METRICS, RED_TO_GREEN, choropleth_layer
-from locator.maps._gap_shapes import gap_population, grid_dissolve
+from locator.maps._choropleth import METRICS, choropleth_layer, metric_label
+from locator.maps._gap_shapes import gap_population
 from locator.maps._layers import (
     COLORS,
-    TEXT,
+    TILES,
+    MapOptions,
     TileSource,
-    county_layer,
+    county_polygons,
+    figure_text,
     fit,
-    fmt,
+    frame_in_wgs84,
     gap_features,
     new_map,
-    shift,
     suggestion_features,
-    to_wgs84,
+    to_display,
 )
 from locator.maps._leaflet import Features, LayerControl, Legend
 from locator.maps._outlets import (
@@ -109,21 +62,17 @@ from locator.maps._outlets import (
     route_features,
     you_feature,
 )
-from locator.registry import load_counties
-
-# tests/test_maps.py reaches these through this module, by the names they had here.
-_COLORS, _RED_TO_GREEN = COLORS, RED_TO_GREEN
-_gap_features, _grid_dissolve = gap_features, grid_dissolve
 
 __all__ = [
-    "LANGS",
     "LAYERS",
     "METRICS",
     "TILES",
+    "MapOptions",
     "TileSource",
     "amap_navigation_url",
     "display_to_wgs84",
     "export_map",
+    "metric_label",
     "parse_layers",
     "parse_tiles",
     "planner_map",
@@ -134,24 +83,6 @@ __all__ = [
     "use_local_assets",
 ]
 
-#: Tile choices: ``"osm"`` (default), ``"amap"`` (GCJ-02) and ``"none"`` (no tiles).
-TILES: dict[str, TileSource | None] = {
-    "osm": TileSource(
-        url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-        name={"zh": "OpenStreetMap", "en": "OpenStreetMap"},
-    ),
-    "amap": TileSource(
-        url="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-        attribution='&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>',
-        name={"zh": "高德地图", "en": "Amap"},
-        subdomains="1234",
-        max_zoom=18,
-        gcj02=True,
-    ),
-    "none": None,
-}
-LANGS: tuple[str, ...] = ("zh", "en")
 #: Layers `province_map` and ``locator export-map`` can draw.
 LAYERS: tuple[str, ...] = ("counties", "outlets", "gaps")
 
@@ -171,24 +102,14 @@ def parse_layers(layers: Sequence[str] | str) -> list[str]:
         raise ValidationError(msg)
     for item in items:
         if item not in LAYERS:
-            msg = (
-                f"layer {item!r} is not one of {', '.join(LAYERS)} (e.g. --layers counties,outlets)"
-            )
+            msg = f"layer {item!r} is not one of {', '.join(LAYERS)}; give some of them, e.g. counties,outlets"
             raise ValidationError(msg)
     return list(dict.fromkeys(items))
 
 
 def parse_tiles(tiles: str) -> str:
     """Check a tile choice: one of `TILES`."""
-    return check_choice(tiles, TILES, "tiles")
-
-
-def _tiles(tiles: str) -> TileSource | None:
-    return TILES[parse_tiles(tiles)]
-
-
-def _lang(lang: str) -> str:
-    return check_choice(lang, LANGS, "lang")
+    return MapOptions(tiles=tiles).tiles
 
 
 def display_to_wgs84(lon: float, lat: float, *, tiles: str = "osm") -> tuple[float, float]:
@@ -201,8 +122,7 @@ def display_to_wgs84(lon: float, lat: float, *, tiles: str = "osm") -> tuple[flo
     >>> display_to_wgs84(112.549, 37.857)
     (112.549, 37.857)
     """
-    source = _tiles(tiles)
-    if source is not None and source.gcj02:
+    if MapOptions(tiles=tiles).gcj02:
         lon_w, lat_w = gcj02_to_wgs84(lon, lat)
         return round(float(lon_w), 6), round(float(lat_w), 6)
     return float(lon), float(lat)
@@ -215,9 +135,8 @@ def resident_map(
     found: pd.DataFrame,
     *,
     you: tuple[float, float] | None,
-    tiles: str = "osm",
-    lang: str = "zh",
     counties: gpd.GeoDataFrame | None = None,
+    options: MapOptions | None = None,
 ) -> folium.Map:
     """You, the outlets found for your task, and a straight line from you to each.
 
@@ -228,38 +147,41 @@ def resident_map(
         lon, lat, distance_km`` (WGS-84).
     you : (lon, lat) or None
         Where you are (WGS-84). None: the province view, outlets without lines.
-    tiles : {"osm", "amap", "none"}
-    lang : {"zh", "en"}
     counties : geopandas.GeoDataFrame, optional
-        County outlines to draw under the outlets (e.g. `locator.load_counties()`).
+        County outlines to draw under the outlets (e.g. `locator.datasets.counties()`);
+        none drawn when not given.
+    options : MapOptions, optional
+        Tiles and language; ``MapOptions()`` (OpenStreetMap, Chinese) when not given.
 
-    Each outlet's popup has its name, kind, bank, distance, address, phone, hours and an
-    Amap navigation link (`amap_navigation_url`); the view fits you and the outlets.
+    Returns
+    -------
+    folium.Map
+        Each outlet's popup has its name, kind, bank, distance, address, phone, hours and an
+        Amap navigation link (`amap_navigation_url`); the view fits you and the outlets.
     """
-    source, lang = _tiles(tiles), _lang(lang)
-    t = TEXT[lang]
+    options = options or MapOptions()
     frame = outlet_frame(found)
     with_distance = "distance_km" in frame and you is not None
-    m = new_map(source, lang)
+    m = new_map(options)
     if counties is not None:
-        county_layer(counties, source, lang, fill=None).add_to(m)
-    lon, lat = shift(frame["lon"], frame["lat"], source)
+        county_polygons(counties, options, fill=None).add_to(m)
+    lon, lat = to_display(frame["lon"], frame["lat"], options)
     lons, lats = [float(x) for x in lon], [float(y) for y in lat]
-    legend = outlet_legend(lang)
+    legend = outlet_legend(options.lang)
     if you is not None:
-        you_lon, you_lat = (float(a[0]) for a in shift([you[0]], [you[1]], source))
+        you_lon, you_lat = (float(a[0]) for a in to_display([you[0]], [you[1]], options))
         routes = route_features(
-            frame, (you_lon, you_lat), (lons, lats), lang, with_distance=with_distance
+            frame, (you_lon, you_lat), (lons, lats), options, with_distance=with_distance
         )
-        Features(routes, name=t["routes"]).add_to(m)
-    circles = outlet_circles(frame, source, lang, radius=8, with_distance=with_distance)
-    Features(circles, name=t["outlets"]).add_to(m)
+        Features(routes, name=options.word("map_routes")).add_to(m)
+    circles = outlet_circles(frame, options, radius=8, with_distance=with_distance)
+    Features(circles, name=options.word("map_outlets")).add_to(m)
     if you is not None:
-        Features([you_feature(you_lon, you_lat, lang)], name=t["you"]).add_to(m)
+        Features([you_feature(you_lon, you_lat, options)], name=options.word("map_you")).add_to(m)
         lons, lats = [*lons, you_lon], [*lats, you_lat]
-        legend = [(COLORS["you"], "dot", t["you"]), *legend]
-    Legend(t["legend"], legend).add_to(m)
-    fit(m, lats, lons)
+        legend = [(COLORS["you"], "dot", options.word("map_you")), *legend]
+    Legend(options.word("map_legend"), legend).add_to(m)
+    fit(m, lons, lats)
     return m
 
 
@@ -271,8 +193,7 @@ def planner_map(
     outlets: gpd.GeoDataFrame | None = None,
     gaps: gpd.GeoDataFrame | None = None,
     suggestions: gpd.GeoDataFrame | None = None,
-    tiles: str = "osm",
-    lang: str = "zh",
+    options: MapOptions | None = None,
 ) -> folium.Map:
     """A county choropleth of one coverage figure, with legend, tooltips and optional layers.
 
@@ -288,89 +209,102 @@ def planner_map(
         The column that colours the counties: one of `METRICS`, or any numeric column.
     outlets, gaps, suggestions : geopandas.GeoDataFrame, optional
         Outlet points, gap areas (merged per county, population summed) and suggested sites
-        (tooltip: every column).
+        (tooltip: every column); a layer is drawn when given and not empty.
+    options : MapOptions, optional
+        Tiles and language; ``MapOptions()`` when not given.
+
+    Returns
+    -------
+    folium.Map
+        The choropleth, its legend and a layer control.
     """
-    source, lang = _tiles(tiles), _lang(lang)
-    t = TEXT[lang]
-    layer, legend, title = choropleth_layer(counties, county_table, metric, source, lang)
-    m = new_map(source, lang)
+    options = options or MapOptions()
+    word = options.word
+    layer, legend, title = choropleth_layer(counties, county_table, metric, options)
+    m = new_map(options)
     layer.add_to(m)
     if gaps is not None and len(gaps):
-        Features(gap_features(gaps, source, lang, counties), name=t["gaps"]).add_to(m)
-        legend.append((COLORS["gap"], "box", t["gaps"]))
+        Features(gap_features(gaps, options, counties), name=word("map_gaps")).add_to(m)
+        legend.append((COLORS["gap"], "box", word("map_gaps")))
     if outlets is not None and len(outlets):
-        frame = outlet_frame(outlets)
-        Features(
-            outlet_circles(frame, source, lang, radius=3.5, with_distance=False), name=t["outlets"]
-        ).add_to(m)
-        legend += outlet_legend(lang)
+        circles = outlet_circles(outlet_frame(outlets), options, radius=3.5, with_distance=False)
+        Features(circles, name=word("map_outlets")).add_to(m)
+        legend += outlet_legend(options.lang)
     if suggestions is not None and len(suggestions):
-        Features(suggestion_features(suggestions, source, lang), name=t["suggestions"]).add_to(m)
-        legend.append((COLORS["suggestion"], "dot", t["suggestions"]))
+        sites = suggestion_features(suggestions, options)
+        Features(sites, name=word("map_suggestions")).add_to(m)
+        legend.append((COLORS["suggestion"], "dot", word("map_suggestions")))
     Legend(title, legend).add_to(m)
     LayerControl(collapsed=False).add_to(m)
     fit(m, [], [])
     return m
 
 
+def _outlet_counts(
+    outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, options: MapOptions
+) -> Features:
+    """Counties outlined, each tooltip with its outlet count (by position) and population."""
+    outlets_w = frame_in_wgs84(outlets)
+    where = county_of(outlets_w.geometry.x, outlets_w.geometry.y, counties=counties)
+    counts = pd.Series(where).value_counts()
+    # Outlines with a faint fill, so the tooltip works inside.
+    style = {"color": COLORS["county"], "weight": 1, "fillColor": "#90a4ae", "fillOpacity": 0.08}
+
+    def fill(row: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        rows = [(options.word("map_outlets"), f"{int(counts.get(str(row.adcode), 0)):,}")]
+        if hasattr(row, "population"):
+            people = figure_text(row.population, "people", options.lang)
+            rows.append((options.word("map_population"), people))
+        return style, rows
+
+    return county_polygons(counties, options, fill=fill)
+
+
 def province_map(
     outlets: gpd.GeoDataFrame,
-    counties: gpd.GeoDataFrame | None = None,
+    counties: gpd.GeoDataFrame,
     *,
     layers: Sequence[str] = LAYERS,
     gaps: gpd.GeoDataFrame | None = None,
-    tiles: str = "osm",
-    lang: str = "zh",
+    options: MapOptions | None = None,
 ) -> folium.Map:
     """The whole province: counties, clustered outlets, gaps, a legend and a layer control.
 
     Parameters
     ----------
     outlets : geopandas.GeoDataFrame
-        The outlet registry (`locator.load_outlets`).
-    counties : geopandas.GeoDataFrame, optional
-        County polygons; the shipped ones when None. Each county's tooltip gives its
-        population and the number of outlets that lie in it.
+        The outlet registry (`locator.load_outlets`, `locator.datasets.outlets`).
+    counties : geopandas.GeoDataFrame
+        County polygons (`locator.datasets.counties`). Each county's tooltip gives its
+        population and the number of outlets that lie in it; gaps are named from them.
     layers : sequence of {"counties", "outlets", "gaps"}
         What to draw; "gaps" draws ``gaps`` when given.
     gaps : geopandas.GeoDataFrame, optional
         Gap areas or cells (merged per county, population summed).
+    options : MapOptions, optional
+        Tiles and language; ``MapOptions()`` when not given.
+
+    Returns
+    -------
+    folium.Map
+        The layers chosen, a legend and a layer control.
     """
-    source, lang = _tiles(tiles), _lang(lang)
-    t = TEXT[lang]
+    options = options or MapOptions()
     chosen = parse_layers(layers)
-    m = new_map(source, lang)
+    m = new_map(options)
     legend: list[tuple[str, str, str]] = []
     if "counties" in chosen:
-        counties = load_counties() if counties is None else counties
-        outlets_w = to_wgs84(outlets)
-        where = county_of(outlets_w.geometry.x, outlets_w.geometry.y, counties=counties)
-        counts = pd.Series(where).value_counts()
-        # Outlines with a faint fill, so the tooltip works inside.
-        style = {
-            "color": COLORS["county"],
-            "weight": 1,
-            "fillColor": "#90a4ae",
-            "fillOpacity": 0.08,
-        }
-
-        def fill(row: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-            rows = [(t["outlets"], f"{int(counts.get(str(row.adcode), 0)):,}")]
-            if hasattr(row, "population"):
-                rows.append((t["population"], fmt(row.population, "people", lang)))
-            return style, rows
-
-        county_layer(counties, source, lang, fill=fill).add_to(m)
-        legend.append((COLORS["county"], "line", t["counties"]))
+        _outlet_counts(outlets, counties, options).add_to(m)
+        legend.append((COLORS["county"], "line", options.word("map_counties")))
     if "gaps" in chosen and gaps is not None and len(gaps):
-        Features(gap_features(gaps, source, lang, counties), name=t["gaps"]).add_to(m)
-        legend.append((COLORS["gap"], "box", t["gaps"]))
+        Features(gap_features(gaps, options, counties), name=options.word("map_gaps")).add_to(m)
+        legend.append((COLORS["gap"], "box", options.word("map_gaps")))
     if "outlets" in chosen:
-        Cluster(outlet_frame(outlets), source, lang).add_to(m)
-        legend += outlet_legend(lang)
-        legend.append(("#6ecc39", "dot", t["cluster"]))
+        Cluster(outlet_frame(outlets), options).add_to(m)
+        legend += outlet_legend(options.lang)
+        legend.append(("#6ecc39", "dot", options.word("map_cluster")))
     if legend:
-        Legend(t["legend"], legend).add_to(m)
+        Legend(options.word("map_legend"), legend).add_to(m)
     LayerControl(collapsed=False).add_to(m)
     fit(m, [], [])
     return m
@@ -382,8 +316,13 @@ def province_map(
 def read_gaps(path: Path | str) -> gpd.GeoDataFrame:
     """Read a gap layer written by ``locator gaps -o FILE.geojson``.
 
-    Every property is shown on the map as plain text; a ``population`` that is not a
-    number of residents raises `DataFileError` naming the file, row and value.
+    Every property is shown on the map as plain text.
+
+    Raises
+    ------
+    DataFileError
+        When the file cannot be read, or a ``population`` is not a number of residents
+        (naming the file, row and value).
     """
     try:
         layer = gpd.read_file(path)
@@ -402,16 +341,16 @@ def read_gaps(path: Path | str) -> gpd.GeoDataFrame:
 def export_map(
     path: Path | str,
     outlets: gpd.GeoDataFrame,
-    counties: gpd.GeoDataFrame | None = None,
+    counties: gpd.GeoDataFrame,
     *,
     layers: Sequence[str] = LAYERS,
     gaps: gpd.GeoDataFrame | None = None,
-    tiles: str = "osm",
-    lang: str = "zh",
+    options: MapOptions | None = None,
 ) -> Path:
     """Write `province_map` as a standalone HTML file (`standalone_html`); return its path."""
-    m = province_map(outlets, counties, layers=layers, gaps=gaps, tiles=tiles, lang=lang)
-    page = standalone_html(m, title=TEXT[_lang(lang)]["title"])
+    options = options or MapOptions()
+    m = province_map(outlets, counties, layers=layers, gaps=gaps, options=options)
+    page = standalone_html(m, title=options.word("map_title"))
     path = Path(path)
     path.write_text(page, encoding="utf-8")
     return path

@@ -1,8 +1,28 @@
-"""The Leaflet files shipped in ``locator/maps/static/``: where they are and how to inline them.
+"""The Leaflet files shipped in ``locator/maps/static/``: where they are and how pages load them.
 
 ``scripts/vendor_assets.py`` copied them from the npm packages ``leaflet`` and
 ``leaflet.markercluster`` (versions, npm integrity and file hashes in
 ``static/assets.json``; licences beside the files).
+
+Why vendored: folium loads Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from
+CDNs, so a plain ``folium.Map.save()`` page is blank offline and where those CDNs are
+blocked. The maps of `locator.maps` need only Leaflet 1.9.4 and Leaflet.markercluster 1.5.3;
+a map's ``default_js`` and ``default_css`` list only those, as ``data:`` URLs (`data_url`),
+so a map works anywhere (``save()``, a notebook, ``st_folium``) with no network and no setup.
+`standalone_html` inlines the files as ``<script>`` / ``<style>`` text instead (smaller, and
+no ``data:`` script); `use_local_assets` points them at a URL where the app serves them.
+
+How streamlit-folium (0.27) loads them: ``st_folium`` strips every ``<script src>`` and
+``<link rel="stylesheet">`` from the header and instead sends the ``default_js`` /
+``default_css`` URLs of the map and of every ``JSCSSMixin`` element in it (plus d3 from a
+CDN when a ``branca`` colormap is present, which is why the legends are plain HTML) to its
+component iframe, which appends them one after another; a URL that fails to load stops the
+map. The iframe is served by the Streamlit server itself, so same-origin absolute paths
+work. With ``server.enableStaticServing = true``, Streamlit serves the folder ``static/``
+beside the app's page at ``/app/static/``; it resolves symlinks and refuses any file whose
+real path lies outside that folder's real path, so ``static`` itself must be (a symlink to)
+``locator/maps/static``, not a folder holding a link to it. Files are served with their real
+content type and ``nosniff``, which suits ``.js`` and ``.css``.
 
 Examples
 --------
@@ -230,8 +250,8 @@ def use_local_assets(m: folium.Map, base_url: str) -> folium.Map:
     """Point the map's Leaflet JS/CSS at ``base_url`` + the file's path in ``locator/maps/static``.
 
     For the Streamlit app: with ``server.enableStaticServing = true`` and ``static`` beside
-    ``app.py`` being (a symlink to) ``locator/maps/static``, ``base_url`` is ``"/app/static"``
-    (the module docstring explains why). folium's unused defaults are dropped; a resource
+    the app's page being (a symlink to) ``locator/maps/static``, ``base_url`` is
+    ``"/app/static"`` (the module docstring explains why). folium's unused defaults are dropped; a resource
     that is not shipped, or a branca colormap (st_folium fetches d3 for it), raises
     `ValidationError`. Returns the same map, changed in place.
     """

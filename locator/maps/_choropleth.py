@@ -12,35 +12,60 @@ import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
-from locator.maps._layers import COLORS, TEXT, TileSource, county_layer, fmt, is_missing
+from locator.i18n import t
+from locator.maps._layers import COLORS, MapOptions, county_polygons, figure_text, is_missing
 from locator.maps._leaflet import Features
 
-__all__ = ["BLUES", "METRICS", "RED_TO_GREEN", "Metric", "choropleth_layer", "classes"]
+__all__ = [
+    "BLUES",
+    "METRICS",
+    "RED_TO_GREEN",
+    "Metric",
+    "choropleth_layer",
+    "classes",
+    "metric_label",
+]
 
 
 @dataclass(frozen=True)
 class Metric:
-    label: dict[str, str]
-    kind: str  # "count" (the rule's bins), "bool", "share" (0-1), "people", "km", "number"
+    """A county figure the planner map knows: its label's key in `locator.i18n`, its kind.
+
+    ``kind`` is ``"count"`` (the rule's bins), ``"bool"``, ``"share"`` (0-1), ``"people"``,
+    ``"km"`` or ``"number"``.
+    """
+
+    label_key: str
+    kind: str
 
 
 #: Columns of a county table that `locator.maps.planner_map` knows how to colour and label.
 METRICS: dict[str, Metric] = {
-    "outlets": Metric({"zh": "网点数", "en": "Outlets"}, "count"),
-    "meets_rule": Metric(
-        {"zh": "达到每县至少2个网点", "en": "Meets the rule of 2 per county"}, "bool"
-    ),
-    "covered_share": Metric(
-        {"zh": "附近有网点的人口占比", "en": "Share of residents covered"}, "share"
-    ),
-    "population": Metric({"zh": "人口", "en": "Population"}, "people"),
-    "covered_population": Metric({"zh": "附近有网点的人口", "en": "Residents covered"}, "people"),
-    "shortfall": Metric({"zh": "距规则尚缺网点", "en": "Outlets short of the rule"}, "number"),
-    "mean_km": Metric({"zh": "平均距离（公里）", "en": "Mean distance (km)"}, "km"),
-    "median_km": Metric({"zh": "距离中位数（公里）", "en": "Median distance (km)"}, "km"),
-    "p95_km": Metric({"zh": "95%分位距离（公里）", "en": "95th percentile distance (km)"}, "km"),
-    "max_km": Metric({"zh": "最远距离（公里）", "en": "Longest distance (km)"}, "km"),
+    "outlets": Metric("map_metric_outlets", "count"),
+    "meets_rule": Metric("map_metric_meets_rule", "bool"),
+    "covered_share": Metric("map_metric_covered_share", "share"),
+    "population": Metric("map_population", "people"),
+    "covered_population": Metric("map_metric_covered_population", "people"),
+    "shortfall": Metric("map_metric_shortfall", "number"),
+    "mean_km": Metric("map_metric_mean_km", "km"),
+    "median_km": Metric("map_metric_median_km", "km"),
+    "p95_km": Metric("map_metric_p95_km", "km"),
+    "max_km": Metric("map_metric_max_km", "km"),
 }
+
+
+def metric_label(column: str, lang: str) -> str:
+    """A county figure's label: from `METRICS`, else the column's own name.
+
+    >>> metric_label("covered_share", "en"), metric_label("my_score", "en")
+    ('Share of residents covered', 'my_score')
+    """
+    return t(METRICS[column].label_key, lang) if column in METRICS else str(column)
+
+
+def _kind(column: str) -> str:
+    return METRICS[column].kind if column in METRICS else "number"
+
 
 BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 RED_TO_GREEN = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
@@ -70,7 +95,7 @@ def classes(values: pd.Series, kind: str) -> tuple[list[str], list[str], Callabl
             np.unique(np.quantile(finite, [0, 0.2, 0.4, 0.6, 0.8])) if len(finite) else [0.0]
         )
         edges = [float(q) for q in quantiles]
-        labels = [f"≥ {fmt(a, kind, 'en')}" for a in edges]
+        labels = [f"≥ {figure_text(a, kind, 'en')}" for a in edges]
         colors = list(BLUES)[: len(edges)]
 
     def color(value: Any) -> str:
@@ -81,18 +106,15 @@ def classes(values: pd.Series, kind: str) -> tuple[list[str], list[str], Callabl
 
 
 def choropleth_layer(
-    counties: gpd.GeoDataFrame,
-    county_table: pd.DataFrame,
-    metric: str,
-    source: TileSource | None,
-    lang: str,
+    counties: gpd.GeoDataFrame, county_table: pd.DataFrame, metric: str, options: MapOptions
 ) -> tuple[Features, list[tuple[str, str, str]], str]:
     """Counties coloured by ``county_table[metric]``: (layer, legend entries, metric label).
 
     Each county's tooltip lists every figure of `METRICS` in the table, ``metric`` first;
     counties missing from the table, or without a value, are grey ("no data").
     """
-    t = TEXT[lang]
+    lang = options.lang
+    no_data = t("map_no_data", lang)
     if "adcode" not in county_table:
         msg = "county_table: missing column adcode; give the counties table of the coverage report"
         raise ValidationError(msg)
@@ -100,34 +122,28 @@ def choropleth_layer(
         known = ", ".join(c for c in county_table.columns if c in METRICS)
         msg = f"metric {metric!r} is not a column of county_table; choose one of {known}"
         raise ValidationError(msg)
-    spec = METRICS.get(metric, Metric({"zh": metric, "en": metric}, "number"))
+    label, kind = metric_label(metric, lang), _kind(metric)
     table = county_table.assign(adcode=county_table["adcode"].astype(str)).set_index("adcode")
     present = [c for c in METRICS if c in table.columns]
     values = table[metric]
-    colors, labels, color_of = classes(values.dropna(), spec.kind)
+    colors, labels, color_of = classes(values.dropna(), kind)
+    shown = [metric, *(c for c in present if c != metric)]
 
     def fill(row: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         code = str(row.adcode)
         if code not in table.index:
-            return _filled(COLORS["no_data"]), [(spec.label[lang], t["no_data"])]
+            return _filled(COLORS["no_data"]), [(label, no_data)]
         figures = table.loc[code]
         value = figures[metric]
-        shown = [metric, *(c for c in present if c != metric)]
-        extra = [
-            (
-                METRICS[c].label[lang] if c in METRICS else str(c),
-                fmt(figures[c], METRICS[c].kind if c in METRICS else "number", lang),
-            )
-            for c in shown
-        ]
+        extra = [(metric_label(c, lang), figure_text(figures[c], _kind(c), lang)) for c in shown]
         return _filled(COLORS["no_data"] if is_missing(value) else color_of(value)), extra
 
-    layer = county_layer(counties, source, lang, fill=fill, name=spec.label[lang])
-    shown_labels = [t[v] if spec.kind == "bool" else v for v in labels]
+    layer = county_polygons(counties, options, fill=fill, name=label)
+    shown_labels = [t(f"map_{v}", lang) if kind == "bool" else v for v in labels]
     legend = list(zip(colors, ["box"] * len(colors), shown_labels, strict=True))
     if values.isna().any() or not set(counties["adcode"].astype(str)) <= set(table.index):
-        legend.append((COLORS["no_data"], "box", t["no_data"]))
-    return layer, legend, spec.label[lang]
+        legend.append((COLORS["no_data"], "box", no_data))
+    return layer, legend, label
 
 
 def _filled(color: str) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from locator._errors import ValidationError
+from locator._typing import FloatArray, IntArray, ObjectArray
 from locator.counties import SHANXI_EQUAL_AREA
 
 __all__ = ["GapArea", "gap_population", "grid_dissolve", "merge_gaps"]
@@ -32,9 +32,7 @@ class GapArea:
     population: float | None
 
 
-def grid_dissolve(
-    geometry: npt.NDArray[Any], groups: npt.NDArray[np.intp], n_groups: int
-) -> list[Any] | None:
+def grid_dissolve(geometry: ObjectArray, groups: IntArray, n_groups: int) -> list[Any] | None:
     """Merge square grid cells per group through a raster, or None if they are not such cells.
 
     The demand grid's cells are squares in the Shanxi equal-area CRS; burning them into a
@@ -79,13 +77,13 @@ def grid_dissolve(
         traced[int(value) - 1].append(shapely.geometry.shape(shape))
     back = Transformer.from_crs(SHANXI_EQUAL_AREA, "EPSG:4326", always_xy=True)
 
-    def to_wgs84(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def unproject(xy: FloatArray) -> FloatArray:
         return np.column_stack(back.transform(xy[:, 0], xy[:, 1]))
 
-    return [shapely.transform(shapely.union_all(parts), to_wgs84) for parts in traced]
+    return [shapely.transform(shapely.union_all(parts), unproject) for parts in traced]
 
 
-def gap_population(gaps: pd.DataFrame, source: str = "gaps") -> npt.NDArray[np.float64] | None:
+def gap_population(gaps: pd.DataFrame, source: str = "gaps") -> FloatArray | None:
     """The ``population`` column as finite numbers >= 0, or None when there is none.
 
     A gap layer is often a file from elsewhere: a value that is not such a number raises

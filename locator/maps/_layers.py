@@ -1,17 +1,18 @@
-"""What every map layer shares, and the county, gap and suggested-site layers.
+"""What every map layer shares (options, colours, coordinates), and the county, gap and site layers.
 
 Texts from data stay plain text here: tooltips are `card` specs that the page draws with
 ``textContent`` (see `locator.maps._leaflet`), so nothing is escaped and nothing can be
-interpreted, whether as HTML, JavaScript or template source. Coordinates go in
-as WGS-84 and are drawn as `shift` makes them: GCJ-02 on GCJ-02 tiles (Amap), so overlays
-line up with the streets, and rounded to 5 decimals (about 1 m) to keep the page small.
+interpreted, whether as HTML, JavaScript or template source. Words come from the one word
+table, `locator.i18n` (its ``map_*`` keys). Coordinates go in as WGS-84 and are drawn as
+`to_display` makes them: GCJ-02 on GCJ-02 tiles (Amap), so overlays line up with the
+streets, and rounded to 5 decimals (about 1 m) to keep the page small.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -21,42 +22,97 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from locator._typing import FloatArray, ObjectArray
+from locator._validate import check_choice
 from locator.counties import SHANXI_BOUNDS
 from locator.crs import wgs84_to_gcj02
+from locator.i18n import LANGS, t
 from locator.maps import _assets
 from locator.maps._gap_shapes import merge_gaps
 from locator.maps._leaflet import Features, Style, card
 
 __all__ = [
     "COLORS",
-    "TEXT",
+    "TILES",
+    "MapOptions",
     "TileSource",
-    "county_layer",
+    "county_polygons",
     "dot_style",
     "feature",
+    "figure_text",
     "fit",
-    "fmt",
+    "frame_in_wgs84",
     "gap_features",
     "is_missing",
     "new_map",
+    "plain_text",
     "point",
-    "shift",
     "suggestion_features",
-    "text",
-    "to_wgs84",
+    "to_display",
 ]
 
 
 @dataclass(frozen=True)
 class TileSource:
-    """A tile layer: URL template, attribution (HTML), name per language, datum."""
+    """A tile layer: URL template, attribution (HTML), its name's key in `locator.i18n`, datum."""
 
     url: str
     attribution: str
-    name: dict[str, str]
+    label_key: str
     subdomains: str = "abc"
     max_zoom: int = 19
     gcj02: bool = False
+
+
+#: Tile choices: ``"osm"`` (default), ``"amap"`` (GCJ-02) and ``"none"`` (no tiles).
+TILES: dict[str, TileSource | None] = {
+    "osm": TileSource(
+        url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        label_key="tiles_osm",
+    ),
+    "amap": TileSource(
+        url="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        attribution='&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>',
+        label_key="tiles_amap",
+        subdomains="1234",
+        max_zoom=18,
+        gcj02=True,
+    ),
+    "none": None,
+}
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How a map is drawn: its tiles (one of `TILES`) and its language (``zh`` or ``en``).
+
+    Checked once, here; every layer then takes the one object.
+
+    >>> MapOptions(tiles="amap", lang="en").gcj02
+    True
+    >>> MapOptions(tiles="google")
+    Traceback (most recent call last):
+    ...
+    locator._errors.ValidationError: tiles 'google' is not one of osm, amap, none
+    """
+
+    tiles: str = "osm"
+    lang: str = "zh"
+    source: TileSource | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", TILES[check_choice(self.tiles, TILES, "tiles")])
+        check_choice(self.lang, LANGS, "lang")
+
+    @property
+    def gcj02(self) -> bool:
+        """Whether overlays are drawn in GCJ-02 (to match the tiles)."""
+        return self.source is not None and self.source.gcj02
+
+    def word(self, key: str, **fields: Any) -> str:
+        """The map text ``key`` of `locator.i18n` in this map's language."""
+        return t(key, self.lang, **fields)
 
 
 # Map overlays are drawn with coordinates rounded to 5 decimals (about 1 m), and county
@@ -78,60 +134,6 @@ COLORS = {
     "no_data": "#bdbdbd",
 }
 
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "you": "您的位置",
-        "distance": "距离",
-        "km": "公里",
-        "address": "地址",
-        "phone": "电话",
-        "hours": "营业时间",
-        "bank": "银行",
-        "navigate": "在高德地图中导航",
-        "counties": "区县",
-        "outlets": "网点",
-        "routes": "到各网点的直线",
-        "gaps": "服务空白区",
-        "gap": "服务空白",
-        "suggestions": "建议新增网点",
-        "suggestion": "建议新增网点",
-        "cluster": "网点群（数字为网点数）",
-        "population": "人口",
-        "people": "人",
-        "no_data": "无数据",
-        "yes": "是",
-        "no": "否",
-        "legend": "图例",
-        "title": "山西省社保卡服务网点地图",
-    },
-    "en": {
-        "you": "You are here",
-        "distance": "Distance",
-        "km": "km",
-        "address": "Address",
-        "phone": "Phone",
-        "hours": "Hours",
-        "bank": "Bank",
-        "navigate": "Navigate in Amap",
-        "counties": "Counties",
-        "outlets": "Outlets",
-        "routes": "Straight lines to the outlets",
-        "gaps": "Gaps in service",
-        "gap": "Gap in service",
-        "suggestions": "Suggested new outlets",
-        "suggestion": "Suggested new outlet",
-        "cluster": "Group of outlets (number of outlets)",
-        "population": "Population",
-        "people": "",
-        "no_data": "no data",
-        "yes": "yes",
-        "no": "no",
-        "legend": "Legend",
-        "title": "Shanxi social security card outlets",
-    },
-}
-
-
 # --- text -------------------------------------------------------------------------------------
 
 
@@ -140,17 +142,17 @@ def is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def text(value: Any) -> str:
+def plain_text(value: Any) -> str:
     """One value from data as plain text; missing values become the empty string."""
     return "" if is_missing(value) else str(value)
 
 
-def fmt(value: Any, kind: str, lang: str) -> str:
+def figure_text(value: Any, kind: str, lang: str) -> str:
     """A figure as plain text; ``kind`` as in `locator.maps.METRICS`."""
     if is_missing(value):
-        return TEXT[lang]["no_data"]
+        return t("map_no_data", lang)
     if kind == "bool" or isinstance(value, bool | np.bool_):
-        return TEXT[lang]["yes" if bool(value) else "no"]
+        return t("map_yes" if bool(value) else "map_no", lang)
     if kind == "share":
         return f"{float(value):.1%}"
     if kind in ("people", "count"):
@@ -163,25 +165,25 @@ def fmt(value: Any, kind: str, lang: str) -> str:
 # --- coordinates ------------------------------------------------------------------------------
 
 
-def shift(
-    lon: npt.ArrayLike, lat: npt.ArrayLike, source: TileSource | None
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def to_display(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, options: MapOptions
+) -> tuple[FloatArray, FloatArray]:
     """Display coordinates: WGS-84, or GCJ-02 on GCJ-02 tiles; rounded for the page."""
     lon_a, lat_a = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    if source is not None and source.gcj02:
+    if options.gcj02:
         lon_a, lat_a = (np.asarray(a, dtype=np.float64) for a in wgs84_to_gcj02(lon_a, lat_a))
     return np.round(lon_a, _DECIMALS), np.round(lat_a, _DECIMALS)
 
 
-def _shift_geometry(geometry: npt.ArrayLike, source: TileSource | None) -> npt.NDArray[Any]:
-    def move(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        lon, lat = shift(xy[:, 0], xy[:, 1], source)
+def _display_geometry(geometry: npt.ArrayLike, options: MapOptions) -> ObjectArray:
+    def move(xy: FloatArray) -> FloatArray:
+        lon, lat = to_display(xy[:, 0], xy[:, 1], options)
         return np.column_stack([lon, lat])
 
     return np.asarray(shapely.transform(np.asarray(geometry, dtype=object), move))
 
 
-def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def frame_in_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The frame in EPSG:4326 (as it is when it has no CRS or already that one)."""
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         return frame.to_crs("EPSG:4326")
@@ -191,8 +193,8 @@ def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --- the map and its features -----------------------------------------------------------------
 
 
-def new_map(source: TileSource | None, lang: str) -> folium.Map:
-    """An empty map of Shanxi on ``source`` tiles (none: white), with the vendored Leaflet."""
+def new_map(options: MapOptions) -> folium.Map:
+    """An empty map of Shanxi on the options' tiles (none: white), with the vendored Leaflet."""
     west, south, east, north = SHANXI_BOUNDS
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
@@ -204,11 +206,12 @@ def new_map(source: TileSource | None, lang: str) -> folium.Map:
     m.options["maxZoom"] = 18  # markercluster needs the map's, tiles or not
     m.default_js = [("leaflet", _assets.data_url(_assets.LEAFLET_JS))]
     m.default_css = [("leaflet_css", _assets.data_url(_assets.LEAFLET_CSS))]
+    source = options.source
     if source is not None:
         folium.TileLayer(
             tiles=source.url,
             attr=source.attribution,
-            name=source.name[lang],
+            name=options.word(source.label_key),
             subdomains=source.subdomains,
             max_zoom=source.max_zoom,
         ).add_to(m)
@@ -216,12 +219,12 @@ def new_map(source: TileSource | None, lang: str) -> folium.Map:
     return m
 
 
-def fit(m: folium.Map, lats: Sequence[float], lons: Sequence[float]) -> None:
-    """Fit the view to these points: the province when none, street level for one."""
-    if len(lats) == 0:
+def fit(m: folium.Map, lons: Sequence[float], lats: Sequence[float]) -> None:
+    """Fit the view to these points (display lon, lat): the province when none, street level for one."""
+    if len(lons) == 0:
         west, south, east, north = SHANXI_BOUNDS
         m.fit_bounds([[south, west], [north, east]])
-    elif len(lats) == 1:
+    elif len(lons) == 1:
         m.location = [lats[0], lons[0]]
         m.options["zoom"] = 14
     else:
@@ -267,17 +270,18 @@ def dot_style(radius: float, color: str, *, weight: float, opacity: float) -> di
 
 # --- layers built from data -------------------------------------------------------------------
 
-_SHAPES: dict[tuple[int, str], tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = {}
+_SHAPES: dict[tuple[int, bool], tuple[gpd.GeoDataFrame, ObjectArray]] = {}
 
 
-def _county_shapes(counties: gpd.GeoDataFrame, source: TileSource | None) -> npt.NDArray[Any]:
+def _county_shapes(counties: gpd.GeoDataFrame, options: MapOptions) -> ObjectArray:
     # Simplifying 117 outlines takes ~50 ms; the app redraws often, with a few county layers.
-    key = (id(counties), "gcj02" if source is not None and source.gcj02 else "wgs84")
+    # The frame itself is kept with its shapes, so a new frame at a reused id() is a miss.
+    key = (id(counties), options.gcj02)
     cached = _SHAPES.get(key)
     if cached is None or cached[0] is not counties:
-        geometry = to_wgs84(counties).geometry.to_numpy()
+        geometry = frame_in_wgs84(counties).geometry.to_numpy()
         simplified = shapely.coverage_simplify(geometry, _SIMPLIFY_DEG)
-        shapes = _shift_geometry(simplified, source)
+        shapes = _display_geometry(simplified, options)
         if len(_SHAPES) >= 8:
             _SHAPES.pop(next(iter(_SHAPES)))
         cached = _SHAPES[key] = (counties, shapes)
@@ -285,15 +289,14 @@ def _county_shapes(counties: gpd.GeoDataFrame, source: TileSource | None) -> npt
 
 
 def _county_tip(row: Any, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    name = text(getattr(row, "name", None))
-    city = text(getattr(row, "city", None))
+    name = plain_text(getattr(row, "name", None))
+    city = plain_text(getattr(row, "city", None))
     return card(name, aside=city if city != name else None, rows=rows)
 
 
-def county_layer(
+def county_polygons(
     counties: gpd.GeoDataFrame,
-    source: TileSource | None,
-    lang: str,
+    options: MapOptions,
     *,
     fill: Callable[[Any], tuple[dict[str, Any], list[tuple[str, str]]]] | None,
     name: str | None = None,
@@ -302,7 +305,7 @@ def county_layer(
 
     Without ``fill``: outlines with a trace of fill, and the county's name as tooltip.
     """
-    shapes = _county_shapes(counties, source)
+    shapes = _county_shapes(counties, options)
     features = []
     for row, shape in zip(counties.itertuples(index=False), shapes, strict=True):
         if fill is None:
@@ -311,42 +314,40 @@ def county_layer(
         else:
             style, extra = fill(row)
         features.append(feature(shape, style, tip=_county_tip(row, extra)))
-    return Features(features, name=name or TEXT[lang]["counties"])
+    return Features(features, name=name or options.word("map_counties"))
 
 
-def suggestion_features(
-    suggestions: gpd.GeoDataFrame, source: TileSource | None, lang: str
-) -> list[dict[str, Any]]:
+def suggestion_features(suggestions: gpd.GeoDataFrame, options: MapOptions) -> list[dict[str, Any]]:
     """Suggested sites as dots; the tooltip lists every column."""
-    suggestions = to_wgs84(suggestions)
+    suggestions = frame_in_wgs84(suggestions)
     points = shapely.point_on_surface(suggestions.geometry.to_numpy())
-    lon, lat = shift(shapely.get_x(points), shapely.get_y(points), source)
+    lon, lat = to_display(shapely.get_x(points), shapely.get_y(points), options)
     columns = [c for c in suggestions.columns if c != suggestions.geometry.name]
     style = dot_style(7, COLORS["suggestion"], weight=2, opacity=1)
     features = []
     for (_, row), x, y in zip(suggestions[columns].iterrows(), lon, lat, strict=True):
-        rows = [(str(c), fmt(row[c], "number", lang)) for c in columns]
-        tip = card(TEXT[lang]["suggestion"], rows=rows)
+        rows = [(str(c), figure_text(row[c], "number", options.lang)) for c in columns]
+        tip = card(options.word("map_suggestion"), rows=rows)
         features.append(feature(point(x, y), style, tip=tip))
     return features
 
 
 def gap_features(
-    gaps: gpd.GeoDataFrame,
-    source: TileSource | None,
-    lang: str,
-    counties: gpd.GeoDataFrame | None,
+    gaps: gpd.GeoDataFrame, options: MapOptions, counties: gpd.GeoDataFrame | None
 ) -> list[dict[str, Any]]:
-    """Gaps merged per county (one shape and the summed population each): compact to draw."""
-    t = TEXT[lang]
+    """Gaps merged per county (one shape and the summed population each): compact to draw.
+
+    ``counties`` (optional) names the counties of gaps that carry only a county code.
+    """
     style = {"color": COLORS["gap"], "weight": 1, "fillColor": COLORS["gap"], "fillOpacity": 0.45}
     features = []
-    for area in merge_gaps(to_wgs84(gaps), counties):
+    for area in merge_gaps(frame_in_wgs84(gaps), counties):
         # Cell outlines are staircases; smoothing them by a fraction of a cell keeps the page small.
         shape = shapely.simplify(area.shape, _SIMPLIFY_DEG * 2)
-        shape = _shift_geometry(np.array([shape], dtype=object), source)[0]
-        rows = [(t["gap"], area.label)]
+        shape = _display_geometry(np.array([shape], dtype=object), options)[0]
+        rows = [(options.word("map_gap"), area.label)]
         if area.population is not None:
-            rows.append((t["population"], f"{round(area.population):,} {t['people']}".strip()))
+            people = options.word("map_people", n=f"{round(area.population):,}")
+            rows.append((options.word("map_population"), people))
         features.append(feature(shape, {**style, "radius": 4}, tip=card(rows=rows)))
     return features

@@ -1,4 +1,4 @@
-"""Small folium elements that draw ``locator``'s layers. Templates hold code; data goes in as JSON.
+r"""Small folium elements that draw ``locator``'s layers. Templates hold code; data goes in as JSON.
 
 Why this module exists: branca compiles what it renders. ``MacroElement.render`` puts each
 macro's output into ``Element(text)``, and ``Element.__init__`` compiles that text as a Jinja
@@ -12,7 +12,7 @@ escaping could not fix it. Three things, each enough on its own for the template
 - Data reaches the page only as JSON (`js`): a literal inside the element's own script,
   where ``streamlit_folium.st_folium`` keeps it too (it rebuilds the map only when that
   script changes, so the data must be in it). Inside strings, ``< > & ' { } # % $ `` and
-  U+2028/U+2029 are written as ``\\uXXXX``, so even a path that compiled it would find no
+  U+2028/U+2029 are written as ``\uXXXX``, so even a path that compiled it would find no
   Jinja delimiter, and nothing can close the ``<script>`` or open a comment.
 - The page's own script (`Style`: ``locatorCard``, ``locatorText``) builds tooltips, popups,
   legends and layer names from that data with ``textContent`` (or, where Leaflet wants HTML,
@@ -50,15 +50,15 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def js(value: Any) -> str:
-    """JSON that is inert in a ``<script>``, in HTML and to Jinja; decodes to ``value``.
+    r"""JSON that is inert in a ``<script>``, in HTML and to Jinja; decodes to ``value``.
 
     Only string contents change: there every character of ``< > & ' { } # % $ ``` and
-    U+2028/U+2029 is a ``\\uXXXX`` escape. Outside strings JSON has only ``{}[]:,``,
+    U+2028/U+2029 is a ``\uXXXX`` escape. Outside strings JSON has only ``{}[]:,``,
     numbers and literals, and an object never starts with ``{{``, so no ``{{``, ``{%`` or
     ``{#`` can appear.
 
     >>> js({"name": "{{ 7*7 }}</script>"})
-    '{"name":"\\\\u007b\\\\u007b 7*7 \\\\u007d\\\\u007d\\\\u003c/script\\\\u003e"}'
+    '{"name":"\\u007b\\u007b 7*7 \\u007d\\u007d\\u003c/script\\u003e"}'
     >>> json.loads(js(["{# x", "a&b"])) == ["{# x", "a&b"]
     True
     """
@@ -96,9 +96,14 @@ def card(
     return spec
 
 
-def bounds_of(lats: Iterable[float], lons: Iterable[float]) -> list[list[float | None]]:
-    lat_l, lon_l = list(lats), list(lons)
-    if not lat_l:
+def bounds_of(lons: Iterable[float], lats: Iterable[float]) -> list[list[float | None]]:
+    """Leaflet bounds ``[[south, west], [north, east]]`` of points given as lons, lats.
+
+    >>> bounds_of([112.5, 113.0], [37.8, 37.1])
+    [[37.1, 112.5], [37.8, 113.0]]
+    """
+    lon_l, lat_l = list(lons), list(lats)
+    if not lon_l:
         return [[None, None], [None, None]]
     return [[min(lat_l), min(lon_l)], [max(lat_l), max(lon_l)]]
 

@@ -24,14 +24,13 @@ from locator.crs import wgs84_to_gcj02
 from locator.maps import _assets
 from locator.maps._layers import (
     COLORS,
-    TEXT,
-    TileSource,
+    MapOptions,
     dot_style,
     feature,
+    frame_in_wgs84,
+    plain_text,
     point,
-    shift,
-    text,
-    to_wgs84,
+    to_display,
 )
 from locator.maps._leaflet import RawMacro, bounds_of, card, js
 from locator.tasks import KIND_LABELS
@@ -73,6 +72,7 @@ def kind_key(kind: Any) -> str:
 
 
 def kind_label(kind: str, lang: str) -> str:
+    """The name of an outlet kind in ``lang`` (`locator.tasks.KIND_LABELS`); empty for other."""
     return KIND_LABELS.get(kind, {}).get(lang, "" if kind == "other" else kind)
 
 
@@ -80,7 +80,7 @@ def outlet_frame(outlets: pd.DataFrame) -> pd.DataFrame:
     """Outlet rows with ``lon``/``lat`` columns (WGS-84) and the text columns present."""
     frame = outlets
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
-        frame = to_wgs84(frame)
+        frame = frame_in_wgs84(frame)
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name)).assign(
             lon=frame.geometry.x.to_numpy(), lat=frame.geometry.y.to_numpy()
         )
@@ -92,40 +92,40 @@ def outlet_frame(outlets: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**defaults) if defaults else frame
 
 
-def navigation(lon: float, lat: float, name: Any, lang: str) -> dict[str, str]:
+def navigation(lon: float, lat: float, name: Any, options: MapOptions) -> dict[str, str]:
     """The ``nav`` part of a `card`: what `amap_navigation_url` links to, built in the page."""
     lon_g, lat_g = wgs84_to_gcj02(float(lon), float(lat))
     return {
         "pos": f"{float(lon_g):.6f},{float(lat_g):.6f}",
-        "name": text(name),
-        "label": TEXT[lang]["navigate"],
+        "name": plain_text(name),
+        "label": options.word("map_navigate"),
     }
 
 
-def outlet_popup(row: Any, lang: str, distance_km: float | None = None) -> dict[str, Any]:
+def outlet_popup(row: Any, options: MapOptions, distance_km: float | None = None) -> dict[str, Any]:
     """An outlet's popup as a `card`: the same one the clustered layer builds in the page."""
-    t = TEXT[lang]
-    rows = [(t["bank"], text(row.bank))]
+    word = options.word
+    rows = [(word("map_bank"), plain_text(row.bank))]
     if distance_km is not None:
-        rows.append((t["distance"], f"{distance_km:.2f} {t['km']}"))
+        rows.append((word("map_distance"), f"{distance_km:.2f} {word('map_km')}"))
     rows += [
-        (t["address"], text(row.address)),
-        (t["phone"], text(row.phone)),
-        (t["hours"], text(row.hours)),
+        (word("map_address"), plain_text(row.address)),
+        (word("map_phone"), plain_text(row.phone)),
+        (word("map_hours"), plain_text(row.hours)),
     ]
     return card(
-        text(row.name),
-        sub=kind_label(kind_key(row.kind), lang),
+        plain_text(row.name),
+        sub=kind_label(kind_key(row.kind), options.lang),
         rows=rows,
-        nav=navigation(row.lon, row.lat, row.name, lang),
+        nav=navigation(row.lon, row.lat, row.name, options),
     )
 
 
 def outlet_circles(
-    frame: pd.DataFrame, source: TileSource | None, lang: str, *, radius: float, with_distance: bool
+    frame: pd.DataFrame, options: MapOptions, *, radius: float, with_distance: bool
 ) -> list[dict[str, Any]]:
     """One dot per outlet (`outlet_frame` rows), coloured by kind, with tooltip and popup."""
-    lon, lat = shift(frame["lon"], frame["lat"], source)
+    lon, lat = to_display(frame["lon"], frame["lat"], options)
     features = []
     for row, x, y in zip(frame.itertuples(index=False), lon, lat, strict=True):
         distance = float(row.distance_km) if with_distance else None  # type: ignore[arg-type]
@@ -134,14 +134,15 @@ def outlet_circles(
             feature(
                 point(x, y),
                 style,
-                tip=card(text(row.name)),
-                popup=outlet_popup(row, lang, distance),
+                tip=card(plain_text(row.name)),
+                popup=outlet_popup(row, options, distance),
             )
         )
     return features
 
 
 def outlet_legend(lang: str) -> list[tuple[str, str, str]]:
+    """Legend entries for the outlet kinds: (colour, "dot", name)."""
     return [
         (COLORS[k], "dot", KIND_LABELS[k][lang]) for k in ("government", "bank") if k in KIND_LABELS
     ]
@@ -151,25 +152,25 @@ def route_features(
     frame: pd.DataFrame,
     start: tuple[float, float],
     ends: tuple[Sequence[float], Sequence[float]],
-    lang: str,
+    options: MapOptions,
     *,
     with_distance: bool,
 ) -> list[dict[str, Any]]:
-    """Dashed straight lines from ``start`` to each outlet's ``ends`` (display coordinates)."""
-    km = TEXT[lang]["km"]
+    """Dashed straight lines from ``start`` to each outlet's ``ends`` (display lon, lat)."""
+    km = options.word("map_km")
     style = {"color": COLORS["route"], "weight": 2, "opacity": 0.7, "dashArray": "6 6"}
     features = []
     for row, x, y in zip(frame.itertuples(index=False), *ends, strict=True):
         distance = f"{float(row.distance_km):.2f} {km}" if with_distance else None  # type: ignore[arg-type]
         line = {"type": "LineString", "coordinates": [list(start), [x, y]]}
-        features.append(feature(line, style, tip=card(text(row.name), aside=distance)))
+        features.append(feature(line, style, tip=card(plain_text(row.name), aside=distance)))
     return features
 
 
-def you_feature(lon: float, lat: float, lang: str) -> dict[str, Any]:
+def you_feature(lon: float, lat: float, options: MapOptions) -> dict[str, Any]:
     """Where you are (display coordinates)."""
     style = dot_style(9, COLORS["you"], weight=3, opacity=1)
-    return feature(point(lon, lat), style, tip=card(TEXT[lang]["you"]))
+    return feature(point(lon, lat), style, tip=card(options.word("map_you")))
 
 
 class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
@@ -211,9 +212,8 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
         """
     )
 
-    def __init__(self, frame: pd.DataFrame, source: TileSource | None, lang: str) -> None:
-        t = TEXT[lang]
-        super().__init__(name=t["outlets"], overlay=True, control=True, show=True)
+    def __init__(self, frame: pd.DataFrame, options: MapOptions) -> None:
+        super().__init__(name=options.word("map_outlets"), overlay=True, control=True, show=True)
         self._name = "LocatorCluster"
         self.default_js = [("markerclusterjs", _assets.data_url(_assets.CLUSTER_JS))]
         self.default_css = [
@@ -223,7 +223,7 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
         kinds = ["government", "bank", "other"]
         banks: dict[str, int] = {}
         hours: dict[str, int] = {}
-        lon, lat = shift(frame["lon"], frame["lat"], source)
+        lon, lat = to_display(frame["lon"], frame["lat"], options)
         nav_lon, nav_lat = wgs84_to_gcj02(
             frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
         )
@@ -242,11 +242,11 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
                     float(y),
                     float(x),
                     kinds.index(kind),
-                    text(row.name),
-                    banks.setdefault(text(row.bank), len(banks)),
-                    text(row.address),
-                    text(row.phone),
-                    hours.setdefault(text(row.hours), len(hours)),
+                    plain_text(row.name),
+                    banks.setdefault(plain_text(row.bank), len(banks)),
+                    plain_text(row.address),
+                    plain_text(row.phone),
+                    hours.setdefault(plain_text(row.hours), len(hours)),
                     f"{gx:.6f}",
                     f"{gy:.6f}",
                 ]
@@ -256,15 +256,18 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
                 {"className": f"locator-pt locator-pt-{k}", "iconSize": [12, 12], "html": ""}
                 for k in kinds
             ],
-            "kinds": [kind_label(k, lang) for k in kinds],
+            "kinds": [kind_label(k, options.lang) for k in kinds],
             "banks": list(banks),
             "hours": list(hours),
-            "labels": [t[k] for k in ("bank", "address", "phone", "hours", "navigate")],
+            "labels": [
+                options.word(f"map_{k}") for k in ("bank", "address", "phone", "hours", "navigate")
+            ],
         }
-        self.latlons: list[tuple[float, float]] = [(float(r[0]), float(r[1])) for r in rows]
+        self.lons = [float(x) for x in lon]
+        self.lats = [float(y) for y in lat]
         self.rows = js(rows)
         self.config = js(config)
         self.options = js({"showCoverageOnHover": False, "maxClusterRadius": 50})
 
     def _get_self_bounds(self) -> list[list[float | None]]:
-        return bounds_of((p[0] for p in self.latlons), (p[1] for p in self.latlons))
+        return bounds_of(self.lons, self.lats)
