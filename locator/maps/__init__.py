@@ -12,7 +12,7 @@ Examples
 --------
 >>> import locator
 >>> from locator import datasets
->>> index = locator.OutletIndex.from_file()
+>>> index = locator.OutletIndex(datasets.outlets())
 >>> found = index.nearest(lon=112.549, lat=37.857, k=3, task="reset_card_pin")
 >>> m = resident_map(found, you=(112.549, 37.857), counties=datasets.counties())
 >>> page = standalone_html(m)
