@@ -9,8 +9,21 @@ import sys
 
 import pytest
 
+from locator import datasets
 from locator.banks import BANK_NAMES
 from locator.cli import main
+from locator.cli._common import SAMPLE_WARNING
+from locator.registry import write_outlets
+
+
+@pytest.fixture
+def real_registry(tmp_path):
+    """The shipped outlets with every sample mark taken off: a registry as `import` writes it."""
+    outlets = datasets.outlets().drop(columns="sample")
+    outlets.attrs["metadata"] = {}
+    path = write_outlets(outlets, tmp_path / "real.geojson", metadata={})
+    assert not datasets.is_sample(__import__("locator").registry.load_outlets(path))
+    return path
 
 
 def run(capsys, *argv):
@@ -131,9 +144,16 @@ def test_outside_shanxi_is_answered_with_a_warning(capsys):
     assert "outside Shanxi" in err
 
 
-def test_inside_shanxi_has_no_warning(capsys):
+def test_inside_shanxi_only_the_sample_is_named(capsys):
     code, _, err = run(capsys, "nearest", "--lat", "37.87", "--lon", "112.55")
-    assert code == 0 and err == ""
+    assert code == 0 and err == f"locator: warning: {SAMPLE_WARNING}\n"
+
+
+def test_a_real_registry_inside_shanxi_has_no_warning(capsys, real_registry):
+    code, out, err = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--outlets", str(real_registry)
+    )
+    assert code == 0 and err == "" and out
 
 
 def test_tasks_and_banks(capsys):
@@ -157,7 +177,7 @@ def test_installed_command_runs():
 
 
 def test_every_locator_error_is_one_line_with_flags(capsys, monkeypatch):
-    import locator.cli as cli
+    import locator.cli.residents as cli
     from locator._errors import ResourceLimitError
 
     def too_big(args):
@@ -176,7 +196,7 @@ def test_every_locator_error_is_one_line_with_flags(capsys, monkeypatch):
 def test_library_warnings_are_one_line_and_other_warnings_stay_python_warnings(capsys, monkeypatch):
     import warnings
 
-    import locator.cli as cli
+    import locator.cli.residents as cli
     from locator._errors import LocatorWarning
 
     def warns(args):

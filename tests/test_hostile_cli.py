@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,10 +70,21 @@ def registry(tmp_path: Path, features, name: str = "reg.geojson") -> Path:
     return path
 
 
+def _not_sample(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The outlets with every sample mark taken off, as `locator import` writes a registry."""
+    return outlets.drop(columns="sample")
+
+
 @pytest.fixture
 def small_registry(tmp_path, outlets) -> Path:
     """A real (not sample) registry: no sample warning line on stderr."""
-    return write_outlets(outlets.head(200), tmp_path / "real.geojson", metadata={})
+    return write_outlets(_not_sample(outlets.head(200)), tmp_path / "real.geojson", metadata={})
+
+
+@pytest.fixture
+def real_registry(tmp_path, outlets) -> Path:
+    """Every shipped outlet, not marked as the sample."""
+    return write_outlets(_not_sample(outlets), tmp_path / "all.geojson", metadata={})
 
 
 # --- the outlet registry ---------------------------------------------------------------------
@@ -200,8 +212,11 @@ def test_index_frames_without_the_columns_it_needs_are_refused(outlets):
 # --- k ---------------------------------------------------------------------------------------
 
 
-def test_a_huge_k_is_capped_at_the_suitable_outlets(capsys, index, outlets):
-    code, out, err = run(capsys, "nearest", *TAIYUAN, "-k", "1000000000000", "--format", "json")
+def test_a_huge_k_is_capped_at_the_suitable_outlets(capsys, index, outlets, real_registry):
+    code, out, err = run(
+        capsys, "nearest", *TAIYUAN, "-k", "1000000000000", "--format", "json",
+        "--outlets", str(real_registry),
+    )  # fmt: skip
     assert code == 0 and err == ""
     assert len(json.loads(out)) == len(outlets)
     distance, positions = index.query(lon=[112.55], lat=[37.87], k=10**12, task="reset_card_pin")
@@ -245,34 +260,41 @@ def test_the_cli_shows_its_flags_for_the_parameters(capsys):
 # --- outputs ---------------------------------------------------------------------------------
 
 
-def _output_commands(small_registry: Path, target: Path) -> list[list[object]]:
+def _output_commands(small_registry: Path, target: Callable[[str], Path]) -> list[list[object]]:
     planner = ["--outlets", small_registry, "--cell-area-km2", "25"]
     return [
-        ["coverage", *planner, "-o", target],
-        ["coverage", *planner, "--format", "csv", "-o", target],
-        ["coverage", *planner, "--format", "json", "-o", target],
-        ["gaps", *planner, "-o", target],
-        ["suggest", "--new", "1", *planner, "-o", target],
-        ["import", small_registry, "-o", target],
-        ["import", small_registry, "-o", small_registry.with_name("x.geojson"), "--report", target],
-        ["validate", small_registry, "--report", target],
-        ["export-map", "--outlets", small_registry, "--layers", "outlets", "-o", target],
-    ]
+        ["nearest", *TAIYUAN, "--outlets", small_registry, "-o", target(".json")],
+        ["coverage", *planner, "-o", target(".txt")],
+        ["coverage", *planner, "--format", "csv", "-o", target(".csv")],
+        ["coverage", *planner, "--format", "json", "-o", target(".json")],
+        ["gaps", *planner, "-o", target(".geojson")],
+        ["suggest", "--new", "1", *planner, "-o", target(".geojson")],
+        ["import", small_registry, "-o", target(".geojson")],
+        ["import", small_registry, "-o", small_registry.with_name("x.geojson"), "--report", target(".csv")],
+        ["validate", small_registry, "--report", target(".csv")],
+        ["export-map", "--outlets", small_registry, "--layers", "outlets", "-o", target(".html")],
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("where", ["missing folder", "parent is a file", "a folder"])
 def test_every_output_that_cannot_be_written_is_one_line(capsys, tmp_path, small_registry, where):
     blocker = tmp_path / "blocker.txt"
     blocker.write_text("x")
-    targets = {
-        "missing folder": (tmp_path / "missing" / "out.geojson", "does not exist"),
-        "parent is a file": (blocker / "out.geojson", "is a file, not a folder"),
-        "a folder": (tmp_path, "is a folder"),
+
+    def folder(suffix: str) -> Path:  # a folder named as the file would be
+        path = tmp_path / f"folder{suffix}"
+        path.mkdir(exist_ok=True)
+        return path
+
+    targets: dict[str, tuple[Callable[[str], Path], str]] = {
+        "missing folder": (lambda s: tmp_path / "missing" / f"out{s}", "does not exist"),
+        "parent is a file": (lambda s: blocker / f"out{s}", "is a file, not a folder"),
+        "a folder": (folder, "is a folder"),
     }
     target, message = targets[where]
     for argv in _output_commands(small_registry, target):
         line = one_error(capsys, *argv)
-        assert message in line and str(target) in line, (argv, line)
+        assert message in line and str(argv[-1]) in line, (argv, line)
     assert not (tmp_path / "missing").exists()
 
 
@@ -419,19 +441,19 @@ class _ClosedPipe(io.StringIO):
         raise BrokenPipeError(32, "Broken pipe")
 
 
-def test_a_closed_pipe_ends_quietly_in_process(capsys, monkeypatch):
+def test_a_closed_pipe_ends_quietly_in_process(capsys, monkeypatch, real_registry):
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())
-    code = main(["nearest", *TAIYUAN, "--format", "json"])
+    code = main(["nearest", *TAIYUAN, "--format", "json", "--outlets", str(real_registry)])
     assert code == 0
     assert capsys.readouterr().err == ""
 
 
-def test_a_closed_pipe_ends_quietly_in_a_real_pipe():
+def test_a_closed_pipe_ends_quietly_in_a_real_pipe(real_registry):
     # `locator nearest ... | head -1`: the reader leaves after one line; 1,443 outlets of
     # JSON (far more than a pipe buffer) are still to be written.
     exe = Path(sys.executable).with_name("locator")
     process = subprocess.Popen(
-        [str(exe), "nearest", *TAIYUAN, "-k", "2000", "--format", "json"],
+        [str(exe), "nearest", *TAIYUAN, "-k", "2000", "--format", "json", "--outlets", real_registry],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONWARNINGS": ""},
@@ -498,8 +520,8 @@ def test_api_values_of_the_wrong_type_are_locator_errors(index, outlets, countie
         (lambda: load_outlets(5), "path=5 is not a file path"),
         (lambda: load_counties(5), "path=5 is not a file path"),
         (lambda: OutletIndex.from_file(5), "path=5 is not a file path"),
-        (lambda: coverage_report(5, counties, demand=demand), "outlets=5 is not a file path"),
-        (lambda: coverage_report(outlets, "x", demand=demand), "counties is a str"),
+        (lambda: coverage_report(5, counties, demand=demand), "outlets is a int, not a"),
+        (lambda: coverage_report(outlets, "x", demand=demand), "x: no such file"),
         (lambda: coverage_report(outlets, counties, demand=5), "demand is a int, not a Demand"),
         (lambda: estimate_demand(5), "counties is a int, not a GeoDataFrame"),
         (lambda: demand_from_points(5, counties), "path_or_frame=5 is not a file path"),
@@ -570,11 +592,11 @@ def test_a_radius_wider_than_the_province_is_refused(capsys, small_registry, out
         suggest_sites(outlets, counties, demand=demand, new=1, radius_km=1500.0)
 
 
-def test_a_path_with_a_nul_character_is_a_validation_error(tmp_path, outlets):
+def test_a_path_with_a_nul_character_is_a_validation_error(tmp_path, outlets, counties):
     for call in (
         lambda: load_outlets("a\x00b.geojson"),
         lambda: load_counties(tmp_path / "a\x00b.geojson"),
-        lambda: demand_from_points("a\x00b.csv"),
+        lambda: demand_from_points("a\x00b.csv", counties),
         lambda: write_outlets(outlets.head(1), "a\x00b.geojson"),
         lambda: write_gaps(gpd.GeoDataFrame(geometry=[]), "a\x00b.geojson"),
     ):

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from locator.output import write_text
 
@@ -15,12 +15,15 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "FLAGS",
+    "LANG_HELP",
+    "SAMPLE_WARNING",
     "Parser",
     "check_output",
     "cli_message",
     "emit",
     "output_format",
     "warn",
+    "warn_if_sample",
 ]
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
@@ -43,6 +46,9 @@ FLAGS: dict[str, str] = {
     "candidates": "--candidates",
     "output": "-o",
     "format": "--format",
+    "crs": "--crs",
+    "sheet": "--sheet",
+    "columns": "--map",
 }
 # A parameter as the library writes it: ``name=value`` or ``name 'value'``, not inside a
 # word, a path or a flag (``lat`` in ``latitude``, ``k`` in ``bank=``, ``--lat``).
@@ -75,6 +81,22 @@ class Parser(argparse.ArgumentParser):
 def warn(message: str) -> None:
     """One warning line on stderr."""
     print(f"locator: warning: {' '.join(message.splitlines())}", file=sys.stderr)
+
+
+#: The help of every ``--lang``.
+LANG_HELP = "language of labels and messages: zh (中文, default) or en (English)"
+
+SAMPLE_WARNING = (
+    "the outlet registry is the generated sample, not the real one: load yours with --outlets"
+)
+
+
+def warn_if_sample(outlets: Any) -> None:
+    """Say so on stderr when a command's answer comes from the shipped generated sample."""
+    from locator.datasets import is_sample
+
+    if is_sample(outlets):
+        warn(SAMPLE_WARNING)
 
 
 def check_output(output: str | Path | None) -> None:

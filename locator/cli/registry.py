@@ -10,7 +10,16 @@ from typing import Any
 
 from locator import settings
 from locator._errors import ValidationError
-from locator.cli._common import EXIT_NOTHING, EXIT_OK, check_output, warn
+from locator.cli._common import (
+    EXIT_NOTHING,
+    EXIT_OK,
+    LANG_HELP,
+    check_output,
+    cli_message,
+    output_format,
+    warn,
+    warn_if_sample,
+)
 
 __all__ = ["add_export_map", "add_import", "add_validate"]
 
@@ -39,10 +48,11 @@ def _add_registry_arguments(p: Any) -> None:
         "hours, services, instant_issue, transit_topup, id, city, extra); repeat as needed",
     )
     p.add_argument("--report", type=Path, help="write every problem to this CSV (UTF-8 with BOM)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
 
 
 def add_import(sub: Any) -> None:
+    """Add ``locator import``."""
     p = sub.add_parser(
         "import",
         help="import a real outlet registry (CSV, Excel, GeoJSON) into the registry GeoJSON",
@@ -58,6 +68,7 @@ def add_import(sub: Any) -> None:
 
 
 def add_validate(sub: Any) -> None:
+    """Add ``locator validate``."""
     p = sub.add_parser(
         "validate",
         help="check a registry file as `import` would, without writing it",
@@ -79,18 +90,31 @@ def _parse_map(items: Sequence[str]) -> dict[str, str]:
 
 
 def _check_registry(args: argparse.Namespace) -> Any:
+    from locator import datasets
     from locator.importer import import_registry, write_report
 
-    check_output(getattr(args, "output", None))
+    output = getattr(args, "output", None)
+    if output is not None:
+        output_format(None, output, ("geojson",))
+    if args.report is not None:
+        output_format(None, args.report, ("csv",))
+    check_output(output)
     check_output(args.report)
     result = import_registry(
-        args.source, crs=args.crs, sheet=args.sheet, mapping=_parse_map(args.map)
+        args.source,
+        crs=args.crs,
+        sheet=args.sheet,
+        columns=_parse_map(args.map),
+        counties=datasets.counties(),
     )
     for message in result.warnings:
-        warn(message)
+        warn(cli_message(message))
     problems = result.report[result.report["row"].notna()]
     for entry in problems.head(_REPORT_LINES).itertuples(index=False):
-        print(f"row {entry.row}: {entry.level} {entry.reason}: {entry.message}", file=sys.stderr)
+        print(
+            f"row {entry.row}: {entry.level} {entry.reason}: {cli_message(str(entry.message))}",
+            file=sys.stderr,
+        )
     if len(problems) > _REPORT_LINES and args.report is None:
         print(
             f"... and {len(problems) - _REPORT_LINES} more: write them all with --report FILE.csv",
@@ -125,6 +149,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 
 def add_export_map(sub: Any) -> None:
+    """Add ``locator export-map``."""
     p = sub.add_parser(
         "export-map",
         help="a standalone HTML map: counties, clustered outlets, gaps",
@@ -145,7 +170,7 @@ def add_export_map(sub: Any) -> None:
         default="osm",
         help="osm (OpenStreetMap, default), amap (GCJ-02; overlays shifted to match) or none",
     )
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
     p.add_argument(
         "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
     )
@@ -165,14 +190,16 @@ def add_export_map(sub: Any) -> None:
 
 
 def _run_export_map(args: argparse.Namespace) -> int:
-    from locator.maps import export_map, parse_layers, parse_tiles
+    from locator import datasets
+    from locator.maps import MapOptions, export_map, parse_layers
     from locator.registry import load_counties, load_outlets
 
+    output_format(None, args.output, ("html",))
     check_output(args.output)
     layers = parse_layers(args.layers)
-    tiles = parse_tiles(args.tiles)
-    outlets = load_outlets(args.outlets)
-    counties = load_counties(args.counties)
+    options = MapOptions(tiles=args.tiles, lang=args.lang)
+    outlets = datasets.outlets() if args.outlets is None else load_outlets(args.outlets)
+    counties = datasets.counties() if args.counties is None else load_counties(args.counties)
     gaps = None
     if args.gaps is not None:
         from locator.maps import read_gaps
@@ -184,9 +211,8 @@ def _run_export_map(args: argparse.Namespace) -> int:
         gaps = gap_layer(
             outlets, counties, task=args.task, bank=args.bank, radius_km=args.radius_km
         )
-    path = export_map(
-        args.output, outlets, counties, layers=layers, gaps=gaps, tiles=tiles, lang=args.lang
-    )
+    warn_if_sample(outlets)
+    path = export_map(args.output, outlets, counties, layers=layers, gaps=gaps, options=options)
     size_mb = path.stat().st_size / 1e6
     print(f"wrote {path} ({size_mb:.1f} MB; layers {','.join(layers)})", file=sys.stderr)
     return EXIT_OK

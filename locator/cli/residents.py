@@ -1,0 +1,177 @@
+"""The residents' subcommands: ``nearest``, ``tasks`` and ``banks``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from locator import settings
+from locator._validate import check_lonlat
+from locator.banks import BANKS
+from locator.cli._common import (
+    EXIT_OK,
+    LANG_HELP,
+    check_output,
+    emit,
+    output_format,
+    warn,
+    warn_if_sample,
+)
+from locator.output import render_table, to_json, write_csv
+from locator.tasks import KIND_LABELS, TASKS, Task, get_task
+
+__all__ = ["add_banks", "add_nearest", "add_tasks"]
+
+_NEAREST_FORMATS = ("table", "json", "csv")
+_TABLE_COLUMNS = ["distance_km", "name", "kind", "bank", "address", "phone"]
+
+# --- nearest -------------------------------------------------------------------------------
+
+
+def add_nearest(sub: Any) -> None:
+    """Add ``locator nearest``."""
+    p = sub.add_parser(
+        "nearest",
+        help="the nearest outlets that can do a task",
+        description=(
+            "The k nearest outlets to a point (WGS-84 decimal degrees) that can do a task; "
+            "bank-side tasks need the bank printed on the card (--bank)."
+        ),
+    )
+    p.add_argument("--lat", required=True, help="latitude, decimal degrees (WGS-84)")
+    p.add_argument("--lon", required=True, help="longitude, decimal degrees (WGS-84)")
+    p.add_argument(
+        "-k", type=int, default=None, help=f"how many outlets (default {settings.default_k})"
+    )
+    p.add_argument("--task", help="task code (see `locator tasks`)")
+    p.add_argument("--bank", help="the bank printed on the card (see `locator banks`)")
+    p.add_argument(
+        "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
+    )
+    p.add_argument(
+        "--format",
+        choices=_NEAREST_FORMATS,
+        default=None,
+        help="table (default), json, or csv (UTF-8 with BOM, for Excel); default: by -o's suffix",
+    )
+    p.add_argument("-o", "--output", help="write to this file (.txt, .json or .csv)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
+    p.set_defaults(run=_run_nearest)
+
+
+def _load_index(path: Path | None) -> Any:
+    from locator import datasets
+    from locator.index import OutletIndex
+
+    if path is None:
+        return OutletIndex(datasets.outlets())
+    return OutletIndex.from_file(path)
+
+
+def _nearest_text(found: pd.DataFrame, task: Task | None, lang: str) -> str:
+    lines = []
+    if task is not None:
+        lines.append(
+            f"{task.label(lang)} | {'带上' if lang == 'zh' else 'bring'}: {task.bring(lang)}"
+        )
+        lines.append(task.note(lang))
+        if task.online(lang):
+            lines.append(f"{'线上' if lang == 'zh' else 'online'}: {task.online(lang)}")
+    if found.empty:
+        lines.append("没有可办理的网点" if lang == "zh" else "no outlet can do this task")
+    else:
+        table = found.assign(
+            kind=found["kind"].map(lambda k: KIND_LABELS.get(k, {}).get(lang, k)),
+            distance_km=found["distance_km"].round(2),
+        )
+        lines.append(render_table(table, _TABLE_COLUMNS))
+    return "\n".join(lines)
+
+
+def _run_nearest(args: argparse.Namespace) -> int:
+    from locator.counties import in_shanxi
+
+    fmt = output_format(args.format, args.output, _NEAREST_FORMATS)
+    check_output(args.output)
+    lon, lat = check_lonlat(args.lon, args.lat)
+    task = get_task(args.task) if args.task else None
+    index = _load_index(args.outlets)
+    found = index.nearest(lon=lon, lat=lat, k=args.k, task=args.task, bank=args.bank)
+    # After every input is checked, so a mistake in one is the only line on stderr.
+    warn_if_sample(index.outlets)
+    if not bool(in_shanxi([lon], [lat])[0]):
+        warn(f"({lon}, {lat}) is outside Shanxi; these are the nearest Shanxi outlets all the same")
+    lang = args.lang
+    if task is not None:
+        found["task"] = task.code
+        found["bring"] = task.bring(lang)
+        found["note"] = task.note(lang)
+        found["online"] = task.online(lang)
+    if fmt == "json":
+        emit(to_json(found.to_dict(orient="records")), args.output)
+    elif fmt == "csv":
+        _emit_csv(found, args.output)
+    else:
+        emit(_nearest_text(found, task, lang), args.output)
+    return EXIT_OK
+
+
+def _emit_csv(frame: pd.DataFrame, output: str | None) -> None:
+    from locator.output import csv_bytes
+
+    if output:
+        write_csv(frame, output)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(csv_bytes(frame).decode("utf-8-sig"))
+
+
+# --- tasks, banks ---------------------------------------------------------------------------
+
+
+def add_tasks(sub: Any) -> None:
+    """Add ``locator tasks``."""
+    p = sub.add_parser("tasks", help="list the tasks and where each can be done")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
+    p.set_defaults(run=_run_tasks)
+
+
+def _run_tasks(args: argparse.Namespace) -> int:
+    lang = args.lang
+    rows = [
+        {
+            "code": t.code,
+            "label": t.label(lang),
+            "kinds": sorted(t.kinds),
+            "own_bank": t.own_bank,
+            "bring": t.bring(lang),
+            "online": t.online(lang),
+        }
+        for t in TASKS.values()
+    ]
+    if args.format == "json":
+        print(to_json(rows))
+    else:
+        print(render_table(pd.DataFrame(rows), ["code", "label", "kinds", "own_bank", "online"]))
+    return EXIT_OK
+
+
+def add_banks(sub: Any) -> None:
+    """Add ``locator banks``."""
+    p = sub.add_parser("banks", help="list the 16 partner banks and the short names accepted")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=_run_banks)
+
+
+def _run_banks(args: argparse.Namespace) -> int:
+    rows = [
+        {"name": b.name, "name_en": b.name_en, "short": b.short, "aliases": list(b.aliases)}
+        for b in BANKS
+    ]
+    print(to_json(rows) if args.format == "json" else render_table(pd.DataFrame(rows)))
+    return EXIT_OK
