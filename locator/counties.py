@@ -429,7 +429,7 @@ class CountyMatcher:
                 keys.append((_normalize(short), adcode))
         self._keys = sorted(keys, key=lambda kv: -len(kv[0]))
         self._needs_city = {a for a, n in self.names.items() if n in _GENERIC or full_counts[n] > 1}
-        self._cache: dict[tuple[str, str], list[str]] = {}
+        self._cache: dict[tuple[str, str], tuple[list[str], bool]] = {}
 
     def candidates(self, text: str, *, city: str = "") -> list[str]:
         """Every county ``text`` may name, in adcode order.
@@ -438,33 +438,30 @@ class CountyMatcher:
         neither the text nor ``city`` says which; none when it names no county (or
         ``city`` names another city).
         """
+        return list(self._lookup(text, city)[0])
+
+    def match(self, text: str, *, city: str = "") -> str | None:
+        """The adcode of the one county ``text`` names, or None (none, or not clear which)."""
+        found, clear = self._lookup(text, city)
+        return found[0] if clear and len(found) == 1 else None
+
+    def _lookup(self, text: str, city: str) -> tuple[list[str], bool]:
         key = (str(text), str(city))
         if key not in self._cache:  # a registry names the same counties on many rows
             if len(self._cache) > 100_000:
                 self._cache.clear()
-            self._cache[key] = self._candidates(_normalize(text), _normalize(city))
-        return list(self._cache[key])
+            self._cache[key] = self._find(_normalize(text), _normalize(city))
+        return self._cache[key]
 
-    def match(self, text: str, *, city: str = "") -> str | None:
-        """The adcode of the one county ``text`` names, or None (none, or not clear which)."""
-        found = self.candidates(text, city=city)
-        if len(found) != 1 or (
-            found[0] in self._needs_city and not self._city_said(found[0], text, city)
-        ):
-            return None
-        return found[0]
-
-    def _city_said(self, adcode: str, text: str, city: str) -> bool:
-        return self._city_short[adcode] in f"{_normalize(text)} {_normalize(city)}"
-
-    def _candidates(self, value: str, city: str) -> list[str]:
+    def _find(self, value: str, city: str) -> tuple[list[str], bool]:
+        """The best candidates, and whether they are clear (not a shared name, city unsaid)."""
         if not value:
-            return []
+            return [], False
         digits = re.sub(r"\D", "", value)
         if re.fullmatch(r"\d{6}(\d{6})?", value) and (
             digits[:6] in self.adcodes or digits[:6] in _OLD_ADCODES
         ):
-            return [_OLD_ADCODES.get(digits[:6], digits[:6])]
+            return [_OLD_ADCODES.get(digits[:6], digits[:6])], True
         context = f"{value} {city}"
         city_named = any(c in city for c in self._all_cities)
         clear: list[tuple[int, int, str]] = []
@@ -481,9 +478,9 @@ class CountyMatcher:
             )
         found = clear or unclear
         if not found:
-            return []
+            return [], False
         best = min(found)[:2]
-        return sorted(adcode for at, length, adcode in found if (at, length) == best)
+        return sorted(a for at, length, a in found if (at, length) == best), bool(clear)
 
 
 def _short(name: str) -> str:

@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
+from locator import datasets
 from locator.index import OutletIndex
-from locator.registry import load_counties, load_outlets
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -17,12 +17,12 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def outlets() -> gpd.GeoDataFrame:
-    return load_outlets()
+    return datasets.outlets()
 
 
 @pytest.fixture(scope="session")
 def counties() -> gpd.GeoDataFrame:
-    return load_counties()
+    return datasets.counties()
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from locator import settings
+from locator import datasets
 from locator.banks import BANK_NAMES
 from locator.counties import county_of
-from locator.registry import load_counties, load_outlets, write_outlets
+from locator.registry import write_outlets
 from locator.tasks import TASKS
 from tests.conftest import REPO
 
@@ -68,7 +68,7 @@ def branches(document) -> pd.DataFrame:
 
 def test_generator_reproduces_the_shipped_file_byte_for_byte(monkeypatch, tmp_path):
     module = _script("generate_branches", monkeypatch)
-    regenerated = module.generate(load_counties(), load_outlets())
+    regenerated = module.generate(datasets.counties(), datasets.outlets())
     path = write_outlets(regenerated, tmp_path / "branches.geojson", metadata=module.METADATA)
     assert path.read_bytes() == BRANCHES_PATH.read_bytes()
 
@@ -76,9 +76,9 @@ def test_generator_reproduces_the_shipped_file_byte_for_byte(monkeypatch, tmp_pa
 def test_outlets_file_is_unchanged_by_the_shared_helpers(monkeypatch, tmp_path):
     module = _script("generate_outlets", monkeypatch)
     path = write_outlets(
-        module.generate(load_counties()), tmp_path / "outlets.geojson", metadata=module.METADATA
+        module.generate(datasets.counties()), tmp_path / "outlets.geojson", metadata=module.METADATA
     )
-    assert path.read_bytes() == settings.outlets_path.read_bytes()
+    assert path.read_bytes() == datasets.get_path("outlets").read_bytes()
 
 
 def test_every_branch_lies_in_its_declared_county(branches, counties):

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from locator.registry import COUNTY_COLUMNS
+from locator.counties import COUNTY_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COUNTIES_PATH = REPO_ROOT / "data" / "counties.geojson"

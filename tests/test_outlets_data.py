@@ -7,10 +7,10 @@ import json
 
 import numpy as np
 
-from locator import settings
+from locator import datasets
 from locator.banks import BANK_NAMES
 from locator.counties import county_of
-from locator.registry import load_counties, outlets_to_geojson
+from locator.registry import outlets_to_geojson
 from locator.tasks import default_services
 from tests.conftest import REPO
 
@@ -63,7 +63,7 @@ def test_every_county_has_a_government_hall(outlets):
 
 
 def test_the_file_says_it_is_a_sample():
-    document = json.loads(settings.outlets_path.read_text(encoding="utf-8"))
+    document = json.loads(datasets.get_path("outlets").read_text(encoding="utf-8"))
     assert document["metadata"]["sample"] is True
     assert "NOT the real registry" in document["metadata"]["title"]
     assert all(f["properties"]["sample"] is True for f in document["features"])
@@ -78,6 +78,6 @@ def test_generator_reproduces_the_shipped_file():
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    regenerated = outlets_to_geojson(module.generate(load_counties()), metadata=module.METADATA)
-    shipped = json.loads(settings.outlets_path.read_text(encoding="utf-8"))
+    regenerated = outlets_to_geojson(module.generate(datasets.counties()), metadata=module.METADATA)
+    shipped = json.loads(datasets.get_path("outlets").read_text(encoding="utf-8"))
     assert regenerated["features"] == shipped["features"]

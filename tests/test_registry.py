@@ -17,10 +17,10 @@ from locator._errors import (
     ResourceLimitError,
     ValidationError,
 )
+from locator.counties import load_counties
 from locator.index import OutletIndex
 from locator.registry import (
     OUTLET_COLUMNS,
-    load_counties,
     load_outlets,
     parse_services,
     write_outlets,
