@@ -5,7 +5,7 @@ The names a user needs are here; each module documents the rest.
 Examples
 --------
 >>> import locator
->>> index = locator.OutletIndex.from_file()
+>>> index = locator.OutletIndex(locator.datasets.outlets())  # the shipped sample
 >>> len(index)
 1443
 """
@@ -16,6 +16,7 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
+from locator import datasets
 from locator._errors import (
     BankRequiredError,
     DataFileError,
@@ -30,12 +31,13 @@ from locator.banks import BANK_NAMES, normalize_bank
 from locator.tasks import TASKS, get_task
 
 if TYPE_CHECKING:
+    from locator.counties import load_counties
     from locator.importer import ImportResult, import_registry
     from locator.index import OutletIndex
     from locator.planning.coverage import county_rule, coverage_report, gaps
     from locator.planning.demand import estimate_demand
     from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
-    from locator.registry import load_counties, load_outlets, write_outlets
+    from locator.registry import load_outlets, write_outlets
 
 # The heavy names (scikit-learn, geopandas, rasterio behind them) load on first use, so
 # that `locator banks` or `import locator.tasks` does not pay for all of them.
@@ -47,7 +49,7 @@ _LAZY: dict[str, str] = {
     "coverage_report": "locator.planning.coverage",
     "gaps": "locator.planning.coverage",
     "estimate_demand": "locator.planning.demand",
-    "load_counties": "locator.registry",
+    "load_counties": "locator.counties",
     "load_outlets": "locator.registry",
     "write_outlets": "locator.registry",
     "coverage_gain_curve": "locator.planning.siting",
@@ -89,6 +91,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "county_rule",
+    "datasets",
     "coverage_gain_curve",
     "coverage_report",
     "estimate_demand",

@@ -11,6 +11,7 @@ import locator
 
 
 def test_every_exported_name_resolves_to_its_module_object():
+    import locator.counties
     import locator.index
     import locator.planning.siting
 
@@ -18,6 +19,8 @@ def test_every_exported_name_resolves_to_its_module_object():
         assert getattr(locator, name) is not None
     assert locator.OutletIndex is locator.index.OutletIndex
     assert locator.suggest_sites is locator.planning.siting.suggest_sites
+    assert locator.load_counties is locator.counties.load_counties
+    assert locator.datasets.counties is locator.datasets.__dict__["counties"]
     assert set(locator.__all__) <= set(dir(locator))
 
 
