@@ -20,7 +20,7 @@ def test_every_exported_name_resolves_to_its_module_object():
     assert locator.OutletIndex is locator.index.OutletIndex
     assert locator.suggest_sites is locator.planning.siting.suggest_sites
     assert locator.load_counties is locator.counties.load_counties
-    assert locator.datasets.counties is locator.datasets.__dict__["counties"]
+    assert locator.datasets is sys.modules["locator.datasets"]
     assert set(locator.__all__) <= set(dir(locator))
 
 
