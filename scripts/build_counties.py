@@ -44,8 +44,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from locator.counties import COUNTY_COLUMNS  # noqa: E402
 from locator.crs import gcj02_to_wgs84  # noqa: E402
-from locator.registry import COUNTY_COLUMNS  # noqa: E402
 
 PROVINCE = "山西省"
 N_COUNTIES = 117

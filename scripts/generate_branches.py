@@ -39,9 +39,10 @@ import numpy as np
 from generate_outlets import AREA_CODES, SEED, STREETS, allocate, point_near, project, town_centres
 from pyproj import Transformer
 
+from locator import datasets
 from locator.banks import BANK_NAMES
-from locator.counties import SHANXI_EQUAL_AREA
-from locator.registry import load_counties, load_outlets, outlets_from_records, write_outlets
+from locator.counties import SHANXI_EQUAL_AREA, load_counties
+from locator.registry import load_outlets, outlets_from_records, write_outlets
 from locator.tasks import TASKS
 
 __all__ = [
@@ -339,8 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--table", action="store_true", help="also print the per-bank table for SOURCES.md"
     )
     args = parser.parse_args(argv)
-    outlets = load_outlets(args.outlets)
-    counties = load_counties(args.counties)
+    outlets = load_outlets(args.outlets or datasets.get_path("outlets"))
+    counties = load_counties(args.counties or datasets.get_path("counties"))
     branches = generate(counties, outlets, seed=args.seed)
     path = write_outlets(branches, args.output, metadata={**METADATA, "seed": args.seed})
     print(

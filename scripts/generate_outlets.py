@@ -32,9 +32,10 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from locator import datasets
 from locator.banks import BANK_NAMES
-from locator.counties import SHANXI_EQUAL_AREA
-from locator.registry import load_counties, outlets_from_records, write_outlets
+from locator.counties import SHANXI_EQUAL_AREA, load_counties
+from locator.registry import outlets_from_records, write_outlets
 from locator.tasks import default_services
 
 SEED = 20240403  # the date of the report the figures come from
@@ -251,7 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    outlets = generate(load_counties(args.counties), seed=args.seed)
+    outlets = generate(
+        load_counties(args.counties or datasets.get_path("counties")), seed=args.seed
+    )
     write_outlets(outlets, args.output, metadata={**METADATA, "seed": args.seed})
     banks = outlets["bank"].dropna()
     print(
