@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -145,46 +146,42 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _first(wrong: BoolArray) -> int:
-    return int(np.flatnonzero(wrong)[0])
+def _in_range(
+    counties: gpd.GeoDataFrame, source: str, column: str, limit: float
+) -> npt.NDArray[np.float64]:
+    """A numeric column, checked: finite, and within ±limit (residents: 0..limit)."""
+    number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
+    low, what = (
+        (0.0, "a number of residents (0 or more)")
+        if column in _NUMBERS
+        else (-limit, "a coordinate in decimal degrees")
+    )
+    wrong = ~(np.isfinite(number) & (number >= low) & (number <= limit))
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        msg = (
+            f"{source}: county {counties['adcode'].astype(str).iloc[i]}, column {column!r}: "
+            f"{_plain(counties[column].iloc[i])!r} is not {what}"
+        )
+        raise DataFileError(msg)
+    return number
 
 
 def _check_numbers(counties: gpd.GeoDataFrame, source: str, columns: Sequence[str]) -> None:
-    adcodes = counties["adcode"].astype(str)
-    values: dict[str, npt.NDArray[np.float64]] = {}
-    for column in (c for c in _NUMBERS if c in columns):
-        number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
-        wrong = ~np.isfinite(number) | (number < 0)
-        if wrong.any():
-            i = _first(wrong)
-            msg = (
-                f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
-                f"{_plain(counties[column].iloc[i])!r} is not a number of residents (0 or more)"
-            )
-            raise DataFileError(msg)
-        values[column] = number
+    values = {c: _in_range(counties, source, c, np.inf) for c in _NUMBERS if c in columns}
     if "population" in values and "population_65plus" in values:
         above = values["population_65plus"] > values["population"]
         if above.any():
-            i = _first(above)
+            i = int(np.flatnonzero(above)[0])
             msg = (
-                f"{source}: county {adcodes.iloc[i]}: population_65plus "
+                f"{source}: county {counties['adcode'].astype(str).iloc[i]}: population_65plus "
                 f"{values['population_65plus'][i]:g} is larger than population "
                 f"{values['population'][i]:g}; the 65+ are part of all residents"
             )
             raise DataFileError(msg)
     for column, limit in (("seat_lon", 180.0), ("seat_lat", 90.0)):
-        if column not in columns:
-            continue
-        number = pd.to_numeric(counties[column], errors="coerce").to_numpy(dtype=np.float64)
-        wrong = ~(np.isfinite(number) & (np.abs(number) <= limit))
-        if wrong.any():
-            i = _first(wrong)
-            msg = (
-                f"{source}: county {adcodes.iloc[i]}, column {column!r}: "
-                f"{_plain(counties[column].iloc[i])!r} is not a coordinate in decimal degrees"
-            )
-            raise DataFileError(msg)
+        if column in columns:
+            _in_range(counties, source, column, limit)
 
 
 def check_counties(
@@ -221,7 +218,7 @@ def check_counties(
     geometry = counties.geometry
     bad = (geometry.isna() | ~geometry.geom_type.isin(["Polygon", "MultiPolygon"])).to_numpy()
     if bad.any():
-        i = _first(bad)
+        i = int(np.flatnonzero(bad)[0])
         kind = geometry.iloc[i].geom_type if geometry.iloc[i] is not None else "no geometry"
         msg = f"{source}: county {adcodes.iloc[i]}: geometry is {kind}, not a polygon; every county needs its boundary"
         raise DataFileError(msg)
@@ -295,6 +292,7 @@ def fingerprint(counties: gpd.GeoDataFrame) -> str:
 # ----------------------------------------------------------------------------- where
 # Outlines of the last few layers (the shipped one, an uploaded one), by fingerprint.
 _OUTLINES: OrderedDict[str, BaseGeometry] = OrderedDict()
+_OUTLINES_LOCK = threading.Lock()  # the app's sessions run in threads
 
 
 def _shipped_if_none(counties: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
@@ -310,13 +308,15 @@ def province_outline(counties: gpd.GeoDataFrame | None = None) -> BaseGeometry:
     """The union of the county polygons (prepared; computed once per distinct layer)."""
     counties = _shipped_if_none(counties)
     key = fingerprint(counties)
-    outline = _OUTLINES.get(key)
+    with _OUTLINES_LOCK:
+        outline = _OUTLINES.get(key)
     if outline is None:
         outline = shapely.union_all(counties.geometry.to_numpy())
         shapely.prepare(outline)
-        _OUTLINES[key] = outline
-        while len(_OUTLINES) > 4:
-            _OUTLINES.popitem(last=False)
+        with _OUTLINES_LOCK:
+            _OUTLINES[key] = outline
+            while len(_OUTLINES) > 4:
+                _OUTLINES.popitem(last=False)
     return outline
 
 
