@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from locator import settings
+from locator import datasets, settings
 from locator._errors import BankRequiredError, ValidationError
 from locator.cli import main
 from locator.counties import county_of
@@ -29,7 +29,7 @@ from locator.planning.coverage import (
     write_gaps,
 )
 from locator.planning.demand import Demand, demand_from_points, estimate_demand
-from locator.registry import load_counties, load_outlets, write_outlets
+from locator.registry import write_outlets
 
 
 @pytest.fixture(scope="module")
@@ -204,14 +204,15 @@ def test_coverage_equals_brute_force(outlets, counties, coarse, task, bank, deto
     assert province["detour_factor"] == detour and province["task"] == task
 
 
-def test_nearest_distance_is_chunked_and_scaled(outlets, coarse, monkeypatch):
-    whole = nearest_distance_km(outlets, coarse)
+def test_nearest_distance_is_chunked_and_scaled(outlets, counties, coarse, monkeypatch):
+    whole = nearest_distance_km(outlets, counties, demand=coarse)
     np.testing.assert_allclose(whole, brute_distance(coarse, outlets), rtol=1e-9, atol=1e-9)
     monkeypatch.setattr(settings, "chunk_size", 97)
     monkeypatch.setattr(settings, "detour_factor", 1.25)
-    np.testing.assert_allclose(nearest_distance_km(outlets, coarse), whole * 1.25, rtol=1e-12)
+    scaled = nearest_distance_km(outlets, counties, demand=coarse)
+    np.testing.assert_allclose(scaled, whole * 1.25, rtol=1e-12)
     with pytest.raises(ValidationError, match="detour_factor=0.8 must be at least 1"):
-        nearest_distance_km(outlets, coarse, detour_factor=0.8)
+        nearest_distance_km(outlets, counties, demand=coarse, detour_factor=0.8)
 
 
 def test_hand_made_points_give_exact_figures(outlets, counties):
@@ -233,8 +234,8 @@ def test_hand_made_points_give_exact_figures(outlets, counties):
 
 @functools.cache
 def shipped() -> tuple[OutletIndex, gpd.GeoDataFrame, Demand]:
-    counties = load_counties()
-    return OutletIndex(load_outlets()), counties, estimate_demand(counties, cell_area_km2=25.0)
+    counties = datasets.counties()
+    return OutletIndex(datasets.outlets()), counties, estimate_demand(counties, cell_area_km2=25.0)
 
 
 @hsettings(max_examples=15, deadline=None)

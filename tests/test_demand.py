@@ -171,14 +171,37 @@ def test_totals_hold_for_any_cell_size_and_seat(area, urban, rural, seat):
 
 
 def test_settings_are_read_at_call_time_and_chunks_do_not_change_the_answer(counties, monkeypatch):
-    counties = counties.copy()  # a fresh frame: no cached estimate
     reference = estimate_demand(counties, cell_area_km2=9.0)
     monkeypatch.setattr(settings, "cell_area_km2", 9.0)
     monkeypatch.setattr(settings, "chunk_size", 5_000)
+    monkeypatch.setattr(demand_module, "_ESTIMATES", {})  # the same content would be cached
     chunked = estimate_demand(counties.copy())
+    assert chunked is not reference
     assert chunked.cell_size_m == pytest.approx(3000.0)
     np.testing.assert_array_equal(chunked.county, reference.county)
     np.testing.assert_allclose(chunked.population, reference.population, rtol=1e-12)
+
+
+def test_the_estimate_cache_follows_the_content_of_the_counties(counties):
+    first = estimate_demand(counties, cell_area_km2=25.0)
+    # The same content in another frame (e.g. read again) shares the estimate...
+    assert estimate_demand(counties.copy(), cell_area_km2=25.0) is first
+    # ...and a changed population, even in place in the same frame, gives a new one.
+    changed = counties.copy()
+    row = changed.index[changed["adcode"] == "140105"][0]
+    changed.loc[row, "population"] += 100_000
+    changed.loc[row, "urban_population"] += 100_000
+    again = estimate_demand(changed, cell_area_km2=25.0)
+    assert again is not first
+    in_county = again.county == "140105"
+    assert again.population[in_county].sum() == pytest.approx(
+        first.population[in_county].sum() + 100_000
+    )
+    assert again.population.sum() == pytest.approx(first.population.sum() + 100_000)
+    changed.loc[row, "geometry"] = changed.loc[row, "geometry"].buffer(-0.01)
+    assert estimate_demand(changed, cell_area_km2=25.0) is not again
+    # Another cell area is another grid.
+    assert len(estimate_demand(counties, cell_area_km2=16.0)) > len(first)
 
 
 @pytest.mark.parametrize("area", [1e-6, 0.009, 100.5, 1e9])

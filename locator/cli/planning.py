@@ -6,19 +6,22 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
-from locator.cli._common import EXIT_OK, check_output, emit, warn
+from locator.cli._common import EXIT_OK, emit, output_format, warn, warn_if_sample
 from locator.output import render_table, to_json
 from locator.tasks import get_task
 
+if TYPE_CHECKING:
+    from locator.planning.inputs import PlanningInputs
+
 __all__ = ["add_coverage", "add_gaps", "add_suggest"]
 
-# --- coverage, gaps -------------------------------------------------------------------------
+# --- what coverage, gaps and suggest share ----------------------------------------------------
 
 
 def _add_demand_arguments(p: Any) -> None:
@@ -34,7 +37,7 @@ def _add_demand_arguments(p: Any) -> None:
         "--detour-factor",
         type=float,
         default=None,
-        help=f"road distance = straight line x factor (default {settings.detour_factor:g})",
+        help=f"road distance = straight line x factor, at least 1 (default {settings.detour_factor:g})",
     )
     p.add_argument(
         "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
@@ -52,14 +55,19 @@ def _add_demand_arguments(p: Any) -> None:
         default=None,
         help=f"cell area of the estimated demand grid (default {settings.cell_area_km2:g})",
     )
-    p.add_argument("-o", "--output", help="write to this file instead of the screen")
+    p.add_argument("-o", "--output", help="write to this file (its suffix says what) instead")
 
 
-def _check_coverage_arguments(args: argparse.Namespace) -> None:
-    """Check the cheap arguments before any file is read, so a typo fails at once."""
+def _format(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
+    """Check the cheap arguments before any file is read, so a typo fails at once.
+
+    Returns what to write: ``--format``, else the ``-o`` suffix, else the first of ``allowed``.
+    """
     from locator._validate import check_cell_area, check_detour_factor, check_radius
     from locator.banks import normalize_bank
+    from locator.cli._common import check_output
 
+    fmt = output_format(args.format, args.output, allowed)
     check_output(args.output)
     if args.task is not None:
         get_task(args.task)
@@ -74,13 +82,18 @@ def _check_coverage_arguments(args: argparse.Namespace) -> None:
     if args.population is not None and args.cell_area_km2 is not None:
         msg = "--cell-area-km2 sets the estimated grid only; drop it when giving --population"
         raise ValidationError(msg)
+    return fmt
 
 
-def _coverage_inputs(args: argparse.Namespace) -> dict[str, Any]:
+def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInputs:
+    """The command's inputs, built once; the shipped data read through `locator.datasets`."""
+    from locator import datasets
     from locator.planning.demand import demand_from_points, demand_from_raster, estimate_demand
-    from locator.registry import load_counties
+    from locator.planning.inputs import PlanningInputs
+    from locator.registry import load_counties, load_outlets
 
-    counties = load_counties(args.counties)
+    outlets = datasets.outlets() if args.outlets is None else load_outlets(args.outlets)
+    counties = datasets.counties() if args.counties is None else load_counties(args.counties)
     if args.population is None:
         demand = estimate_demand(counties, cell_area_km2=args.cell_area_km2)
     elif args.population.suffix.lower() in (".tif", ".tiff", ".vrt", ".img"):
@@ -88,24 +101,37 @@ def _coverage_inputs(args: argparse.Namespace) -> dict[str, Any]:
     else:
         demand = demand_from_points(args.population, counties)
     # Residents of --population outside every county are a LocatorWarning of the reader.
-    return {
-        "counties": counties,
-        "demand": demand,
-        "task": args.task,
-        "bank": args.bank,
-        "radius_km": args.radius_km,
-        "detour_factor": args.detour_factor,
-    }
+    inputs = PlanningInputs.build(
+        outlets,
+        counties,
+        demand=demand,
+        task=args.task,
+        bank=args.bank,
+        radius_km=args.radius_km,
+        detour_factor=args.detour_factor,
+        **keywords,
+    )
+    # After the inputs load, so a mistake in them is the only line on stderr.
+    warn_if_sample(outlets)
+    return inputs
 
 
-def _warn_if_sample(outlets: Any) -> None:
-    if outlets.attrs.get("metadata", {}).get("sample", False):
-        warn(
-            "the outlet registry is the generated sample, not the real one: load yours with --outlets"
-        )
+def _write_table(table: pd.DataFrame, output: str | None) -> None:
+    """A table as CSV for Excel: to ``output``, or to the screen."""
+    from locator.output import excel_safe, write_csv
+
+    if output:
+        write_csv(table, output)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(excel_safe(table).to_csv(index=False))
+
+
+# --- coverage -----------------------------------------------------------------------------------
 
 
 def add_coverage(sub: Any) -> None:
+    """The ``coverage`` subcommand: the rule and residents within reach."""
     p = sub.add_parser(
         "coverage",
         help="outlets per county, the rule of two, residents within reach",
@@ -125,33 +151,34 @@ def add_coverage(sub: Any) -> None:
         f"{','.join(f'{r:g}' for r in settings.coverage_radii_km)})",
     )
     p.add_argument("--by", choices=("county", "city"), default="county", help="table rows")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument(
+        "--format",
+        choices=COVERAGE_FORMATS,
+        default=None,
+        help="default: from the -o suffix (.txt, .json, .csv), else table",
+    )
     p.set_defaults(run=_run_coverage)
 
 
+#: What ``coverage`` writes; the first is the screen's.
+COVERAGE_FORMATS = ("table", "json", "csv")
+
+
 def _run_coverage(args: argparse.Namespace) -> int:
-    from locator.output import excel_safe, write_csv
+    from locator._validate import check_radii
     from locator.planning.coverage import coverage_report
-    from locator.registry import load_outlets
 
     radii = None
     if args.radii_km is not None:
         radii = [r for r in args.radii_km.replace("，", ",").split(",") if r.strip()]
-    _check_coverage_arguments(args)
-    outlets = load_outlets(args.outlets)
-    inputs = _coverage_inputs(args)
-    # After the other inputs load, so a mistake in them is the only line on stderr.
-    _warn_if_sample(outlets)
-    report = coverage_report(outlets, radii_km=radii, **inputs)
+        check_radii(radii)
+    fmt = _format(args, COVERAGE_FORMATS)
+    report = coverage_report(_planning_inputs(args, radii_km=radii))
     table = report.counties if args.by == "county" else report.cities
-    if args.format == "json":
+    if fmt == "json":
         emit(report.to_json(), args.output)
-    elif args.format == "csv":
-        if args.output:
-            write_csv(table, args.output)
-            print(f"wrote {args.output}", file=sys.stderr)
-        else:
-            sys.stdout.write(excel_safe(table).to_csv(index=False))
+    elif fmt == "csv":
+        _write_table(table, args.output)
     else:
         emit(_coverage_text(report, table, args.by), args.output)
     return EXIT_OK
@@ -193,6 +220,7 @@ def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:
 
 
 def add_gaps(sub: Any) -> None:
+    """The ``gaps`` subcommand: residents farther than a distance from a suitable outlet."""
     p = sub.add_parser(
         "gaps",
         help="where residents live farther than a distance from a suitable outlet",
@@ -203,48 +231,62 @@ def add_gaps(sub: Any) -> None:
         ),
     )
     _add_demand_arguments(p)
-    p.add_argument("--top", type=int, default=20, help="rows shown without -o (default 20)")
+    p.add_argument("--top", type=int, default=20, help="rows in the table (default 20)")
+    p.add_argument(
+        "--format",
+        choices=GAPS_FORMATS,
+        default=None,
+        help="default: from the -o suffix (.txt, .geojson or .json, .csv), else table",
+    )
     p.set_defaults(run=_run_gaps)
+
+
+#: What ``gaps`` writes (``json`` is the GeoJSON too); the first is the screen's.
+GAPS_FORMATS = ("table", "geojson", "json", "csv")
 
 
 def _run_gaps(args: argparse.Namespace) -> int:
     from locator._validate import check_count
     from locator.planning.coverage import gaps, write_gaps
-    from locator.registry import load_outlets
 
     top = check_count(args.top, "top")
-    _check_coverage_arguments(args)
-    outlets = load_outlets(args.outlets)
-    inputs = _coverage_inputs(args)
-    _warn_if_sample(outlets)
-    layer = gaps(outlets, **inputs)
+    fmt = _format(args, GAPS_FORMATS)
+    layer = gaps(_planning_inputs(args))
     summary = (
         f"{len(layer):,} cells with {layer['population'].sum():,.0f} residents "
         f"({layer['population_65plus'].sum():,.0f} aged 65+) are farther than "
         f"{layer.attrs['radius_km']:g} km from a suitable outlet"
     )
-    if args.output:
+    if fmt == "table":
+        emit(summary + "\n" + _gaps_text(layer, top), args.output)
+    elif args.output:
         write_gaps(layer, args.output)
         print(f"{summary}; wrote {args.output}", file=sys.stderr)
+    elif fmt == "csv":
+        _write_table(pd.DataFrame(layer.drop(columns=layer.geometry.name)), None)
     else:
-        print(summary)
-        columns = ["rank", "county_adcode", "county_name", "city", "population"]
-        columns += ["population_65plus", "distance_km", "lon", "lat"]
-        head = layer.head(top)
-        shown = head.assign(
-            population=head["population"].round().astype("int64"),
-            population_65plus=head["population_65plus"].round().astype("int64"),
-            lon=head["lon"].map("{:.4f}".format),
-            lat=head["lat"].map("{:.4f}".format),
-        )
-        print(render_table(pd.DataFrame(shown.drop(columns="geometry")), columns))
+        sys.stdout.write(layer.to_json(drop_id=True) + "\n")
     return EXIT_OK
+
+
+def _gaps_text(layer: pd.DataFrame, top: int) -> str:
+    columns = ["rank", "county_adcode", "county_name", "city", "population"]
+    columns += ["population_65plus", "distance_km", "lon", "lat"]
+    head = layer.head(top)
+    shown = head.assign(
+        population=head["population"].round().astype("int64"),
+        population_65plus=head["population_65plus"].round().astype("int64"),
+        lon=head["lon"].map("{:.4f}".format),
+        lat=head["lat"].map("{:.4f}".format),
+    )
+    return render_table(pd.DataFrame(shown.drop(columns="geometry")), columns)
 
 
 # --- suggest ---------------------------------------------------------------------------------
 
 
 def add_suggest(sub: Any) -> None:
+    """The ``suggest`` subcommand: new sites (``--new``) or closures (``--close``)."""
     p = sub.add_parser(
         "suggest",
         help="where to add outlets (rule repair, then most residents), or which to close",
@@ -279,82 +321,87 @@ def add_suggest(sub: Any) -> None:
     )
     p.add_argument(
         "--format",
-        choices=("table", "json", "geojson", "csv"),
+        choices=SUGGEST_FORMATS,
         default=None,
-        help="default: from the -o suffix, else table",
+        help="default: from the -o suffix (.txt, .json, .geojson, .csv), else table",
     )
     p.set_defaults(run=_run_suggest)
 
 
+#: What ``suggest`` writes; the first is the screen's.
+SUGGEST_FORMATS = ("table", "json", "geojson", "csv")
+
+
 def _run_suggest(args: argparse.Namespace) -> int:
     from locator._validate import check_count
-    from locator.output import write_csv
-    from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
-    from locator.registry import load_outlets
 
-    fmt = args.format or {".geojson": "geojson", ".json": "json", ".csv": "csv"}.get(
-        Path(args.output).suffix.lower() if args.output else "", "table"
-    )
-    if args.output is None and fmt == "csv":
-        fmt = "table"
     # Bad values fail before any file is read or the demand grid is built.
     closing = args.close is not None
     check_count(args.close if closing else args.new, "close" if closing else "new")
-    _check_coverage_arguments(args)
-    outlets = load_outlets(args.outlets)
-    common = {**_coverage_inputs(args), "weight_65plus": args.weight_65plus}
-    counties = common.pop("counties")
-    if closing:
-        found = suggest_closures(outlets, counties, close=args.close, **common)
-        key = "closures"
-        if len(found) < args.close:
-            warn(
-                f"only {len(found)} of {args.close} outlets can close without taking a county "
-                f"below {settings.min_outlets_per_county} suitable outlets"
-            )
-    else:
-        found = suggest_sites(
-            outlets,
-            counties,
-            new=args.new,
-            candidates=args.candidates,
-            improve=args.improve,
-            **common,
+    fmt = _format(args, SUGGEST_FORMATS)
+    inputs = _planning_inputs(args, weight_65plus=args.weight_65plus)
+    found = _closures(args, inputs) if closing else _sites(args, inputs)
+    _write_suggestions(found, fmt, args.output, "closures" if closing else "sites")
+    return EXIT_OK
+
+
+def _closures(args: argparse.Namespace, inputs: PlanningInputs) -> Any:
+    from locator.planning.siting import suggest_closures
+
+    found = suggest_closures(inputs, close=args.close)
+    if len(found) < args.close:
+        warn(
+            f"only {len(found)} of {args.close} outlets can close without taking a county "
+            f"below {settings.min_outlets_per_county} suitable outlets"
         )
-        key = "sites"
-        unrepaired = found.attrs["unrepaired"]
-        if unrepaired:
-            lacking = ", ".join(f"{code} ({n})" for code, n in unrepaired.items())
-            warn(f"too few candidates to bring these counties to the rule: {lacking}")
-        added = int((found["reason"] == "coverage").sum())
-        if added < args.new:
-            warn(f"only {added} of {args.new} new sites cover anyone not yet covered")
+    return found
+
+
+def _sites(args: argparse.Namespace, inputs: PlanningInputs) -> Any:
+    from locator.planning.siting import suggest_sites
+
+    found = suggest_sites(inputs, new=args.new, candidates=args.candidates, improve=args.improve)
+    unrepaired = found.attrs["unrepaired"]
+    if unrepaired:
+        lacking = ", ".join(f"{code} ({n})" for code, n in unrepaired.items())
+        warn(f"too few candidates to bring these counties to the rule: {lacking}")
+    added = int((found["reason"] == "coverage").sum())
+    if added < args.new:
+        warn(f"only {added} of {args.new} new sites cover anyone not yet covered")
+    return found
+
+
+def _write_suggestions(found: Any, fmt: str, output: str | None, key: str) -> None:
     summary = dict(found.attrs)
+    records = pd.DataFrame(found.drop(columns=found.geometry.name))
     if fmt == "geojson":
         document = json.loads(found.to_json(drop_id=True))
         document = {"type": "FeatureCollection", "metadata": summary, **document}
-        emit(to_json(document), args.output)
+        emit(to_json(document), output)
     elif fmt == "json":
-        records = pd.DataFrame(found.drop(columns=found.geometry.name)).to_dict(orient="records")
-        emit(to_json({"summary": summary, key: records}), args.output)
+        emit(to_json({"summary": summary, key: records.to_dict(orient="records")}), output)
     elif fmt == "csv":
-        write_csv(pd.DataFrame(found.drop(columns=found.geometry.name)), args.output)
-        print(f"wrote {args.output}", file=sys.stderr)
+        _write_table(records, output)
     else:
-        total = summary["total_population"] or 1.0
-        last = float(coverage_gain_curve(found)["covered_population"].iloc[-1])
-        head = (
-            f"{summary['baseline_population'] / total:.1%} of residents within "
-            f"{summary['radius_km']:g} km of a suitable outlet now; "
-            f"{last / total:.1%} after these {len(found)}"
-        )
-        columns = [c for c in found.columns if c not in (found.geometry.name, "candidate")]
-        table = pd.DataFrame(found[columns])
-        for column in table.columns:
-            if "population" in column:
-                table[column] = table[column].round().astype("int64")
-        for column in ("lon", "lat"):
-            table[column] = table[column].round(5).astype(str)
-        table["cumulative_share"] = table["cumulative_share"].map("{:.2%}".format)
-        emit(head + "\n" + render_table(table), args.output)
-    return EXIT_OK
+        emit(_suggestions_text(found, summary), output)
+
+
+def _suggestions_text(found: Any, summary: dict[str, Any]) -> str:
+    from locator.planning.siting import coverage_gain_curve
+
+    total = summary["total_population"] or 1.0
+    last = float(coverage_gain_curve(found)["covered_population"].iloc[-1])
+    head = (
+        f"{summary['baseline_population'] / total:.1%} of residents within "
+        f"{summary['radius_km']:g} km of a suitable outlet now; "
+        f"{last / total:.1%} after these {len(found)}"
+    )
+    columns = [c for c in found.columns if c not in (found.geometry.name, "candidate")]
+    table = pd.DataFrame(found[columns])
+    for column in table.columns:
+        if "population" in column:
+            table[column] = table[column].round().astype("int64")
+    for column in ("lon", "lat"):
+        table[column] = table[column].round(5).astype(str)
+    table["cumulative_share"] = table["cumulative_share"].map("{:.2%}".format)
+    return head + "\n" + render_table(table)

@@ -27,7 +27,12 @@ from sklearn.neighbors import BallTree
 
 from locator import settings
 from locator._errors import ResourceLimitError, ValidationError
-from locator._validate import check_count, check_lonlat_arrays, check_positive
+from locator._validate import (
+    check_count,
+    check_detour_factor,
+    check_lonlat_arrays,
+    check_positive,
+)
 from locator.distance import km_to_chord, unit_vectors
 
 __all__ = [
@@ -48,9 +53,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def resolve_detour(detour_factor: float | None) -> float:
-    """``detour_factor``, or ``settings.detour_factor`` when None, checked positive."""
+    """``detour_factor``, or ``settings.detour_factor`` when None, checked (at least 1)."""
     detour = settings.detour_factor if detour_factor is None else detour_factor
-    return check_positive(detour, "detour_factor")
+    return check_detour_factor(detour)
 
 
 def _check_pairs(

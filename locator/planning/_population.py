@@ -27,7 +27,7 @@ from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ValidationError
 from locator._validate import check_chunk_size, check_columns, check_path
 from locator.counties import SHANXI_EQUAL_AREA, county_of
-from locator.registry import check_counties, load_counties
+from locator.registry import check_counties
 
 __all__ = [
     "WGS84",
@@ -96,9 +96,8 @@ def burn(
     )
 
 
-def county_table(counties: gpd.GeoDataFrame | None, source: str) -> gpd.GeoDataFrame:
-    """The county layer (None: the shipped one) with the columns demand needs, by adcode."""
-    counties = load_counties() if counties is None else counties
+def county_table(counties: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """The county layer, checked for the columns demand needs, in adcode order."""
     columns = ("adcode", "population", "urban_population", "population_65plus")
     check_counties(counties, source, (*columns, "seat_lon", "seat_lat"))
     return counties.sort_values("adcode").reset_index(drop=True)
@@ -137,7 +136,7 @@ def cells_in_counties(
 
 
 def read_raster(
-    path: Path | str, counties: gpd.GeoDataFrame | None, *, band: int
+    path: Path | str, counties: gpd.GeoDataFrame, *, band: int
 ) -> tuple[Cells, PixelGrid]:
     """The populated pixels of a raster over the counties (see ``demand_from_raster``)."""
     import rasterio
@@ -309,7 +308,7 @@ def _weights(frame: pd.DataFrame, column: str, name: str) -> FloatArray:
 
 
 def read_points(
-    path_or_frame: Path | str | pd.DataFrame, counties: gpd.GeoDataFrame | None, *, weight: str
+    path_or_frame: Path | str | pd.DataFrame, counties: gpd.GeoDataFrame, *, weight: str
 ) -> tuple[Cells, str]:
     """The weighted points in the counties, and the source's name (see ``demand_from_points``)."""
     counties = county_table(counties, "counties")

@@ -13,19 +13,26 @@ Distances are great-circle distances to the nearest outlet that can do the task 
 road distance. Residents come from a :class:`locator.planning.demand.Demand` (default: the
 census-based estimate at ``settings.cell_area_km2``).
 
+Every function takes a :class:`~locator.planning.inputs.PlanningInputs`, or builds one from
+the registry, the county layer and the keywords of :meth:`PlanningInputs.build
+<locator.planning.inputs.PlanningInputs.build>`. Asked of one inputs object, the distance pass
+runs once: :func:`gaps` after :func:`coverage_report` reuses it (or pass ``report=``).
+
 Examples
 --------
->>> report = coverage_report(None)
+>>> from locator import datasets
+>>> inputs = PlanningInputs.build(datasets.outlets(), datasets.counties())
+>>> report = coverage_report(inputs)
 >>> report.province["counties_meeting_rule"], round(report.province["population"])
 (117, 34915616)
->>> pin = county_rule(None, task="reset_card_pin")
+>>> pin = county_rule(datasets.outlets(), datasets.counties(), task="reset_card_pin")
 >>> int(pin["meets_rule"].sum()) <= 117
 True
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,32 +43,24 @@ import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
-from locator._validate import (
-    check_chunk_size,
-    check_detour_factor,
-    check_output_path,
-    check_radii,
-    check_radius,
-)
-from locator.index import OutletIndex
+from locator._typing import FloatArray, IntArray
+from locator._validate import check_output_path
 from locator.output import to_json, write_csv
 from locator.planning._weighted import distance_label, group_figures
-from locator.planning.demand import Demand, check_demand, estimate_demand
+from locator.planning.demand import Demand
+from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 from locator.planning.rule import (
-    Outlets,
     county_column,
-    county_layer,
     county_rule,
     locate_outlets,
     mismatch_table,
     mismatches,
-    outlet_index,
     rule_table,
 )
-from locator.tasks import get_task
 
 __all__ = [
     "CoverageReport",
+    "PlanningInputs",
     "county_rule",
     "coverage_report",
     "gaps",
@@ -71,70 +70,31 @@ __all__ = [
     "write_gaps",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-
-
-def _inputs(
-    outlets: Outlets, counties: gpd.GeoDataFrame | None, demand: Demand | None
-) -> tuple[OutletIndex, gpd.GeoDataFrame, Demand]:
-    """The outlet index, the county layer in adcode order and the demand (default: estimated)."""
-    index = outlet_index(outlets)
-    counties = county_layer(counties)
-    return index, counties, estimate_demand(counties) if demand is None else check_demand(demand)
-
 
 # --- distances ------------------------------------------------------------------------------
 
 
 def nearest_distance_km(
-    outlets_or_index: Outlets,
-    demand: Demand,
-    *,
-    task: str | None = None,
-    bank: str | None = None,
-    detour_factor: float | None = None,
+    outlets: PlanningInputs | Outlets, counties: Counties | None = None, **keywords: Any
 ) -> FloatArray:
     """Distance (km) from every demand cell to the nearest suitable outlet.
 
-    Great-circle distance times ``detour_factor`` (default ``settings.detour_factor``);
-    ``inf`` where no outlet can do the task. Cells are queried in chunks of
-    ``settings.chunk_size``, so the working memory does not grow with the grid.
+    Great-circle distance times ``detour_factor``; ``inf`` where no outlet can do the task.
+    Cells are queried in chunks of ``settings.chunk_size``, so the working memory does not
+    grow with the grid. Takes a `PlanningInputs`, or the registry, the county layer and the
+    keywords of :meth:`PlanningInputs.build`; the answer is kept on the inputs.
 
     Examples
     --------
+    >>> from locator import datasets
     >>> from locator.planning.demand import demand_from_points
-    >>> here = demand_from_points(pd.DataFrame({"lon": [112.55], "lat": [37.87], "population": [1]}))
-    >>> bool(nearest_distance_km(None, here)[0] < 5)
+    >>> counties = datasets.counties()
+    >>> points = pd.DataFrame({"lon": [112.55], "lat": [37.87], "population": [1]})
+    >>> here = demand_from_points(points, counties)
+    >>> bool(nearest_distance_km(datasets.outlets(), counties, demand=here)[0] < 5)
     True
     """
-    index = outlet_index(outlets_or_index)
-    factor = check_detour_factor(settings.detour_factor if detour_factor is None else detour_factor)
-    step = check_chunk_size(settings.chunk_size)
-    index.positions(task=task, bank=bank)  # a missing bank is an error even for no cells
-    distance = np.empty(len(demand))
-    for start in range(0, len(demand), step):
-        part = slice(start, start + step)
-        found, _ = index.query(
-            lon=demand.lon[part], lat=demand.lat[part], k=1, task=task, bank=bank
-        )
-        distance[part] = found[:, 0]
-    distance *= factor
-    return distance
-
-
-def _settings(
-    task: str | None,
-    radius_km: float | None,
-    radii_km: Any,
-    detour_factor: float | None,
-) -> tuple[float, tuple[float, ...], float]:
-    if task is not None and not get_task(task).kinds:
-        msg = f"task {task!r} is done online only; no outlet does it, so it has no coverage"
-        raise ValidationError(msg)
-    radius = check_radius(settings.default_radius_km if radius_km is None else radius_km)
-    radii = check_radii(settings.coverage_radii_km if radii_km is None else radii_km)
-    factor = check_detour_factor(settings.detour_factor if detour_factor is None else detour_factor)
-    return radius, radii, factor
+    return np.array(resolve(outlets, counties, keywords).distance_km)
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -164,6 +124,11 @@ class CoverageReport:
         ``share_within_<r>km`` (and ``*_65plus_*``) for each of ``radii_km``.
     mismatches : pandas.DataFrame
         Outlets whose declared county is not where they lie (see :func:`mismatches`).
+    radius_km, radii_km, detour_factor, task, bank
+        The settings the figures were computed with.
+    distance_km : ndarray of float
+        Distance from each demand cell to the nearest suitable outlet: :func:`gaps` of the
+        same inputs reuses it (``gaps(..., report=report)``).
     """
 
     province: dict[str, Any]
@@ -175,6 +140,8 @@ class CoverageReport:
     detour_factor: float
     task: str | None
     bank: str | None = None
+    #: Distance (km) from each demand cell to the nearest suitable outlet, for `gaps`.
+    distance_km: FloatArray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready dicts: province, cities, counties, mismatches.
@@ -198,7 +165,8 @@ class CoverageReport:
 
         Examples
         --------
-        >>> report = coverage_report(None)
+        >>> from locator import datasets
+        >>> report = coverage_report(datasets.outlets(), datasets.counties())
         >>> curve = report.curve()
         >>> bool(curve["山西省"].is_monotonic_increasing)
         True
@@ -217,7 +185,7 @@ class CoverageReport:
         return pd.DataFrame(values, index=pd.Index(self.radii_km, name="distance_km"))
 
 
-def _county_codes(demand: Demand, adcodes: npt.NDArray[np.str_]) -> npt.NDArray[np.intp]:
+def _county_codes(demand: Demand, adcodes: npt.NDArray[np.str_]) -> IntArray:
     found, uniques = pd.factorize(demand.county, use_na_sentinel=False)
     positions = pd.Index(adcodes).get_indexer(pd.Index(np.asarray(uniques, dtype=str)))
     if (positions < 0).any():
@@ -230,61 +198,27 @@ def _county_codes(demand: Demand, adcodes: npt.NDArray[np.str_]) -> npt.NDArray[
     return positions[found].astype(np.intp)
 
 
-def coverage_report(
-    outlets: Outlets,
-    counties: gpd.GeoDataFrame | None = None,
-    *,
-    demand: Demand | None = None,
-    task: str | None = None,
-    bank: str | None = None,
-    radius_km: float | None = None,
-    radii_km: Any = None,
-    detour_factor: float | None = None,
-) -> CoverageReport:
-    """Outlets, the county rule and population coverage per county, city and province.
+def _figures(
+    inputs: PlanningInputs, codes: IntArray, n_groups: int, by_distance: IntArray
+) -> pd.DataFrame:
+    """Population-weighted distance figures of the demand cells grouped by ``codes``."""
+    demand, distance = inputs.demand, inputs.distance_km
+    columns = group_figures(
+        distance,
+        demand.population,
+        demand.population_65plus,
+        codes,
+        n_groups,
+        radius_km=inputs.radius_km,
+        radii_km=inputs.radii_km,
+        by_distance=by_distance,
+    )
+    return pd.DataFrame(columns)
 
-    Parameters
-    ----------
-    outlets : GeoDataFrame, OutletIndex, path or None
-        The registry (None: the shipped sample).
-    counties : geopandas.GeoDataFrame, optional
-        The county layer (default: the shipped 117 counties).
-    demand : Demand, optional
-        Where residents live (default: :func:`locator.planning.demand.estimate_demand`).
-    task, bank : str, optional
-        Count and measure only outlets that can do ``task`` for a card of ``bank``
-        (``bank`` is required for the own-bank tasks).
-    radius_km : float, optional
-        The "near home" distance of ``covered_*`` and of the gaps
-        (default ``settings.default_radius_km``, 5 km).
-    radii_km : sequence of float, optional
-        The distances reported (default ``settings.coverage_radii_km``).
-    detour_factor : float, optional
-        Road distance = straight line × factor (default ``settings.detour_factor``, 1.0).
-    """
-    radius, radii, factor = _settings(task, radius_km, radii_km, detour_factor)
-    index, counties, demand = _inputs(outlets, counties, demand)
-    where = locate_outlets(index, counties)
-    rule = rule_table(index, counties, where, task, bank, None)
-    distance = nearest_distance_km(index, demand, task=task, bank=bank, detour_factor=factor)
-    adcodes = rule["adcode"].to_numpy(dtype=str)
-    codes = _county_codes(demand, adcodes)
-    by_distance = np.argsort(distance, kind="stable")  # one sort for every grouping
 
-    def figures(group_codes: npt.NDArray[np.intp], n_groups: int) -> pd.DataFrame:
-        columns = group_figures(
-            distance,
-            demand.population,
-            demand.population_65plus,
-            group_codes,
-            n_groups,
-            radius_km=radius,
-            radii_km=radii,
-            by_distance=by_distance,
-        )
-        return pd.DataFrame(columns)
-
-    county_table = pd.concat([rule, figures(codes, len(rule))], axis=1)
+def _city_table(
+    inputs: PlanningInputs, rule: pd.DataFrame, codes: IntArray, by_distance: IntArray
+) -> pd.DataFrame:
     city_keys, city_of_county = np.unique(
         rule["city_adcode"].to_numpy(dtype=str), return_inverse=True
     )
@@ -294,65 +228,120 @@ def coverage_report(
         counties_meeting_rule=("meets_rule", "sum"),
         outlets=("outlets", "sum"),
     )
-    city_table = pd.concat(
-        [
-            per_city.reset_index(),
-            figures(city_of_county[codes], city_keys.size),
-        ],
-        axis=1,
-    )
-    province_row = figures(np.zeros(len(demand), dtype=np.intp), 1).iloc[0]
-    found = mismatch_table(where, counties)
-    suitable = index.positions(task=task, bank=bank)
-    metadata = index.outlets.attrs.get("metadata", {})
-    province: dict[str, Any] = {
+    figures = _figures(inputs, city_of_county[codes], city_keys.size, by_distance)
+    return pd.concat([per_city.reset_index(), figures], axis=1)
+
+
+def _province(
+    inputs: PlanningInputs, rule: pd.DataFrame, found: pd.DataFrame, figures: pd.Series
+) -> dict[str, Any]:
+    where, demand = inputs.located, inputs.demand
+    metadata = inputs.outlets.attrs.get("metadata", {})
+    return {
         "name": "山西省",
-        "outlets": int(suitable.size),
-        "outlets_outside_counties": int(where["located_adcode"].iloc[suitable].isna().sum()),
+        "outlets": int(inputs.suitable.size),
+        "outlets_outside_counties": int(where["located_adcode"].iloc[inputs.suitable].isna().sum()),
         "counties": len(rule),
         "counties_meeting_rule": int(rule["meets_rule"].sum()),
         "counties_below_rule": int((~rule["meets_rule"]).sum()),
         "min_outlets_per_county": int(settings.min_outlets_per_county),
         "mismatches": len(found),
-        **{str(k): float(v) for k, v in province_row.items()},
-        "task": task,
-        "bank": bank,
-        "radius_km": radius,
-        "radii_km": list(radii),
-        "detour_factor": factor,
+        **{str(k): float(v) for k, v in figures.items()},
+        "task": inputs.task,
+        "bank": inputs.bank,
+        "radius_km": inputs.radius_km,
+        "radii_km": list(inputs.radii_km),
+        "detour_factor": inputs.detour_factor,
         "distance": "great-circle distance × detour_factor",
         "demand": demand.source,
         "cell_area_km2": demand.cell_area_km2,
         "demand_outside_population": demand.outside_population,
         "sample_registry": bool(isinstance(metadata, dict) and metadata.get("sample", False)),
     }
+
+
+def coverage_report(
+    outlets: PlanningInputs | Outlets, counties: Counties | None = None, **keywords: Any
+) -> CoverageReport:
+    """Outlets, the county rule and population coverage per county, city and province.
+
+    Parameters
+    ----------
+    outlets : PlanningInputs, GeoDataFrame, OutletIndex or path
+        The inputs, or the registry to build them from with ``counties`` and ``keywords``
+        (``locator.datasets.outlets()`` for the shipped sample).
+    counties : GeoDataFrame or path
+        The county layer (``locator.datasets.counties()`` for the shipped 117).
+    **keywords
+        ``demand``, ``task``, ``bank``, ``radius_km`` (the "near home" distance of
+        ``covered_*``), ``radii_km`` (the distances reported) and ``detour_factor``: see
+        :meth:`PlanningInputs.build`.
+    """
+    inputs = resolve(outlets, counties, keywords)
+    rule = rule_table(inputs)
+    codes = _county_codes(inputs.demand, rule["adcode"].to_numpy(dtype=str))
+    by_distance = np.argsort(inputs.distance_km, kind="stable")  # one sort for every grouping
+    county_table = pd.concat([rule, _figures(inputs, codes, len(rule), by_distance)], axis=1)
+    city_table = _city_table(inputs, rule, codes, by_distance)
+    everyone = np.zeros(len(inputs.demand), dtype=np.intp)
+    whole = _figures(inputs, everyone, 1, by_distance).iloc[0]
+    found = mismatch_table(inputs.located, inputs.counties)
     return CoverageReport(
-        province=province,
+        province=_province(inputs, rule, found, whole),
         cities=city_table,
         counties=county_table,
         mismatches=found,
-        radius_km=radius,
-        radii_km=radii,
-        detour_factor=factor,
-        task=task,
-        bank=bank,
+        radius_km=inputs.radius_km,
+        radii_km=inputs.radii_km,
+        detour_factor=inputs.detour_factor,
+        task=inputs.task,
+        bank=inputs.bank,
+        distance_km=inputs.distance_km,
     )
 
 
 # --- the gap layer ---------------------------------------------------------------------------
 
 
+def _report_distances(inputs: PlanningInputs, report: CoverageReport | None) -> FloatArray:
+    """The report's distances when it was made of the same setting, else the inputs' own."""
+    if report is None or report.distance_km is None:
+        return inputs.distance_km
+    same = (
+        report.task == inputs.task
+        and report.bank == inputs.bank
+        and report.detour_factor == inputs.detour_factor
+        and report.distance_km.size == len(inputs.demand)
+    )
+    if not same:
+        msg = (
+            "report was computed with another task, bank, detour_factor or demand than "
+            "these gaps; give the report of the same inputs, or none"
+        )
+        raise ValidationError(msg)
+    return report.distance_km
+
+
 def gaps(
-    outlets: Outlets,
-    counties: gpd.GeoDataFrame | None = None,
+    outlets: PlanningInputs | Outlets,
+    counties: Counties | None = None,
     *,
-    demand: Demand | None = None,
-    task: str | None = None,
-    bank: str | None = None,
-    radius_km: float | None = None,
-    detour_factor: float | None = None,
+    report: CoverageReport | None = None,
+    **keywords: Any,
 ) -> gpd.GeoDataFrame:
     """Demand cells farther than ``radius_km`` from a suitable outlet, largest first.
+
+    Parameters
+    ----------
+    outlets : PlanningInputs, GeoDataFrame, OutletIndex or path
+        The inputs, or the registry to build them from with ``counties`` and ``keywords``.
+    counties : GeoDataFrame or path
+        The county layer (``locator.datasets.counties()`` for the shipped 117).
+    report : CoverageReport, optional
+        A report of the same registry, demand, task, bank and detour factor: its distances
+        are reused instead of computed again (``radius_km`` may differ).
+    **keywords
+        Those of :meth:`PlanningInputs.build`.
 
     Returns
     -------
@@ -365,25 +354,33 @@ def gaps(
 
     Examples
     --------
-    >>> far = gaps(None, radius_km=15)
+    >>> from locator import datasets
+    >>> far = gaps(datasets.outlets(), datasets.counties(), radius_km=15)
     >>> bool(far["distance_km"].gt(15).all()), bool(far["population"].is_monotonic_decreasing)
     (True, True)
     """
-    radius, _, factor = _settings(task, radius_km, None, detour_factor)
-    index, counties, demand = _inputs(outlets, counties, demand)
-    distance = nearest_distance_km(index, demand, task=task, bank=bank, detour_factor=factor)
+    inputs = resolve(outlets, counties, keywords)
+    demand, radius = inputs.demand, inputs.radius_km
+    distance = _report_distances(inputs, report)
     far = np.flatnonzero((distance > radius) & (demand.population > 0))
     order = np.lexsort((-distance[far], -demand.population[far]))
     positions = far[order]
     layer = demand.to_geodataframe(polygons=True, positions=positions)
-    names = county_column(counties, "name")
-    cities = county_column(counties, "city")
     layer.insert(0, "rank", np.arange(1, len(layer) + 1))
-    layer.insert(3, "county_name", layer["county_adcode"].map(names))
-    layer.insert(4, "city", layer["county_adcode"].map(cities))
+    layer.insert(
+        3, "county_name", layer["county_adcode"].map(county_column(inputs.counties, "name"))
+    )
+    layer.insert(4, "city", layer["county_adcode"].map(county_column(inputs.counties, "city")))
     found = distance[positions]
     layer.insert(7, "distance_km", np.where(np.isfinite(found), found, np.nan))
-    layer.attrs.update({"radius_km": radius, "detour_factor": factor, "task": task, "bank": bank})
+    layer.attrs.update(
+        {
+            "radius_km": radius,
+            "detour_factor": inputs.detour_factor,
+            "task": inputs.task,
+            "bank": inputs.bank,
+        }
+    )
     return layer
 
 

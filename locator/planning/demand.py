@@ -14,7 +14,8 @@ cells, so the working memory beyond the result itself is bounded.
 
 Examples
 --------
->>> demand = estimate_demand()
+>>> from locator import datasets
+>>> demand = estimate_demand(datasets.counties())
 >>> round(demand.cell_size_m), len(demand) > 150_000
 (1000, True)
 >>> int(round(demand.population.sum()))  # the 2020 census, preserved exactly
@@ -23,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +50,6 @@ from locator.planning._population import (
     read_points,
     read_raster,
 )
-from locator.registry import load_counties
 
 __all__ = [
     "MAX_CELLS",
@@ -61,8 +62,7 @@ __all__ = [
     "estimate_demand",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-ObjectArray = npt.NDArray[np.object_]
+from locator._typing import FloatArray, ObjectArray
 
 #: Peak density (residents per km²) of the urban kernel at a county seat; sets its width.
 URBAN_CORE_DENSITY_PER_KM2 = 5_000.0
@@ -204,8 +204,31 @@ def check_demand(demand: object) -> Demand:
 
 # --- the estimate --------------------------------------------------------------------------
 
-# The last few estimates, each kept with its county layer so a reused id() cannot match.
-_ESTIMATES: dict[tuple[int, float], tuple[gpd.GeoDataFrame, Demand]] = {}
+# The last few estimates, by what they are made of: the county layer's content and the cell
+# area. An edited or rebuilt layer has another fingerprint, so it is never served a stale grid.
+_ESTIMATES: dict[tuple[str, float], Demand] = {}
+
+#: The county columns an estimate reads (besides the polygons).
+_ESTIMATE_COLUMNS = (
+    "adcode",
+    "population",
+    "urban_population",
+    "population_65plus",
+    "seat_lon",
+    "seat_lat",
+)
+
+
+def _fingerprint(counties: gpd.GeoDataFrame) -> str:
+    """A digest of what an estimate reads from a county layer: its columns and polygons."""
+    digest = hashlib.blake2b(digest_size=16)
+    table = pd.DataFrame(counties[list(_ESTIMATE_COLUMNS)]).astype(
+        {"adcode": str, **dict.fromkeys(_ESTIMATE_COLUMNS[1:], np.float64)}
+    )
+    digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    for wkb in shapely.to_wkb(counties.geometry.to_numpy()):
+        digest.update(wkb)
+    return digest.hexdigest()
 
 
 def _fallback_points(counties: gpd.GeoDataFrame, which: npt.NDArray[np.intp]) -> FloatArray:
@@ -219,15 +242,14 @@ def _fallback_points(counties: gpd.GeoDataFrame, which: npt.NDArray[np.intp]) ->
     return points
 
 
-def estimate_demand(
-    counties: gpd.GeoDataFrame | None = None, *, cell_area_km2: float | None = None
-) -> Demand:
+def estimate_demand(counties: gpd.GeoDataFrame, *, cell_area_km2: float | None = None) -> Demand:
     """Estimate the population of every cell of an equal-area grid over the province.
 
     Parameters
     ----------
-    counties : geopandas.GeoDataFrame, optional
-        The county layer (default: the shipped 117 counties with the 2020 census).
+    counties : geopandas.GeoDataFrame
+        The county layer with its census columns (``locator.datasets.counties()``: the
+        shipped 117 counties, 2020 census).
     cell_area_km2 : float, optional
         Area of one square cell (default ``settings.cell_area_km2``, 1 km²), between
         0.01 and 100 km² (see :data:`locator._validate.MAX_CELL_AREA_KM2` for why).
@@ -257,20 +279,20 @@ def estimate_demand(
     65+ population are preserved exactly (to floating-point rounding). A county smaller
     than a cell, with no cell centre inside it, gets one extra cell at its seat (or,
     if the seat lies outside it, at a point inside it) holding its whole population.
-    Estimates of one county layer are cached (the last few), keyed by the frame and the
-    cell area: do not edit a county layer in place after estimating from it.
+    The last few estimates are cached by the cell area and a fingerprint of the
+    county layer's content (adcodes, populations, seats, polygons), so the same counties
+    read twice share one grid and an edited layer gets a new one.
     """
-    counties = load_counties() if counties is None else counties
-    area = settings.cell_area_km2 if cell_area_km2 is None else cell_area_km2
-    area = check_cell_area(area)
-    key = (id(counties), area)
+    area = check_cell_area(settings.cell_area_km2 if cell_area_km2 is None else cell_area_km2)
+    table = county_table(counties, "counties")
+    key = (_fingerprint(table), area)
     cached = _ESTIMATES.get(key)
-    if cached is not None and cached[0] is counties:
-        return cached[1]
-    demand = _estimate(county_table(counties, "counties"), area)
+    if cached is not None:
+        return cached
+    demand = _estimate(table, area)
     if len(_ESTIMATES) >= 3:
         _ESTIMATES.pop(next(iter(_ESTIMATES)))
-    _ESTIMATES[key] = (counties, demand)
+    _ESTIMATES[key] = demand
     return demand
 
 
@@ -342,9 +364,7 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
 # --- the other sources (read in locator.planning._population) ---------------------------------
 
 
-def demand_from_raster(
-    path: Path | str, counties: gpd.GeoDataFrame | None = None, *, band: int = 1
-) -> Demand:
+def demand_from_raster(path: Path | str, counties: gpd.GeoDataFrame, *, band: int = 1) -> Demand:
     """Read a population raster (residents per pixel, e.g. WorldPop or GHSL) as demand.
 
     The raster is read in windows of about ``settings.chunk_size`` pixels over the county
@@ -357,8 +377,8 @@ def demand_from_raster(
     ----------
     path : path
         A GeoTIFF (any raster GDAL reads) with a CRS; values are residents per pixel.
-    counties : geopandas.GeoDataFrame, optional
-        The county layer (default: the shipped 117 counties).
+    counties : geopandas.GeoDataFrame
+        The county layer (``locator.datasets.counties()`` for the shipped 117).
     band : int
         The band holding the population (1-based).
 
@@ -379,7 +399,7 @@ def demand_from_raster(
 
 def demand_from_points(
     path_or_frame: Path | str | pd.DataFrame,
-    counties: gpd.GeoDataFrame | None = None,
+    counties: gpd.GeoDataFrame,
     *,
     weight: str = "population",
 ) -> Demand:
@@ -392,8 +412,8 @@ def demand_from_points(
         points with a ``weight`` property, or such a (Geo)DataFrame. An optional
         ``population_65plus`` column gives the 65+ residents; otherwise they are the
         weight times the county's 65+ share.
-    counties : geopandas.GeoDataFrame, optional
-        The county layer (default: the shipped 117 counties).
+    counties : geopandas.GeoDataFrame
+        The county layer (``locator.datasets.counties()`` for the shipped 117).
     weight : str
         The column holding the residents of each point.
 
@@ -410,10 +430,11 @@ def demand_from_points(
     Examples
     --------
     >>> import warnings
+    >>> from locator import datasets
     >>> points = pd.DataFrame({"lon": [112.55, 116.4], "lat": [37.87, 39.9], "population": [10, 5]})
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     demand = demand_from_points(points)
+    ...     demand = demand_from_points(points, datasets.counties())
     >>> demand.county.tolist(), demand.outside_population
     (['140107'], 5.0)
     >>> print(caught[0].message)

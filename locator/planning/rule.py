@@ -6,60 +6,31 @@ that can do the task. The public functions are re-exported by :mod:`locator.plan
 
 Examples
 --------
->>> located = locate_outlets(None)
+>>> from locator import datasets
+>>> located = locate_outlets(datasets.outlets(), datasets.counties())
 >>> bool((located["declared_adcode"] == located["located_adcode"]).all())
 True
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from locator import settings
-from locator._validate import check_count, check_path
-from locator.counties import county_of
-from locator.index import OutletIndex
-from locator.registry import check_counties, load_counties, load_outlets
+from locator._validate import check_count
+from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 
 __all__ = [
-    "Outlets",
     "county_column",
-    "county_layer",
     "county_rule",
     "locate_outlets",
     "mismatch_table",
     "mismatches",
-    "outlet_index",
     "rule_table",
 ]
-
-#: The registry as the planner functions take it (None: the shipped sample).
-Outlets: TypeAlias = gpd.GeoDataFrame | OutletIndex | Path | str | None
-
-
-def outlet_index(outlets: Outlets) -> OutletIndex:
-    """An :class:`~locator.index.OutletIndex` of the registry (itself when it is one)."""
-    if isinstance(outlets, OutletIndex):
-        return outlets
-    if isinstance(outlets, gpd.GeoDataFrame):
-        return OutletIndex(outlets)
-    return OutletIndex(load_outlets(None if outlets is None else check_path(outlets, "outlets")))
-
-
-def county_layer(counties: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """The county layer in adcode order (None: the shipped 117 counties)."""
-    if counties is None:
-        return load_counties()
-    check_counties(counties, "counties")
-    # The same frame when already in order, so the demand estimate cached for it is found.
-    return (
-        counties if counties["adcode"].is_monotonic_increasing else counties.sort_values("adcode")
-    )
 
 
 def county_column(counties: gpd.GeoDataFrame, column: str) -> dict[str, Any]:
@@ -67,8 +38,12 @@ def county_column(counties: gpd.GeoDataFrame, column: str) -> dict[str, Any]:
     return dict(zip(counties["adcode"].astype(str), counties[column], strict=True))
 
 
-def locate_outlets(outlets: Outlets, counties: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def locate_outlets(
+    outlets: PlanningInputs | Outlets, counties: Counties | None = None
+) -> pd.DataFrame:
     """The county each outlet lies in, beside the one its registry declares.
+
+    Takes a `PlanningInputs`, or the registry and the county layer.
 
     Returns
     -------
@@ -76,30 +51,10 @@ def locate_outlets(outlets: Outlets, counties: gpd.GeoDataFrame | None = None) -
         With the outlets' index: ``id``, ``name``, ``declared_adcode``,
         ``located_adcode`` (None outside every county), ``lon``, ``lat``.
     """
-    frame = outlet_index(outlets).outlets
-    counties = county_layer(counties)
-    lon = frame.geometry.x.to_numpy(dtype=np.float64)
-    lat = frame.geometry.y.to_numpy(dtype=np.float64)
-    located = np.asarray(
-        [None if pd.isna(v) else str(v) for v in county_of(lon, lat, counties=counties)],
-        dtype=object,
-    )
-    declared = [None if pd.isna(v) else str(v) for v in frame["county_adcode"]]
-    return pd.DataFrame(
-        {
-            "id": frame["id"].astype(str).to_numpy(dtype=object),
-            "name": frame["name"].to_numpy(dtype=object),
-            # object, not str, columns: a missing county stays None (pandas 3 would make it NaN)
-            "declared_adcode": pd.Series(declared, index=frame.index, dtype=object),
-            "located_adcode": pd.Series(located, index=frame.index, dtype=object),
-            "lon": lon,
-            "lat": lat,
-        },
-        index=frame.index,
-    )
+    return resolve(outlets, counties, {}).located.copy()
 
 
-def mismatches(outlets: Outlets, counties: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def mismatches(outlets: PlanningInputs | Outlets, counties: Counties | None = None) -> pd.DataFrame:
     """Outlets whose declared county differs from where they are, or that lie in no county.
 
     A mismatch is a data error in the registry: either the county field or the
@@ -113,11 +68,12 @@ def mismatches(outlets: Outlets, counties: gpd.GeoDataFrame | None = None) -> pd
 
     Examples
     --------
-    >>> len(mismatches(None))  # the shipped sample is consistent
+    >>> from locator import datasets
+    >>> len(mismatches(datasets.outlets(), datasets.counties()))  # the sample is consistent
     0
     """
-    counties = county_layer(counties)
-    return mismatch_table(locate_outlets(outlets, counties), counties)
+    inputs = resolve(outlets, counties, {})
+    return mismatch_table(inputs.located, inputs.counties)
 
 
 def mismatch_table(located: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -148,25 +104,24 @@ def mismatch_table(located: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.Data
 
 
 def county_rule(
-    outlets: Outlets,
-    counties: gpd.GeoDataFrame | None = None,
+    outlets: PlanningInputs | Outlets,
+    counties: Counties | None = None,
     *,
-    task: str | None = None,
-    bank: str | None = None,
     minimum: int | None = None,
+    **keywords: Any,
 ) -> pd.DataFrame:
     """Outlets per county (where they are) and whether each county meets the rule.
 
     Parameters
     ----------
-    outlets : GeoDataFrame, OutletIndex, path or None
-        The registry (None: the shipped sample).
-    counties : geopandas.GeoDataFrame, optional
-        The county layer (default: the shipped 117 counties).
-    task, bank : str, optional
-        Count only outlets that can do ``task`` (for a card of ``bank``).
+    outlets : PlanningInputs, GeoDataFrame, OutletIndex or path
+        The inputs, or the registry to build them from with ``counties`` and ``keywords``.
+    counties : GeoDataFrame or path
+        The county layer (``locator.datasets.counties()`` for the shipped 117).
     minimum : int, optional
         Outlets a county needs (default ``settings.min_outlets_per_county``, 2).
+    **keywords
+        Those of :meth:`PlanningInputs.build`; ``task`` and ``bank`` matter here.
 
     Returns
     -------
@@ -176,28 +131,20 @@ def county_rule(
 
     Examples
     --------
-    >>> rule = county_rule(None)
+    >>> from locator import datasets
+    >>> rule = county_rule(datasets.outlets(), datasets.counties())
     >>> len(rule), int(rule["shortfall"].sum())
     (117, 0)
     """
-    index = outlet_index(outlets)
-    counties = county_layer(counties)
-    return rule_table(index, counties, locate_outlets(index, counties), task, bank, minimum)
+    return rule_table(resolve(outlets, counties, keywords), minimum)
 
 
-def rule_table(
-    index: OutletIndex,
-    counties: gpd.GeoDataFrame,
-    located_outlets: pd.DataFrame,
-    task: str | None,
-    bank: str | None,
-    minimum: int | None,
-) -> pd.DataFrame:
-    """:func:`county_rule` from outlets already located by :func:`locate_outlets`."""
+def rule_table(inputs: PlanningInputs, minimum: int | None = None) -> pd.DataFrame:
+    """:func:`county_rule` of resolved inputs."""
     need = check_count(settings.min_outlets_per_county if minimum is None else minimum, "minimum")
-    positions = index.positions(task=task, bank=bank)
-    located = located_outlets["located_adcode"].to_numpy(dtype=object)[positions]
+    located = inputs.located["located_adcode"].to_numpy(dtype=object)[inputs.suitable]
     counts = pd.Series(located).value_counts()
+    counties = inputs.counties
     rule = pd.DataFrame(
         {
             "adcode": counties["adcode"].astype(str).to_numpy(),

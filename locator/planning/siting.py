@@ -37,15 +37,9 @@ from scipy import sparse
 
 from locator import settings
 from locator._errors import DataFileError, ValidationError
-from locator._validate import (
-    check_columns,
-    check_count,
-    check_lonlat_arrays,
-    check_path,
-    check_radius,
-)
+from locator._typing import BoolArray, FloatArray, IntArray
+from locator._validate import check_columns, check_count, check_lonlat_arrays, check_path
 from locator.counties import county_of
-from locator.index import OutletIndex
 from locator.planning._cover import (
     coverage_sets,
     covered_by,
@@ -54,12 +48,10 @@ from locator.planning._cover import (
     greedy_max_cover,
     loss_sums,
     repair_rule,
-    resolve_detour,
     swap_improve,
 )
-from locator.planning.coverage import county_rule, locate_outlets
-from locator.planning.demand import Demand, check_demand, estimate_demand
-from locator.registry import load_counties, load_outlets
+from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
+from locator.planning.rule import rule_table
 
 __all__ = [
     "DUPLICATE_KM",
@@ -72,10 +64,6 @@ __all__ = [
     "suggest_sites",
     "swap_improve",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 DUPLICATE_KM = 0.05
 """A candidate this close (km) to an existing suitable outlet is that outlet: never suggested."""
@@ -92,70 +80,31 @@ class _Candidates:
 
 @dataclass(frozen=True)
 class _Setting:
-    """What both directions share: inputs resolved, suitable outlets, demand weights."""
+    """What both directions share: the inputs and the demand weights."""
 
-    outlets: gpd.GeoDataFrame
-    counties: gpd.GeoDataFrame
-    demand: Demand
-    index: OutletIndex
-    suitable: IntArray
+    inputs: PlanningInputs
     population: FloatArray
     older: FloatArray  # aged 65+
     weights: FloatArray
-    radius_km: float
-    detour_factor: float
     attrs: dict[str, Any]
 
 
-def _prepare(
-    outlets: gpd.GeoDataFrame | Path | str | None,
-    counties: gpd.GeoDataFrame | Path | str | None,
-    demand: Demand | None,
-    radius_km: float | None,
-    task: str | None,
-    bank: str | None,
-    detour_factor: float | None,
-    weight_65plus: float,
-) -> _Setting:
-    radius = check_radius(settings.default_radius_km if radius_km is None else radius_km)
-    detour = resolve_detour(detour_factor)
-    w65 = float(weight_65plus) if isinstance(weight_65plus, int | float) else np.nan
-    if not (np.isfinite(w65) and w65 >= 0):
-        msg = f"weight_65plus={weight_65plus!r} must be a number of at least 0 (1: no extra weight)"
-        raise ValidationError(msg)
-    if not isinstance(outlets, gpd.GeoDataFrame):
-        outlets = load_outlets(outlets)
-    if not isinstance(counties, gpd.GeoDataFrame):
-        counties = load_counties(counties)
-    index = OutletIndex(outlets)
-    suitable = index.positions(task=task, bank=bank)
-    demand = estimate_demand(counties) if demand is None else check_demand(demand)
+def _prepare(inputs: PlanningInputs) -> _Setting:
+    demand = inputs.demand
     population = np.asarray(demand.population, dtype=np.float64)
     older = np.asarray(demand.population_65plus, dtype=np.float64)
-    weights = np.clip(population + (w65 - 1.0) * older, 0.0, None)
+    weights = np.clip(population + (inputs.weight_65plus - 1.0) * older, 0.0, None)
     attrs = {
-        "radius_km": radius,
-        "detour_factor": detour,
-        "task": task,
-        "bank": bank,
-        "weight_65plus": w65,
+        "radius_km": inputs.radius_km,
+        "detour_factor": inputs.detour_factor,
+        "task": inputs.task,
+        "bank": inputs.bank,
+        "weight_65plus": inputs.weight_65plus,
         "total_population": float(population.sum()),
-        "suitable_outlets": int(suitable.size),
-        "demand_source": str(getattr(demand, "source", "")),
+        "suitable_outlets": int(inputs.suitable.size),
+        "demand_source": str(demand.source),
     }
-    return _Setting(
-        index.outlets,
-        counties,
-        demand,
-        index,
-        suitable,
-        population,
-        older,
-        weights,
-        radius,
-        detour,
-        attrs,
-    )
+    return _Setting(inputs, population, older, weights, attrs)
 
 
 def _read_candidate_file(path: Path) -> tuple[FloatArray, FloatArray, list[str]]:
@@ -219,8 +168,8 @@ def _read_candidate_file(path: Path) -> tuple[FloatArray, FloatArray, list[str]]
     return lon, lat, labels
 
 
-def _candidates(spec: str | Path, base: _Setting) -> _Candidates:
-    demand, counties = base.demand, base.counties
+def _candidates(spec: str | Path, inputs: PlanningInputs) -> _Candidates:
+    demand, counties = inputs.demand, inputs.counties
     if isinstance(spec, str) and spec == "cells":
         lon = np.asarray(demand.lon, dtype=np.float64)
         lat = np.asarray(demand.lat, dtype=np.float64)
@@ -258,16 +207,16 @@ def _within_duplicate_km(
     return coverage_sets(lon, lat, of_lon, of_lat, DUPLICATE_KM, detour_factor=1.0)
 
 
-def _outlet_coverage(base: _Setting) -> sparse.csr_matrix:
-    """Which demand cells each suitable outlet covers (rows: ``base.suitable``)."""
-    suitable = base.suitable
+def _outlet_coverage(inputs: PlanningInputs) -> sparse.csr_matrix:
+    """Which demand cells each suitable outlet covers (rows: ``inputs.suitable``)."""
+    suitable = inputs.suitable
     return coverage_sets(
-        base.index.lon[suitable],
-        base.index.lat[suitable],
-        base.demand.lon,
-        base.demand.lat,
-        base.radius_km,
-        detour_factor=base.detour_factor,
+        inputs.index.lon[suitable],
+        inputs.index.lat[suitable],
+        inputs.demand.lon,
+        inputs.demand.lat,
+        inputs.radius_km,
+        detour_factor=inputs.detour_factor,
     )
 
 
@@ -299,46 +248,70 @@ def _points(columns: dict[str, Any], base: _Setting, attrs: dict[str, Any]) -> g
     return answer
 
 
+def _forbidden(inputs: PlanningInputs, cand: _Candidates) -> tuple[BoolArray, BoolArray]:
+    """Candidates at an existing suitable outlet, and those never to suggest (also repeats)."""
+    suitable = inputs.suitable
+    outlet_lon, outlet_lat = inputs.index.lon[suitable], inputs.index.lat[suitable]
+    near = _within_duplicate_km(cand.lon, cand.lat, outlet_lon, outlet_lat).getnnz(axis=1) > 0
+    return near, near | cand.duplicate
+
+
+def _repair(
+    inputs: PlanningInputs,
+    cand: _Candidates,
+    matrix: sparse.csr_matrix,
+    weights: FloatArray,
+    forbidden: BoolArray,
+) -> tuple[IntArray, dict[str, int]]:
+    """Sites that bring the counties short of the rule to it, and what stays short."""
+    counties = inputs.counties
+    rule = rule_table(inputs)
+    shortfall_by_code = dict(zip(rule["adcode"].astype(str), rule["shortfall"], strict=True))
+    shortfall = np.array(
+        [int(shortfall_by_code.get(str(c), 0)) for c in counties["adcode"]], dtype=np.intp
+    )
+    group = _county_codes(counties, cand.county)
+    rule_rows, _ = repair_rule(matrix, weights, group, shortfall, forbidden=forbidden)
+    repaired = np.bincount(group[rule_rows], minlength=shortfall.size)
+    unrepaired = {
+        str(counties["adcode"].iloc[g]): int(shortfall[g] - repaired[g])
+        for g in np.flatnonzero(shortfall > repaired)
+    }
+    return rule_rows, unrepaired
+
+
 def suggest_sites(
-    outlets: gpd.GeoDataFrame | Path | str | None = None,
-    counties: gpd.GeoDataFrame | Path | str | None = None,
+    outlets: PlanningInputs | Outlets,
+    counties: Counties | None = None,
     *,
-    demand: Demand | None = None,
     new: int = 0,
-    radius_km: float | None = None,
-    task: str | None = None,
-    bank: str | None = None,
     candidates: str | Path = "cells",
-    weight_65plus: float = 1.0,
-    detour_factor: float | None = None,
     improve: bool = False,
+    **keywords: Any,
 ) -> gpd.GeoDataFrame:
     """Where to add outlets: rule repair first, then ``new`` sites of greatest coverage gain.
 
     Parameters
     ----------
-    outlets, counties : GeoDataFrame or path, optional
-        The registry and county layer (the shipped ones when None).
-    demand : locator.planning.demand.Demand, optional
-        Where residents live; :func:`locator.planning.demand.estimate_demand` of ``counties`` when None.
+    outlets : PlanningInputs, GeoDataFrame, OutletIndex or path
+        The inputs, or the registry to build them from with ``counties`` and ``keywords``
+        (``locator.datasets.outlets()`` for the shipped sample).
+    counties : GeoDataFrame or path
+        The county layer (``locator.datasets.counties()`` for the shipped 117).
     new : int
         Sites to add beyond the rule repair, each newly covering the most residents.
-    radius_km : float, optional
-        The "near home" distance (``settings.default_radius_km`` when None).
-    task, bank : str, optional
-        Count only outlets that can do ``task`` for a card of ``bank`` (see ``OutletIndex``).
     candidates : ``"cells"``, ``"seats"`` or path
         Where a site may go: demand-cell centres, county seats, or the points of a CSV
         (``lon``, ``lat`` columns, WGS-84) or GeoJSON file. A candidate within
         :data:`DUPLICATE_KM` of a suitable outlet is never suggested.
-    weight_65plus : float
-        A resident aged 65+ counts this many times (1: like everyone else).
-    detour_factor : float, optional
-        Road distance over straight-line distance (``settings.detour_factor`` when None).
     improve : bool
         Refine the ``new`` coverage sites by single swaps (:func:`swap_improve`): a
         better set of exactly ``new`` sites, though its first few are no longer the
         best few (keep False for a coverage-gain curve over N).
+    **keywords
+        ``demand``, ``task``, ``bank``, ``radius_km``, ``detour_factor`` and
+        ``weight_65plus`` (a resident aged 65+ counts this many times; 1: like everyone
+        else): see :meth:`PlanningInputs.build`.
 
     Returns
     -------
@@ -354,49 +327,38 @@ def suggest_sites(
 
     Examples
     --------
+    >>> from locator import datasets
     >>> from locator.planning.demand import estimate_demand
-    >>> counties = load_counties()
+    >>> counties = datasets.counties()
     >>> demand = estimate_demand(counties, cell_area_km2=25)
-    >>> sites = suggest_sites(counties=counties, demand=demand, new=3, task="reset_card_pin")
+    >>> sites = suggest_sites(
+    ...     datasets.outlets(), counties, demand=demand, new=3, task="reset_card_pin"
+    ... )
     >>> sorted(sites["reason"].unique())
     ['coverage', 'rule']
     >>> bool(sites["cumulative_population"].is_monotonic_increasing)
     True
     """
     new = check_count(new, "new")
-    base = _prepare(outlets, counties, demand, radius_km, task, bank, detour_factor, weight_65plus)
-    cand = _candidates(candidates, base)
-    covered = covered_by(_outlet_coverage(base))
+    inputs = resolve(outlets, counties, keywords)
+    base = _prepare(inputs)
+    cand = _candidates(candidates, inputs)
+    covered = covered_by(_outlet_coverage(inputs))
     baseline = float(base.population[covered].sum())
-    suitable = base.suitable
-    outlet_lon, outlet_lat = base.index.lon[suitable], base.index.lat[suitable]
-    near = _within_duplicate_km(cand.lon, cand.lat, outlet_lon, outlet_lat).getnnz(axis=1) > 0
-    forbidden = near | cand.duplicate
+    near, forbidden = _forbidden(inputs, cand)
 
     # Only cells that a new site can add matter: the matrix skips the rest.
     cols = np.flatnonzero(~covered & (base.weights > 0))
     matrix = coverage_sets(
         cand.lon,
         cand.lat,
-        np.asarray(base.demand.lon)[cols],
-        np.asarray(base.demand.lat)[cols],
-        base.radius_km,
-        detour_factor=base.detour_factor,
+        np.asarray(inputs.demand.lon)[cols],
+        np.asarray(inputs.demand.lat)[cols],
+        inputs.radius_km,
+        detour_factor=inputs.detour_factor,
     )
     weights = base.weights[cols]
-
-    rule = county_rule(base.index, base.counties, task=task, bank=bank)
-    shortfall_by_code = dict(zip(rule["adcode"].astype(str), rule["shortfall"], strict=True))
-    shortfall = np.array(
-        [int(shortfall_by_code.get(str(c), 0)) for c in base.counties["adcode"]], dtype=np.intp
-    )
-    group = _county_codes(base.counties, cand.county)
-    rule_rows, _ = repair_rule(matrix, weights, group, shortfall, forbidden=forbidden)
-    repaired = np.bincount(group[rule_rows], minlength=shortfall.size)
-    unrepaired = {
-        str(base.counties["adcode"].iloc[g]): int(shortfall[g] - repaired[g])
-        for g in np.flatnonzero(shortfall > repaired)
-    }
+    rule_rows, unrepaired = _repair(inputs, cand, matrix, weights, forbidden)
     after_rule = covered_by(matrix, rule_rows)
     taken = forbidden.copy()
     taken[rule_rows] = True
@@ -410,7 +372,7 @@ def suggest_sites(
 
     rows = np.concatenate((rule_rows, cover_rows))
     new_population, new_older = gain_sums(matrix, rows, [base.population[cols], base.older[cols]])
-    names = dict(zip(base.counties["adcode"].astype(str), base.counties["name"], strict=True))
+    names = dict(zip(inputs.counties["adcode"].astype(str), inputs.counties["name"], strict=True))
     return _points(
         {
             "rank": np.arange(1, rows.size + 1),
@@ -438,16 +400,11 @@ def suggest_sites(
 
 
 def suggest_closures(
-    outlets: gpd.GeoDataFrame | Path | str | None = None,
-    counties: gpd.GeoDataFrame | Path | str | None = None,
+    outlets: PlanningInputs | Outlets,
+    counties: Counties | None = None,
     *,
-    demand: Demand | None = None,
     close: int,
-    radius_km: float | None = None,
-    task: str | None = None,
-    bank: str | None = None,
-    weight_65plus: float = 1.0,
-    detour_factor: float | None = None,
+    **keywords: Any,
 ) -> gpd.GeoDataFrame:
     """Which suitable outlets to close, losing the fewest covered residents, rule kept.
 
@@ -456,8 +413,8 @@ def suggest_closures(
     that would then have fewer than ``settings.min_outlets_per_county`` suitable outlets
     (counted by location). Among equal losses (often none at all) the outlet whose
     covered residents have the most other suitable outlets within reach goes first, then
-    the one listed first (:func:`greedy_close`). Parameters are those of
-    :func:`suggest_sites`.
+    the one listed first (:func:`greedy_close`). ``outlets``, ``counties`` and
+    ``keywords`` are those of :func:`suggest_sites`; ``close`` is how many to close.
 
     Returns
     -------
@@ -470,24 +427,25 @@ def suggest_closures(
 
     Examples
     --------
+    >>> from locator import datasets
     >>> from locator.planning.demand import estimate_demand
-    >>> counties = load_counties()
+    >>> counties = datasets.counties()
     >>> demand = estimate_demand(counties, cell_area_km2=25)
-    >>> shut = suggest_closures(counties=counties, demand=demand, close=5)
+    >>> shut = suggest_closures(datasets.outlets(), counties, demand=demand, close=5)
     >>> len(shut), bool(shut["cumulative_population"].is_monotonic_decreasing)
     (5, True)
     """
     close = check_count(close, "close")
-    base = _prepare(outlets, counties, demand, radius_km, task, bank, detour_factor, weight_65plus)
-    suitable = base.suitable
-    matrix = _outlet_coverage(base)
+    inputs = resolve(outlets, counties, keywords)
+    base = _prepare(inputs)
+    suitable = inputs.suitable
+    matrix = _outlet_coverage(inputs)
     baseline = float(base.population[covered_by(matrix)].sum())
 
-    chosen_outlets = base.outlets.iloc[suitable]
-    located = locate_outlets(base.index, base.counties)["located_adcode"]
-    county = located.to_numpy(dtype=object)[suitable]
-    group = _county_codes(base.counties, county)
-    count = np.bincount(group[group >= 0], minlength=len(base.counties))
+    chosen_outlets = inputs.outlets.iloc[suitable]
+    county = inputs.located["located_adcode"].to_numpy(dtype=object)[suitable]
+    group = _county_codes(inputs.counties, county)
+    count = np.bincount(group[group >= 0], minlength=len(inputs.counties))
     quota = np.maximum(count - settings.min_outlets_per_county, 0)
     rows, _ = greedy_close(matrix, base.weights, close, group=group, quota=quota)
 
@@ -499,8 +457,8 @@ def suggest_closures(
             "id": picked["id"].astype(str).to_numpy(),
             "name": picked["name"].to_numpy(),
             "county_adcode": county[rows],
-            "lon": base.index.lon[suitable][rows],
-            "lat": base.index.lat[suitable][rows],
+            "lon": inputs.index.lon[suitable][rows],
+            "lat": inputs.index.lat[suitable][rows],
             "lost_population": lost_population,
             "lost_population_65plus": lost_older,
             "cumulative_population": baseline - np.cumsum(lost_population),
@@ -518,10 +476,11 @@ def coverage_gain_curve(suggestions: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> from locator import datasets
     >>> from locator.planning.demand import estimate_demand
-    >>> counties = load_counties()
+    >>> counties = datasets.counties()
     >>> demand = estimate_demand(counties, cell_area_km2=25)
-    >>> curve = coverage_gain_curve(suggest_sites(counties=counties, demand=demand, new=4))
+    >>> curve = coverage_gain_curve(suggest_sites(datasets.outlets(), counties, demand=demand, new=4))
     >>> curve["n"].tolist(), bool(curve["covered_share"].is_monotonic_increasing)
     ([0, 1, 2, 3, 4], True)
     """
