@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from locator.index import OutletIndex
     from locator.planning.coverage import county_rule, coverage_report, gaps
     from locator.planning.demand import estimate_demand
+    from locator.planning.inputs import PlanningInputs
     from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
     from locator.registry import load_outlets, write_outlets
 
@@ -49,6 +50,7 @@ _LAZY: dict[str, str] = {
     "coverage_report": "locator.planning.coverage",
     "gaps": "locator.planning.coverage",
     "estimate_demand": "locator.planning.demand",
+    "PlanningInputs": "locator.planning.inputs",
     "load_counties": "locator.counties",
     "load_outlets": "locator.registry",
     "write_outlets": "locator.registry",
@@ -85,6 +87,7 @@ __all__ = [
     "LocatorError",
     "LocatorWarning",
     "OutletIndex",
+    "PlanningInputs",
     "ResourceLimitError",
     "UnknownBankError",
     "UnknownTaskError",

@@ -2,6 +2,7 @@
 
 Modules, each with one job:
 
+- `locator.planning.inputs`: `PlanningInputs`, the inputs of every question, checked once;
 - `locator.planning.rule`: where each outlet lies, the rule of two per county, mismatches;
 - `locator.planning.demand`: where residents live (census estimate, raster, points);
 - `locator.planning.coverage`: distances to the nearest suitable outlet, coverage and gaps;
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 from locator.planning.coverage import CoverageReport, county_rule, coverage_report, gaps
 from locator.planning.demand import Demand, estimate_demand
+from locator.planning.inputs import PlanningInputs
 from locator.planning.siting import coverage_gain_curve, suggest_closures, suggest_sites
 
 __all__ = [
     "CoverageReport",
     "Demand",
+    "PlanningInputs",
     "county_rule",
     "coverage_gain_curve",
     "coverage_report",
