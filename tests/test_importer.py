@@ -630,6 +630,44 @@ def test_summary_counts(counties):
     assert result.summary("en").startswith("registry.csv: read 1 rows, accepted 1, rejected 0")
 
 
+def test_rows_read_together_as_each_read_alone(counties):
+    """Rows sharing their bank, kind, services, flags and county cells are read once and the
+    result reused: every row must still come out as it does in a file of its own, including
+    rows whose name decides the kind or bank, and a hall whose bank cell goes to ``extra``."""
+    header = ["网点名称", "所属银行", "网点类型", "服务项目", "即时制卡", "交通一卡通", "区县", "地市", "经度", "纬度"]  # fmt: skip
+    # points 100 m apart around one spot of 迎泽区: no two rows are duplicates
+    spots = [(f"{TAIYUAN[0] + 0.0011 * (k % 5):.6f}", f"{TAIYUAN[1] + 0.0009 * (k // 5):.6f}") for k in range(21)]  # fmt: skip
+    shapes = [
+        ["工行迎泽支行{}", "工行", "银行", "申领", "是", "否", "迎泽区", "太原市"],
+        ["人社服务站{}", "", "人社", "申领", "否", "否", "迎泽区", "太原市"],
+        ["建行迎泽支行{}", "", "", "", "", "", "迎泽区", ""],  # the name tells the bank
+        ["社保服务中心{}", "", "", "", "", "", "迎泽区", ""],  # the name tells the kind
+        ["便民点{}", "", "", "", "", "", "迎泽区", ""],  # nothing tells: unknown_kind
+        [
+            "人社大厅{}",
+            "工行",
+            "人社",
+            "申领",
+            "",
+            "",
+            "城区",
+            "",
+        ],  # bank kept in extra; 城区 unknown
+        ["农行迎泽支行{}", "农行", "银行", "咨询", "也许", "否", "迎泽区", "太原市"],
+    ]
+    rows = [[cell.format(i) for cell in shape] for i in range(3) for shape in shapes]
+    rows = [row + list(spot) for row, spot in zip(rows, spots, strict=True)]
+    together = run_import(csv_bytes(rows, header), counties)
+    columns = ["kind", "bank", "services", "instant_issue", "transit_topup", "county_adcode", "extra"]  # fmt: skip
+    assert together.read == len(rows)
+    for number, row in enumerate(rows, start=2):
+        alone = run_import(csv_bytes([row], header), counties)
+        mine = together.outlets[together.outlets["source_row"] == number]
+        assert mine[columns].values.tolist() == alone.outlets[columns].values.tolist()
+        reasons = together.report.loc[together.report["row"] == number, "reason"].tolist()
+        assert reasons == alone.report.loc[alone.report["row"].notna(), "reason"].tolist()
+
+
 def test_write_report_has_bom(counties, tmp_path):
     rows = [["", "工行", "", "", "", "", "", ""], ["x", "", "", "1", "2", "", "", ""]]
     result = run_import(csv_bytes(rows), counties)

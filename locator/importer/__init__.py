@@ -36,8 +36,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -51,7 +53,15 @@ from locator._errors import DataFileError, ValidationError
 from locator._validate import check_upload_size
 from locator.crs import _crs_key
 from locator.importer._headers import CountyMatcher, crs_hints, map_headers
-from locator.importer._rows import Cells, Row, deduplicate, locate, parse_row
+from locator.importer._rows import (
+    Cells,
+    Row,
+    RowMemo,
+    deduplicate,
+    locate,
+    memo_keys,
+    parse_row,
+)
 from locator.importer._tables import Table, read_source, read_table
 from locator.output import write_csv
 from locator.registry import OUTLET_COLUMNS
@@ -358,9 +368,10 @@ def _read_rows(
     flagged = table.problems.keys() | table.formulas.keys()
     points = table.points or _plain_points(body, where)
     rows: list[Row] = []
-    for number, cells in body:
+    memo: RowMemo = {}
+    for (number, cells), key in zip(body, memo_keys(body, where), strict=True):
         n_cells = len(cells)
-        extra = {header[p]: cells[p] for p in unmapped if p < n_cells and cells[p]}
+        extra = {header[p]: cells[p] for p in unmapped if p < n_cells and cells[p]} if unmapped else {}  # fmt: skip
         if n_cells > width:
             extra.update({f"column {p + 1}": v for p, v in enumerate(cells[width:], width) if v})
         if "extra" in extra:  # a registry written by locator
@@ -369,7 +380,7 @@ def _read_rows(
         if number in flagged or (n_cells != width and table.format == "csv"):
             _read_problems(row, table, fields)
         if not row.rejected:
-            parse_row(row, matcher, points.get(number))
+            parse_row(row, matcher, points.get(number), memo, key)
         rows.append(row)
     return rows
 
@@ -418,6 +429,38 @@ def import_registry(
         ``ValidationError`` for a bad ``crs``, ``sheet`` or ``columns``.
     """
     crs_name = _crs_key(crs)
+    with _without_cyclic_gc():
+        return _import(source, name, crs_name, sheet, columns, counties)
+
+
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the import, then restore it as it was.
+
+    An import makes millions of small objects that live until it ends (cells, rows, their
+    values) and form no cycles. The collector walks every one of them each time its
+    generations fill up: on 200,000 rows that was 1.2 of 4 CPU seconds, for no garbage
+    found. Reference counting still frees everything as usual. The app imports uploads in a
+    child process of their own, so no other thread's collection is held up.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(
+    source: str | Path | bytes | IO[bytes],
+    name: str | None,
+    crs_name: str,
+    sheet: str | None,
+    columns: Mapping[str, str] | None,
+    counties: gpd.GeoDataFrame,
+) -> ImportResult:
+    """The import of `import_registry`, its arguments checked."""
     data, label = read_source(source, name)
     table = read_table(data, label, sheet=sheet)
     del data  # the rows hold the text now; a 50 MB file should not stay twice in memory

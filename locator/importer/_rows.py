@@ -36,7 +36,7 @@ from locator.importer._headers import (
 )
 from locator.tasks import default_services
 
-__all__ = ["Cells", "Row", "deduplicate", "locate", "parse_row"]
+__all__ = ["Cells", "Row", "RowMemo", "deduplicate", "locate", "memo_keys", "parse_row"]
 
 _PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "空", "null", "none", "nan", "n/a", "na", "不适用"}  # fmt: skip
 SAME_PLACE_M = 1.0
@@ -265,13 +265,66 @@ def _read_services(row: Row) -> None:
     row.services = codes or default
 
 
-def parse_row(row: Row, matcher: CountyMatcher, point: tuple[float, float] | str | None) -> None:
-    """Read one row's cells into values, adding its problems (the location is checked later)."""
+#: The fields whose cells alone decide a row's kind, bank, flags, services and county
+#: when its name does not enter (see `_name_free`): the key of `RowMemo`.
+_MEMO_FIELDS = ("bank", "kind", "services", "instant_issue", "transit_topup", "county", "city")
+
+#: What rows with the same `_MEMO_FIELDS` cells and no problems share: kind, bank, flags,
+#: services, declared county.
+RowMemo = dict[tuple[str, ...], tuple[str, str | None, dict[str, bool], tuple[str, ...], str | None]]  # fmt: skip
+
+
+def _name_free(row: Row) -> bool:
+    """Whether the row's kind and bank follow from its kind and bank cells, not its name.
+
+    A government hall's bank cell moves to ``extra`` (a change to the row itself), so such a
+    row is read in full every time.
+    """
+    bank_text = row.cell.get("bank", "")
+    kind = _kind_of(row.cell.get("kind", ""))
+    if _is_blank(bank_text):
+        return kind == "government"
+    return kind == "bank" and isinstance(_bank_of(bank_text), str)
+
+
+def memo_keys(body: list[tuple[int, list[str]]], where: dict[str, int]) -> list[tuple[str, ...]]:
+    """Each row's `RowMemo` key: its cells of `_MEMO_FIELDS`, read column by column."""
+    columns = []
+    for field_name in _MEMO_FIELDS:
+        at = where.get(field_name)
+        if at is None:
+            columns.append([""] * len(body))
+        else:
+            columns.append([cells[at] if len(cells) > at else "" for _, cells in body])
+    return list(zip(*columns, strict=True))
+
+
+def parse_row(
+    row: Row,
+    matcher: CountyMatcher,
+    point: tuple[float, float] | str | None,
+    memo: RowMemo,
+    key: tuple[str, ...],
+) -> None:
+    """Read one row's cells into values, adding its problems (the location is checked later).
+
+    A registry repeats the same bank, kind, services, flags and county on thousands of rows:
+    what a row without problems made of them is kept in ``memo`` and reused by the next row
+    with the same cells (``key``, from `memo_keys`), so only names and coordinates are read
+    row by row.
+    """
     name = row.cell.get("name", "")
     if _is_blank(name):
         row.error("missing_name", "name", "no outlet name; every outlet needs one")
         return
-    if not _read_pair(row, point) or not _read_bank(row, name):
+    if not _read_pair(row, point):
+        return
+    known = memo.get(key)
+    if known is not None:
+        row.kind, row.bank, row.flags, services, row.declared = known
+        row.services = list(services)
+        return
+    if not _read_bank(row, name):
         return
     _read_services(row)
     county_text = row.cell.get("county", "")
@@ -279,6 +332,8 @@ def parse_row(row: Row, matcher: CountyMatcher, point: tuple[float, float] | str
         row.declared = matcher.match(county_text, city=row.cell.get("city", ""))
         if row.declared is None:
             row.warn("unknown_county", "county", "is none of Shanxi's 117 county-level divisions; the county the point lies in is used")  # fmt: skip
+    if not row.problems and _name_free(row):
+        memo[key] = (row.kind, row.bank, row.flags, tuple(row.services), row.declared)
 
 
 def _convert(
