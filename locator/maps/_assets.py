@@ -62,11 +62,11 @@ __all__ = [
     "by_file_name",
     "data_url",
     "manifest",
-    "resolve",
     "script_text",
     "standalone_html",
     "style_text",
     "use_local_assets",
+    "vendored_file",
 ]
 
 STATIC_DIR: Path = Path(__file__).resolve().parent / "static"
@@ -149,10 +149,10 @@ def _by_data_url() -> dict[str, str]:
     return {data_url(path): path for path in _ALL}
 
 
-def resolve(url: str) -> str | None:
+def vendored_file(url: str) -> str | None:
     """The vendored file a URL stands for: one of our ``data:`` URLs, or by file name.
 
-    >>> resolve(data_url(CLUSTER_JS)), resolve("/app/static/leaflet/leaflet.css")
+    >>> vendored_file(data_url(CLUSTER_JS)), vendored_file("/app/static/leaflet/leaflet.css")
     ('leaflet.markercluster/leaflet.markercluster.js', 'leaflet/leaflet.css')
     """
     if url.startswith("data:"):
@@ -214,7 +214,7 @@ def standalone_html(m: folium.Map, *, title: str | None = None) -> str:
 
     def inline(match: re.Match[str], *, script: bool) -> str:
         url = html.unescape(match.group(1))
-        path = resolve(url)
+        path = vendored_file(url)
         if path is None and url in _unused_urls():
             return ""
         if path is None:
@@ -261,7 +261,7 @@ def use_local_assets(m: folium.Map, base_url: str) -> folium.Map:
         for attribute in ("default_js", "default_css"):
             kept = []
             for name, url in getattr(element, attribute):
-                path = resolve(url)
+                path = vendored_file(url)
                 if path is not None:
                     kept.append((name, f"{base}/{path}"))
                 elif url in _unused_urls():
