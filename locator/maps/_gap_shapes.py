@@ -18,7 +18,7 @@ import shapely
 
 from locator._errors import ValidationError
 from locator._typing import FloatArray, IntArray, ObjectArray
-from locator.counties import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA, county_names
 
 __all__ = ["GapArea", "gap_population", "grid_dissolve", "merge_gaps"]
 
@@ -114,7 +114,7 @@ def merge_gaps(gaps: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> lis
     """
     names: dict[str, str] = {}
     if counties is not None and {"adcode", "name"} <= set(counties.columns):
-        names = dict(zip(counties["adcode"].astype(str), counties["name"].astype(str), strict=True))
+        names = county_names(counties)
     code_col = next((c for c in ("county_adcode", "adcode") if c in gaps), None)
     name_col = next((c for c in ("county_name", "county") if c in gaps), None)
     key_col = code_col or name_col

@@ -39,7 +39,7 @@ from locator import settings
 from locator._errors import DataFileError, ValidationError
 from locator._typing import BoolArray, FloatArray, IntArray
 from locator._validate import check_columns, check_count, check_lonlat_arrays, check_path
-from locator.counties import county_of
+from locator.counties import county_names, county_of
 from locator.planning._cover import (
     coverage_sets,
     covered_by,
@@ -372,7 +372,7 @@ def suggest_sites(
 
     rows = np.concatenate((rule_rows, cover_rows))
     new_population, new_older = gain_sums(matrix, rows, [base.population[cols], base.older[cols]])
-    names = dict(zip(inputs.counties["adcode"].astype(str), inputs.counties["name"], strict=True))
+    names = county_names(inputs.counties)
     return _points(
         {
             "rank": np.arange(1, rows.size + 1),
