@@ -244,7 +244,9 @@ def test_cli_refuses_a_suffix_it_cannot_write(capsys, tmp_path, command, suffix)
 
 
 def test_cli_format_contradicting_the_suffix_is_refused(capsys, tmp_path):
-    code, _, err = run(capsys, *COMMANDS["coverage"], "--format", "json", "-o", str(tmp_path / "x.csv"))
+    code, _, err = run(
+        capsys, *COMMANDS["coverage"], "--format", "json", "-o", str(tmp_path / "x.csv")
+    )
     assert code == 2 and "ends in .csv but format is 'json'" in err
 
 

@@ -27,6 +27,7 @@ from sklearn.neighbors import BallTree
 
 from locator import settings
 from locator._errors import ResourceLimitError, ValidationError
+from locator._typing import BoolArray, FloatArray, IntArray
 from locator._validate import (
     check_count,
     check_detour_factor,
@@ -46,10 +47,6 @@ __all__ = [
     "resolve_detour",
     "swap_improve",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def resolve_detour(detour_factor: float | None) -> float:
@@ -151,8 +148,11 @@ def gain_sums(
     values: list[FloatArray],
     covered: BoolArray | None = None,
 ) -> list[FloatArray]:
-    """Adding ``rows`` in order: each one's sum of each of ``values`` over the columns it
-    newly covers (columns ``covered`` beforehand add nothing)."""
+    """Adding ``rows`` in order: what each newly covers.
+
+    Each row's sum of each of ``values`` over the columns it newly covers (columns
+    ``covered`` beforehand add nothing).
+    """
     hit = np.zeros(matrix.shape[1], dtype=bool) if covered is None else covered.copy()
     sums = [np.zeros(rows.size) for _ in values]
     for k, row in enumerate(rows):
@@ -167,8 +167,10 @@ def gain_sums(
 def loss_sums(
     matrix: sparse.csr_matrix, rows: IntArray, values: list[FloatArray]
 ) -> list[FloatArray]:
-    """Closing ``rows`` in order, all rows open before: each one's sum of each of
-    ``values`` over the columns it leaves covered by no open row."""
+    """Closing ``rows`` in order, all rows open before: what each leaves uncovered.
+
+    Each row's sum of each of ``values`` over the columns it leaves covered by no open row.
+    """
     count = _counts(matrix)
     sums = [np.zeros(rows.size) for _ in values]
     for k, row in enumerate(rows):
@@ -205,8 +207,7 @@ def _celf(
     key_of: Callable[[int], tuple[float, ...]],
     take: Callable[[int], None],
     n: int,
-    group: IntArray,
-    quota: IntArray,
+    limits: tuple[IntArray, IntArray],
     *,
     stop: Callable[[tuple[float, ...]], bool] | None = None,
 ) -> tuple[list[int], list[tuple[float, ...]]]:
@@ -215,9 +216,11 @@ def _celf(
     ``keys`` are the first keys of ``rows``. A row's key may only grow as rows are
     taken, so a key computed in an earlier round is a lower bound: a row whose key is
     fresh and on top of the heap is the exact best, the smallest row number among equal
-    keys. ``take`` updates the state ``key_of`` reads; a row of a group whose ``quota``
-    is used up is dropped; ``stop`` ends the search at a fresh key.
+    keys. ``take`` updates the state ``key_of`` reads; ``limits`` are each row's group
+    and each group's quota: a row of a group whose quota is used up is dropped; ``stop``
+    ends the search at a fresh key.
     """
+    group, quota = limits
     heap = [(*key, row) for key, row in zip(keys, rows, strict=True)]
     heapq.heapify(heap)
     fresh = np.zeros(group.size, dtype=np.int64)  # round in which each key was computed
@@ -273,8 +276,10 @@ def _lazy_greedy(
         key_of,
         take,
         n,
-        np.full(matrix.shape[0], -1, dtype=np.intp) if group is None else group,
-        np.zeros(0, dtype=np.intp) if quota is None else quota,
+        (
+            np.full(matrix.shape[0], -1, dtype=np.intp) if group is None else group,
+            np.zeros(0, dtype=np.intp) if quota is None else quota,
+        ),
         stop=(lambda key: key[0] >= 0.0) if stop_at_zero else None,
     )
     gains = [-key[0] for key in keys]
@@ -531,6 +536,6 @@ def greedy_close(
             zip(_gains(unique, matrix).tolist(), _gains(spare, matrix).tolist(), strict=True)
         )
     ]
-    chosen, keys = _celf(first, list(range(matrix.shape[0])), key_of, take, n, groups, left)
+    chosen, keys = _celf(first, list(range(matrix.shape[0])), key_of, take, n, (groups, left))
     losses = [key[0] for key in keys]
     return np.asarray(chosen, dtype=np.intp), np.asarray(losses, dtype=np.float64)

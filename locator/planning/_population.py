@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,8 @@ from rasterio import features
 from rasterio.transform import Affine
 
 from locator import settings
-from locator._errors import DataFileError, LocatorWarning, ValidationError
+from locator._errors import DataFileError, LocatorError, LocatorWarning, ValidationError
+from locator._typing import FloatArray, IntArray, ObjectArray
 from locator._validate import check_chunk_size, check_columns, check_path
 from locator.counties import SHANXI_EQUAL_AREA, county_of
 from locator.registry import check_counties
@@ -43,8 +44,6 @@ __all__ = [
     "share_65plus",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-ObjectArray = npt.NDArray[np.object_]
 
 WGS84 = "EPSG:4326"
 
@@ -135,88 +134,131 @@ def cells_in_counties(
 # --- a raster ------------------------------------------------------------------------------
 
 
-def read_raster(
-    path: Path | str, counties: gpd.GeoDataFrame, *, band: int
-) -> tuple[Cells, PixelGrid]:
-    """The populated pixels of a raster over the counties (see ``demand_from_raster``)."""
+class _Window(NamedTuple):
+    """The pixels read: columns ``col0`` to ``col0 + width``, rows ``row0`` to ``row0 + height``."""
+
+    col0: int
+    row0: int
+    width: int
+    height: int
+
+
+class _Pixels(NamedTuple):
+    """The populated pixels inside counties (grid coordinates), and those outside."""
+
+    county_i: IntArray
+    x: FloatArray
+    y: FloatArray
+    population: FloatArray
+    outside_population: float
+    outside_cells: int
+
+
+def _open_raster(path: Path, band: int) -> Any:
+    """The raster opened, with a CRS, the band, and a north-up grid checked."""
     import rasterio
     from rasterio.errors import RasterioIOError
-    from rasterio.windows import Window
 
-    counties = county_table(counties, "counties")
-    path = check_path(path, "path")
     try:
         source = rasterio.open(path)
     except RasterioIOError as error:
         msg = f"{path}: cannot be read as a raster ({error}); give a GeoTIFF of residents per pixel"
         raise DataFileError(msg) from None
-    with source:
-        if source.crs is None:
-            msg = f"{path}: the raster has no coordinate reference system; set one (e.g. gdal_edit.py -a_srs EPSG:4326)"
-            raise DataFileError(msg)
-        if not 1 <= band <= source.count:
-            msg = f"{path}: band={band} does not exist; the raster has {source.count} band(s), numbered from 1"
-            raise ValidationError(msg)
-        affine = source.transform
-        if affine.b != 0 or affine.d != 0:
-            msg = f"{path}: the raster grid is rotated; warp it to a north-up grid first (gdalwarp)"
-            raise DataFileError(msg)
-        in_crs = counties.geometry.to_crs(source.crs).to_numpy()
-        # The pixels over the county layer's extent (computed here: rasterio's window
-        # helpers use the deprecated Affine * Affine).
-        minx, miny, maxx, maxy = shapely.total_bounds(in_crs)
-        cols, rows = ~affine @ (
-            np.array([minx, maxx, minx, maxx]),
-            np.array([miny, miny, maxy, maxy]),
+    problem: LocatorError | None = None
+    if source.crs is None:
+        msg = f"{path}: the raster has no coordinate reference system; set one (e.g. gdal_edit.py -a_srs EPSG:4326)"
+        problem = DataFileError(msg)
+    elif not 1 <= band <= source.count:
+        msg = f"{path}: band={band} does not exist; the raster has {source.count} band(s), numbered from 1"
+        problem = ValidationError(msg)
+    elif source.transform.b != 0 or source.transform.d != 0:
+        msg = f"{path}: the raster grid is rotated; warp it to a north-up grid first (gdalwarp)"
+        problem = DataFileError(msg)
+    if problem is not None:
+        source.close()
+        raise problem
+    return source
+
+
+def _window(source: Any, in_crs: npt.NDArray[np.object_], path: Path) -> _Window:
+    """The pixels over the county layer's extent.
+
+    Computed here: rasterio's window helpers use the deprecated Affine * Affine.
+    """
+    affine = source.transform
+    minx, miny, maxx, maxy = shapely.total_bounds(in_crs)
+    cols, rows = ~affine @ (
+        np.array([minx, maxx, minx, maxx]),
+        np.array([miny, miny, maxy, maxy]),
+    )
+    col0 = int(np.clip(np.floor(np.min(cols)), 0, source.width))
+    row0 = int(np.clip(np.floor(np.min(rows)), 0, source.height))
+    width = int(np.clip(np.ceil(np.max(cols)), 0, source.width)) - col0
+    height = int(np.clip(np.ceil(np.max(rows)), 0, source.height)) - row0
+    if width <= 0 or height <= 0:
+        left, bottom, right, top = (f"{v:.6g}" for v in source.bounds)
+        msg = (
+            f"{path}: no resident falls in the province: the raster (bounds {left}, "
+            f"{bottom}, {right}, {top} in {source.crs}) does not overlap the counties; "
+            "check that it covers Shanxi and that its coordinate system is declared right"
         )
-        col0 = int(np.clip(np.floor(np.min(cols)), 0, source.width))
-        row0 = int(np.clip(np.floor(np.min(rows)), 0, source.height))
-        width = int(np.clip(np.ceil(np.max(cols)), 0, source.width)) - col0
-        height = int(np.clip(np.ceil(np.max(rows)), 0, source.height)) - row0
-        if width <= 0 or height <= 0:
-            left, bottom, right, top = (f"{v:.6g}" for v in source.bounds)
-            msg = (
-                f"{path}: no resident falls in the province: the raster (bounds {left}, "
-                f"{bottom}, {right}, {top} in {source.crs}) does not overlap the counties; "
-                "check that it covers Shanxi and that its coordinate system is declared right"
-            )
-            raise DataFileError(msg)
-        labels, xs, ys, values = [], [], [], []
-        outside_population, outside_cells = 0.0, 0
-        step = chunk_rows(width)
-        for r0 in range(row0, row0 + height, step):
-            part = Window(col0, r0, width, min(step, row0 + height - r0))
-            data = source.read(band, window=part, masked=True)
-            pixel = np.ma.filled(data.astype(np.float64), np.nan)
-            wrong = (pixel < 0) | np.isinf(pixel)
-            if wrong.any():
-                r, c = np.argwhere(wrong)[0]
-                msg = (
-                    f"{path}: pixel (row {r0 + r}, column {col0 + c}) holds {pixel[r, c]}; "
-                    "a population must be a finite number of at least 0: set it as nodata or 0"
-                )
-                raise DataFileError(msg)
-            transform = affine @ Affine.translation(col0, r0)
-            burned = burn(in_crs, pixel.shape, transform)
-            has_people = np.isfinite(pixel) & (pixel > 0)
-            outside = has_people & (burned == 0)
-            outside_population += float(pixel[outside].sum())
-            outside_cells += int(outside.sum())
-            rows, cols = np.nonzero(has_people & (burned > 0))
-            labels.append(burned[rows, cols] - 1)
-            values.append(pixel[rows, cols])
-            px, py = transform @ (cols + 0.5, rows + 0.5)
-            xs.append(np.asarray(px, dtype=np.float64))
-            ys.append(np.asarray(py, dtype=np.float64))
-        crs = source.crs
-        cell_w, cell_h = abs(affine.a), abs(affine.e)
-        centre = (affine @ (col0 + width / 2, row0 + height / 2)) if width else affine @ (0, 0)
-    county_i = np.concatenate(labels).astype(np.intp) if labels else np.empty(0, np.intp)
-    x = np.concatenate(xs) if xs else np.empty(0)
-    y = np.concatenate(ys) if ys else np.empty(0)
-    population = np.concatenate(values) if values else np.empty(0)
-    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(x, y)
-    # Side of an equal-area square of one pixel's area (at the centre of the extent read).
+        raise DataFileError(msg)
+    return _Window(col0, row0, width, height)
+
+
+def _check_pixels(pixel: FloatArray, path: Path, row0: int, col0: int) -> None:
+    wrong = (pixel < 0) | np.isinf(pixel)
+    if wrong.any():
+        r, c = np.argwhere(wrong)[0]
+        msg = (
+            f"{path}: pixel (row {row0 + r}, column {col0 + c}) holds {pixel[r, c]}; "
+            "a population must be a finite number of at least 0: set it as nodata or 0"
+        )
+        raise DataFileError(msg)
+
+
+def _read_pixels(
+    source: Any, band: int, in_crs: npt.NDArray[np.object_], window: _Window, path: Path
+) -> _Pixels:
+    """The window's populated pixels, a band of rows at a time, each burned with its county."""
+    from rasterio.windows import Window
+
+    col0, row0, width, height = window
+    labels, xs, ys, values = [], [], [], []
+    outside_population, outside_cells = 0.0, 0
+    step = chunk_rows(width)
+    for r0 in range(row0, row0 + height, step):
+        part = Window(col0, r0, width, min(step, row0 + height - r0))
+        data = source.read(band, window=part, masked=True)
+        pixel = np.ma.filled(data.astype(np.float64), np.nan)
+        _check_pixels(pixel, path, r0, col0)
+        transform = source.transform @ Affine.translation(col0, r0)
+        burned = burn(in_crs, pixel.shape, transform)
+        has_people = np.isfinite(pixel) & (pixel > 0)
+        outside = has_people & (burned == 0)
+        outside_population += float(pixel[outside].sum())
+        outside_cells += int(outside.sum())
+        rows, cols = np.nonzero(has_people & (burned > 0))
+        labels.append(burned[rows, cols] - 1)
+        values.append(pixel[rows, cols])
+        px, py = transform @ (cols + 0.5, rows + 0.5)
+        xs.append(np.asarray(px, dtype=np.float64))
+        ys.append(np.asarray(py, dtype=np.float64))
+    return _Pixels(
+        np.concatenate(labels).astype(np.intp) if labels else np.empty(0, np.intp),
+        np.concatenate(xs) if xs else np.empty(0),
+        np.concatenate(ys) if ys else np.empty(0),
+        np.concatenate(values) if values else np.empty(0),
+        outside_population,
+        outside_cells,
+    )
+
+
+def _pixel_grid(source: Any, window: _Window) -> PixelGrid:
+    """The pixel size as the side of an equal-area square (at the centre of the window)."""
+    affine, crs = source.transform, source.crs
+    cell_w, cell_h = abs(affine.a), abs(affine.e)
+    centre = affine @ (window.col0 + window.width / 2, window.row0 + window.height / 2)
     pixel_box = shapely.box(
         centre[0] - cell_w / 2,
         centre[1] - cell_h / 2,
@@ -224,21 +266,36 @@ def read_raster(
         centre[1] + cell_h / 2,
     )
     pixel_area = gpd.GeoSeries([pixel_box], crs=crs).to_crs(SHANXI_EQUAL_AREA).area.iloc[0]
-    cells = cells_in_counties(
-        counties,
-        county_i,
-        lon,
-        lat,
-        population,
-        outside_population=outside_population,
-        outside_cells=outside_cells,
-    )
-    check_cells(cells, str(path), "pixel(s)")
-    grid = PixelGrid(
+    return PixelGrid(
         cell_size_m=math.sqrt(float(pixel_area)),
         grid_crs=CRS.from_user_input(crs).to_wkt(),
         cell_shape=(cell_w, cell_h),
     )
+
+
+def read_raster(
+    path: Path | str, counties: gpd.GeoDataFrame, *, band: int
+) -> tuple[Cells, PixelGrid]:
+    """The populated pixels of a raster over the counties (see ``demand_from_raster``)."""
+    counties = county_table(counties, "counties")
+    path = check_path(path, "path")
+    with _open_raster(path, band) as source:
+        in_crs = counties.geometry.to_crs(source.crs).to_numpy()
+        window = _window(source, in_crs, path)
+        pixels = _read_pixels(source, band, in_crs, window, path)
+        grid = _pixel_grid(source, window)
+        crs = source.crs
+    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(pixels.x, pixels.y)
+    cells = cells_in_counties(
+        counties,
+        pixels.county_i,
+        lon,
+        lat,
+        pixels.population,
+        outside_population=pixels.outside_population,
+        outside_cells=pixels.outside_cells,
+    )
+    check_cells(cells, str(path), "pixel(s)")
     return cells, grid
 
 

@@ -10,7 +10,7 @@ Examples
 >>> import numpy as np
 >>> distance = np.array([1.0, 4.0, 2.0, 9.0])
 >>> figures = group_figures(
-...     distance, np.ones(4), np.zeros(4), np.array([0, 0, 1, 1]), 2, radius_km=3, radii_km=(3,)
+...     distance, (np.ones(4), np.zeros(4)), np.array([0, 0, 1, 1]), 2, radius_km=3, radii_km=(3,)
 ... )
 >>> figures["mean_km"].tolist(), figures["covered_population"].tolist()
 ([2.5, 5.5], [1.0, 1.0])
@@ -19,12 +19,11 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
+
+from locator._typing import FloatArray, IntArray
 
 __all__ = ["STATS", "distance_label", "group_figures", "sum_by", "weighted_stats"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: The population-weighted distance statistics, by column name.
 STATS = ("mean_km", "median_km", "p95_km", "max_km")
@@ -94,8 +93,7 @@ def weighted_stats(
 
 def group_figures(
     distance: FloatArray,
-    population: FloatArray,
-    population_65plus: FloatArray,
+    populations: tuple[FloatArray, FloatArray],
     codes: IntArray,
     n_groups: int,
     *,
@@ -105,12 +103,13 @@ def group_figures(
 ) -> dict[str, FloatArray]:
     """The coverage columns of each group, everyone and the 65+, in report order.
 
-    ``codes`` gives each cell's group; ``by_distance`` is ``argsort(distance)``
+    ``populations`` are the residents of each cell and those aged 65+; ``codes`` gives each cell's group; ``by_distance`` is ``argsort(distance)``
     (computed when None; pass it to share one sort between several groupings).
     Returns ``population``, ``population_65plus``, ``covered_*`` at ``radius_km``, the
     :data:`STATS` (and ``*_65plus``), then ``population_within_<r>km``,
     ``share_within_<r>km`` and their ``_65plus`` forms for each of ``radii_km``.
     """
+    population, population_65plus = populations
     if by_distance is None:
         by_distance = np.argsort(distance, kind="stable")
     both = tuple(sorted({radius_km, *radii_km}))

@@ -205,8 +205,7 @@ def _figures(
     demand, distance = inputs.demand, inputs.distance_km
     columns = group_figures(
         distance,
-        demand.population,
-        demand.population_65plus,
+        (demand.population, demand.population_65plus),
         codes,
         n_groups,
         radius_km=inputs.radius_km,

@@ -62,7 +62,7 @@ __all__ = [
     "estimate_demand",
 ]
 
-from locator._typing import FloatArray, ObjectArray
+from locator._typing import FloatArray, IntArray, ObjectArray
 
 #: Peak density (residents per km²) of the urban kernel at a county seat; sets its width.
 URBAN_CORE_DENSITY_PER_KM2 = 5_000.0
@@ -296,7 +296,10 @@ def estimate_demand(counties: gpd.GeoDataFrame, *, cell_area_km2: float | None =
     return demand
 
 
-def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
+def _grid_cells(
+    counties: gpd.GeoDataFrame, area_km2: float
+) -> tuple[IntArray, FloatArray, FloatArray, float]:
+    """The grid's cells in counties: county row, equal-area x and y, in county order; the side."""
     size = math.sqrt(area_km2) * 1000.0
     projected = counties.geometry.to_crs(SHANXI_EQUAL_AREA).to_numpy()
     minx, miny, maxx, maxy = shapely.total_bounds(projected)
@@ -332,6 +335,13 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
         x, y = np.concatenate([x, fx]), np.concatenate([y, fy])
     order = np.argsort(county_i, kind="stable")
     county_i, x, y = county_i[order], x[order], y[order]
+    return county_i, x, y, size
+
+
+def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
+    county_i, x, y, size = _grid_cells(counties, area_km2)
+    to_grid = Transformer.from_crs(WGS84, SHANXI_EQUAL_AREA, always_xy=True)
+    n_counties = len(counties)
 
     population = counties["population"].to_numpy(dtype=np.float64)
     if not population.sum() > 0:

@@ -107,6 +107,44 @@ def _prepare(inputs: PlanningInputs) -> _Setting:
     return _Setting(inputs, population, older, weights, attrs)
 
 
+def _candidate_csv(path: Path) -> tuple[pd.DataFrame, FloatArray, FloatArray]:
+    """A CSV's rows and their ``lon``, ``lat`` (every row a point, or the first is named)."""
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        msg = f"{path}: cannot be read as CSV ({error}); save it as UTF-8 CSV"
+        raise DataFileError(msg) from None
+    check_columns(table.columns, ("lon", "lat"), str(path))
+    lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(dtype=np.float64)
+    lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{path}: row {i + 2}: lon={table['lon'].iloc[i]!r}, lat={table['lat'].iloc[i]!r} "
+            "is not a point; give WGS-84 decimal degrees"
+        )
+        raise DataFileError(msg)
+    return table, lon, lat
+
+
+def _candidate_geojson(path: Path) -> tuple[pd.DataFrame, FloatArray, FloatArray]:
+    """A GeoJSON's features (in WGS-84) and their ``lon``, ``lat`` (every one a point)."""
+    try:
+        frame = gpd.read_file(path)
+    except Exception as error:  # pyogrio raises several types for unreadable files
+        msg = f"{path}: cannot be read as GeoJSON ({error})"
+        raise DataFileError(msg) from None
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs("EPSG:4326")
+    not_point = frame.geometry.isna() | (frame.geometry.geom_type != "Point")
+    if not_point.any():
+        i = int(np.flatnonzero(not_point.to_numpy())[0])
+        msg = f"{path}: feature {i + 1} is not a Point; candidates are points"
+        raise DataFileError(msg)
+    return frame, frame.geometry.x.to_numpy(np.float64), frame.geometry.y.to_numpy(np.float64)
+
+
 def _read_candidate_file(path: Path) -> tuple[FloatArray, FloatArray, list[str]]:
     """Points from a CSV (``lon``, ``lat`` columns) or GeoJSON file, with a label each."""
     if not path.is_file():
@@ -114,42 +152,11 @@ def _read_candidate_file(path: Path) -> tuple[FloatArray, FloatArray, list[str]]
         raise DataFileError(msg)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-            msg = f"{path}: cannot be read as CSV ({error}); save it as UTF-8 CSV"
-            raise DataFileError(msg) from None
-        check_columns(table.columns, ("lon", "lat"), str(path))
-        lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(dtype=np.float64)
-        lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~(np.isfinite(lon) & np.isfinite(lat))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            msg = (
-                f"{path}: row {i + 2}: lon={table['lon'].iloc[i]!r}, lat={table['lat'].iloc[i]!r} "
-                "is not a point; give WGS-84 decimal degrees"
-            )
-            raise DataFileError(msg)
-        frame = table
-        where = "row"
-        first = 2  # line 1 is the header
+        frame, lon, lat = _candidate_csv(path)
+        where, first = "row", 2  # line 1 is the header
     elif suffix in (".geojson", ".json"):
-        try:
-            frame = gpd.read_file(path)
-        except Exception as error:  # pyogrio raises several types for unreadable files
-            msg = f"{path}: cannot be read as GeoJSON ({error})"
-            raise DataFileError(msg) from None
-        if frame.crs is not None and frame.crs.to_epsg() != 4326:
-            frame = frame.to_crs("EPSG:4326")
-        not_point = frame.geometry.isna() | (frame.geometry.geom_type != "Point")
-        if not_point.any():
-            i = int(np.flatnonzero(not_point.to_numpy())[0])
-            msg = f"{path}: feature {i + 1} is not a Point; candidates are points"
-            raise DataFileError(msg)
-        lon = frame.geometry.x.to_numpy(dtype=np.float64)
-        lat = frame.geometry.y.to_numpy(dtype=np.float64)
-        where = "feature"
-        first = 1
+        frame, lon, lat = _candidate_geojson(path)
+        where, first = "feature", 1
     else:
         msg = f"{path}: unknown candidates format {suffix!r}; give a .csv (lon, lat) or .geojson"
         raise DataFileError(msg)
