@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,3 +208,18 @@ def test_the_rules_refuse_what_they_forbid(tmp_path):
 def test_every_subpackage_has_a_layer():
     subpackages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     assert subpackages == {*DOMAIN, *FRONT, *TOP_LEVEL_PACKAGES}
+
+
+def test_the_code_map_has_a_line_for_every_module():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Code map\n", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE))
+    expected = {
+        f"{path.parent.relative_to(REPO)}/"
+        if path.name == "__init__.py" and path.parent != PACKAGE
+        else str(path.relative_to(REPO))
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert not expected - named, f"modules missing from the Code map: {sorted(expected - named)}"
+    stale = {name for name in named if not (REPO / name.rstrip("/")).exists()}
+    assert not stale, f"the Code map names what is gone: {sorted(stale)}"
