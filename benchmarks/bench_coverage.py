@@ -46,14 +46,13 @@ CONFIGS = [
 
 def run_distances(grid: str, chunk_size: int, repeats: int) -> dict[str, float]:
     """Peak memory of the chunked nearest-outlet step alone, over a grid read from ``grid``."""
-    from locator import settings
+    from locator import datasets, settings
     from locator.index import OutletIndex
-    from locator.planning.coverage import nearest_distance_km
     from locator.planning.demand import Demand
-    from locator.registry import load_outlets
+    from locator.planning.inputs import PlanningInputs, nearest_distances
 
     settings.chunk_size = chunk_size
-    index = OutletIndex(load_outlets())
+    index = OutletIndex(datasets.outlets())
     index.query(lon=[112.5], lat=[37.8])
     saved = np.load(grid)
     n = saved["lon"].size
@@ -62,11 +61,12 @@ def run_distances(grid: str, chunk_size: int, repeats: int) -> dict[str, float]:
         None, "points:bench",
     )  # fmt: skip
     del saved
+    inputs = PlanningInputs.build(index, datasets.counties(), demand=demand)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     seconds = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        distance = nearest_distance_km(index, demand)
+        distance = nearest_distances(inputs)  # a new array each time: not the kept one
         seconds = min(seconds, time.perf_counter() - start)
         del distance
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -81,15 +81,15 @@ def run_distances(grid: str, chunk_size: int, repeats: int) -> dict[str, float]:
 
 
 def run_one(what: str, cell_area_km2: float, chunk_size: int, repeats: int) -> dict[str, float]:
-    from locator import settings
+    """Time the estimate and one coverage report or gap layer; peak memory too."""
+    from locator import datasets, settings
     from locator.index import OutletIndex
     from locator.planning import demand as demand_module
     from locator.planning.coverage import coverage_report, gaps
-    from locator.registry import load_counties, load_outlets
 
     settings.chunk_size = chunk_size
-    counties = load_counties()
-    index = OutletIndex(load_outlets())
+    counties = datasets.counties()
+    index = OutletIndex(datasets.outlets())
     index.query(lon=[112.5], lat=[37.8])  # build the tree outside the timing
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     best = {"demand_s": float("inf"), "work_s": float("inf")}
@@ -121,6 +121,7 @@ def run_one(what: str, cell_area_km2: float, chunk_size: int, repeats: int) -> d
 
 
 def main() -> int:
+    """Run every configuration in a process of its own and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
@@ -135,9 +136,10 @@ def main() -> int:
             print(json.dumps(run_one(what, area, chunk, args.repeats)))
         return 0
     if args.save_grid:
+        from locator import datasets
         from locator.planning.demand import estimate_demand
 
-        demand = estimate_demand(cell_area_km2=0.0625)
+        demand = estimate_demand(datasets.counties(), cell_area_km2=0.0625)
         np.savez(args.save_grid, lon=demand.lon, lat=demand.lat)
         return 0
     rows = []

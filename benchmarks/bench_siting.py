@@ -36,15 +36,16 @@ def _covered(distance_km: np.ndarray, chosen: np.ndarray, weights: np.ndarray, r
 
 
 def city_rows(prefix: str, candidates: list[int], ns: list[int], radius: float) -> list[dict]:
+    """Greedy (and swaps) against spopt's exact MCLP on one city, per candidates and N."""
     import pulp
     from spopt.locate import MCLP
 
+    from locator import datasets
     from locator.distance import haversine_km
     from locator.planning.demand import estimate_demand
     from locator.planning.siting import coverage_sets, greedy_max_cover, swap_improve
-    from locator.registry import load_counties
 
-    counties = load_counties()
+    counties = datasets.counties()
     demand = estimate_demand(counties, cell_area_km2=1.0)
     in_city = np.array([str(c).startswith(prefix) for c in demand.county])
     lon, lat = demand.lon[in_city], demand.lat[in_city]
@@ -101,18 +102,20 @@ def _line(row: dict) -> str:
 
 
 def province_row(n: int, radius: float) -> dict:
+    """``suggest_sites(new=n)`` over the whole province, with and without swaps."""
     start = time.perf_counter()
+    from locator import datasets
     from locator.planning.demand import estimate_demand
+    from locator.planning.inputs import PlanningInputs
     from locator.planning.siting import suggest_sites
-    from locator.registry import load_counties, load_outlets
 
-    counties = load_counties()
-    outlets = load_outlets()
+    counties = datasets.counties()
     demand = estimate_demand(counties, cell_area_km2=1.0)
+    inputs = PlanningInputs.build(datasets.outlets(), counties, demand=demand, radius_km=radius)
     ready = time.perf_counter()
-    sites = suggest_sites(outlets, counties, demand=demand, new=n, radius_km=radius)
+    sites = suggest_sites(inputs, new=n)
     done = time.perf_counter()
-    better = suggest_sites(outlets, counties, demand=demand, new=n, radius_km=radius, improve=True)
+    better = suggest_sites(inputs, new=n, improve=True)
     improved = time.perf_counter()
     return {
         "cells": len(demand),
@@ -129,6 +132,7 @@ def province_row(n: int, radius: float) -> dict:
 
 
 def main() -> None:
+    """Print the city comparison and the province row."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--city", default="1401", help="adcode prefix of the city (1401: 太原市)")
     parser.add_argument("--candidates", type=int, nargs="+", default=[300, 1000])
