@@ -198,7 +198,8 @@ def _nested_extra(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"extra": text}
 
 
-def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
+def _ids(rows: list[Row]) -> list[str]:
+    """Each row's id: its own, or one made of its county and row number (never a taken one)."""
     given = [r.cell.get("id", "").strip() for r in rows]
     used = {outlet_id for outlet_id in given if outlet_id}
     ids = []
@@ -210,11 +211,11 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
                 outlet_id, k = f"{prefix}-{row.number:05d}-{k}", k + 1
             used.add(outlet_id)
         ids.append(outlet_id)
-    if not rows:
-        names = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
-        outlets = gpd.GeoDataFrame(pd.DataFrame(columns=names), geometry=[], crs="EPSG:4326")
-        outlets.attrs["metadata"] = metadata
-        return outlets
+    return ids
+
+
+def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
+    """The accepted rows column by column, in the schema's order, each value of its type."""
 
     # Column by column, not a dict per row: the same frame as registry.outlets_from_records
     # builds (every value here already has the schema's type), at a fraction of the cost.
@@ -222,7 +223,7 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
         return [r.cell.get(name, "").strip() or None for r in rows]
 
     columns: dict[str, Any] = {
-        "id": ids,
+        "id": _ids(rows),
         "name": [r.cell["name"].strip() for r in rows],
         "kind": [r.kind for r in rows],
         "bank": [r.bank for r in rows],
@@ -240,9 +241,24 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
     for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours"):
         # plain Python text and None, as registry.outlets_from_records gives (not str/NaN)
         columns[column] = pd.Series(np.array(columns[column], dtype=object), dtype="object")
-    frame = pd.DataFrame(columns, copy=False)  # the dict is in the schema's order already
+    return columns
+
+
+def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The accepted rows as a GeoDataFrame; empties ``rows`` on the way (see below)."""
+    if not rows:
+        names = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
+        outlets = gpd.GeoDataFrame(pd.DataFrame(columns=names), geometry=[], crs="EPSG:4326")
+        outlets.attrs["metadata"] = metadata
+        return outlets
+    columns = _outlet_columns(rows)
     lon = np.fromiter((r.lon for r in rows), float, len(rows))
     lat = np.fromiter((r.lat for r in rows), float, len(rows))
+    # The rows (and the cells only they hold) go before the points are made: on 200,000
+    # rows the two together set the import's peak memory.
+    rows.clear()
+    frame = pd.DataFrame(columns, copy=False)  # the dict is in the schema's order already
+    del columns
     outlets = gpd.GeoDataFrame(frame, geometry=shapely.points(lon, lat), crs="EPSG:4326")
     outlets.attrs["metadata"] = metadata
     return outlets
@@ -477,18 +493,19 @@ def _import(
     del body, table
     locate(rows, crs_name, counties, matcher)
     deduplicate(rows)
+    # The report first, then the outlets, each from only the rows it needs: the report's
+    # transient entries and the outlets frame are never in memory together.
+    report = _report([r for r in rows if r.problems], file_level)
     read, accepted = len(rows), [r for r in rows if not r.rejected]
+    del rows
     n_accepted = len(accepted)
     metadata = {"sample": False, "source": label, "source_crs": crs_name, "crs": "EPSG:4326",
                 "read": read, "accepted": n_accepted, "rejected": read - n_accepted}  # fmt: skip
     outlets = _outlets(accepted, metadata)
-    # Only the rows with problems are still needed (for the report): let the others go
-    # before the report is built, so the two never hold every row at once.
-    rows = [r for r in rows if r.problems]
     del accepted
     return ImportResult(
         outlets=outlets,
-        report=_report(rows, file_level),
+        report=report,
         read=read,
         accepted=n_accepted,
         rejected=read - n_accepted,

@@ -90,7 +90,7 @@ class Row:
     cell: Cells
     extra: dict[str, str]
     columns: dict[str, str]  # field -> the file's column name
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] | None = None  # a list from the first problem on
     rejected: bool = False
     pair: tuple[float, float] | None = None
     lon: float = float("nan")
@@ -122,6 +122,8 @@ class Row:
             value = value if value is not None else self.cell.get(where, "")
         if value and value not in message:  # every message names the cell it is about
             message = f"{column} {value!r}: {message}" if column else f"{value!r}: {message}"
+        if self.problems is None:
+            self.problems = []
         self.problems.append(
             {"level": level, "reason": reason, "column": column, "value": value, "message": message}
         )
