@@ -277,6 +277,28 @@ def test_amap_tiles_shift_every_overlay_to_gcj02(index, counties):
     assert back.equals_exact(shapely.geometry.shape(county_osm), 2e-5)
 
 
+def test_map_options_are_checked_once_and_name_the_parameter():
+    assert maps.MapOptions().gcj02 is False and maps.MapOptions("amap").gcj02 is True
+    with pytest.raises(ValidationError, match=r"^tiles 'google' is not one of osm, amap, none"):
+        maps.MapOptions(tiles="google")
+    with pytest.raises(ValidationError, match=r"^lang 'fr' is not one of zh, en"):
+        maps.MapOptions(lang="fr")
+    # the layer control names the tiles in the map's language, from the one word table
+    empty = gpd.GeoDataFrame({"adcode": [], "name": []}, geometry=[], crs="EPSG:4326")
+    for lang, name in (("zh", "高德地图"), ("en", "Amap (Gaode)")):
+        m = maps.planner_map(
+            empty,
+            pd.DataFrame({"adcode": [], "covered_share": []}),
+            options=maps.MapOptions("amap", lang),
+        )
+        controls = [
+            entry
+            for entry in payloads(m.get_root().render())
+            if isinstance(entry, list) and entry and all(isinstance(e, list) for e in entry)
+        ]
+        assert [False, name] in controls[0]
+
+
 def test_display_to_wgs84_undoes_the_shift():
     lon, lat = wgs84_to_gcj02(111.0, 36.0)
     assert maps.display_to_wgs84(float(lon), float(lat), tiles="amap") == pytest.approx(
