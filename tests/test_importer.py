@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from locator._errors import DataFileError, ValidationError
 from locator.cli import main
-from locator.counties import county_of, province_outline
+from locator.counties import CountyMatcher, county_of, province_outline
 from locator.crs import from_wgs84
 from locator.distance import haversine_km
 from locator.importer import REASONS, ImportResult, check_upload_size, import_registry, write_report
-from locator.importer._headers import CountyMatcher, parse_degrees, parse_pair
+from locator.importer._headers import parse_degrees, parse_pair
 from locator.importer._tables import decode_text
 from locator.index import OutletIndex
 from locator.registry import OUTLET_COLUMNS, load_outlets
@@ -335,6 +335,22 @@ def test_declared_county_mismatch_is_kept_and_reported(counties):
     mismatch = problems(result, "county_mismatch")
     assert mismatch["row"].tolist() == [2] and "迎泽区" in mismatch["message"].iloc[0]
     assert problems(result, "unknown_county")["row"].tolist() == [3]
+
+
+def test_a_county_name_shared_by_cities_needs_its_city(counties):
+    jincheng = (112.8513, 35.4920)  # in 晋城市城区 (140502)
+    header = ["网点名称", "区县", "地市", "经度", "纬度"]
+    rows = [["人社局", "城区", "", *map(str, jincheng)],
+            ["人社局二", "城区", "晋城市", *map(str, jincheng)],
+            ["人社局三", "晋城市城区", "", *map(str, jincheng)]]  # fmt: skip
+    result = run_import(csv_bytes(rows, header), counties)
+    located = county_of([jincheng[0]], [jincheng[1]], counties=counties).iloc[0]
+    assert located == "140502"  # the point, checked independently of the importer
+    assert result.outlets["county_adcode"].tolist() == [located, "140502", "140502"]
+    unknown = problems(result, "unknown_county")
+    assert unknown["row"].tolist() == [2]
+    assert "140302" in unknown["message"].iloc[0] and "140502" in unknown["message"].iloc[0]
+    assert "county_mismatch" not in set(problems(result)["reason"])
 
 
 def test_county_matcher_names(counties):

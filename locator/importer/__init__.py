@@ -51,8 +51,9 @@ import shapely
 
 from locator._errors import DataFileError, ValidationError
 from locator._validate import check_upload_size
+from locator.counties import CountyMatcher
 from locator.crs import _crs_key
-from locator.importer._headers import CountyMatcher, crs_hints, map_headers
+from locator.importer._headers import crs_hints, map_headers
 from locator.importer._rows import (
     Cells,
     Row,

@@ -1,4 +1,4 @@
-"""What a registry's columns and cells mean: header names, coordinates, flags, tasks, counties.
+"""What a registry's columns and cells mean: header names, coordinates, flags, tasks.
 
 The text-level half of :mod:`locator.importer`. Registries exported from office systems
 and web maps name their columns in Chinese or English, in many ways (网点名称, 名称,
@@ -14,15 +14,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-import geopandas as gpd
-
 from locator._errors import ValidationError
 from locator.tasks import TASKS
 
 __all__ = [
     "FIELDS",
     "to_simplified",
-    "CountyMatcher",
     "crs_hints",
     "map_headers",
     "parse_degrees",
@@ -365,71 +362,3 @@ def _parse_services(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             elif word_code not in codes:
                 codes.append(word_code)
     return tuple(codes), tuple(unknown)
-
-
-# Codes retired in 2018-2020 and the county-level division that took each over.
-_OLD_ADCODES = {"140202": "140213", "140211": "140214", "140227": "140215", "140402": "140403",
-                "140421": "140404", "140424": "140405", "140481": "140406", "140624": "140681",
-                "140726": "140703"}  # fmt: skip
-_GENERIC = {"城区", "郊区", "矿区"}  # county names that need their city to mean anything
-
-
-class CountyMatcher:
-    """Find the county a text names (小店区, 太原市小店区, 小店, 140105) in a county layer."""
-
-    def __init__(self, counties: gpd.GeoDataFrame) -> None:
-        self.adcodes = set(counties["adcode"].astype(str))
-        self.seats = {
-            str(a): (float(x), float(y))
-            for a, x, y in zip(
-                counties["adcode"], counties["seat_lon"], counties["seat_lat"], strict=True
-            )
-        }
-        self.names = dict(zip(counties["adcode"].astype(str), counties["name"], strict=True))
-        self._city = dict(zip(counties["adcode"].astype(str), counties["city"], strict=True))
-        self._cities = {c[:-1] for c in self._city.values()}
-        short_counts: dict[str, int] = {}
-        for name in counties["name"]:
-            short = name[:-1] if name[-1:] in "县区市" else name
-            short_counts[short] = short_counts.get(short, 0) + 1
-        keys: list[tuple[str, str]] = []
-        for adcode, name in self.names.items():
-            keys.append((name, adcode))
-            short = name[:-1] if name[-1:] in "县区市" else name
-            if len(short) >= 2 and short_counts[short] == 1 and name not in _GENERIC:
-                keys.append((short, adcode))
-        self._keys = sorted(keys, key=lambda kv: -len(kv[0]))
-        self._cache: dict[tuple[str, str], str | None] = {}
-
-    def match(self, text: str, *, city: str = "") -> str | None:
-        """The adcode of the county ``text`` names (the earliest mention; longest on a tie)."""
-        key = (text, city)
-        if key not in self._cache:  # a registry names the same counties on many rows
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            self._cache[key] = self._match(str(text), str(city))
-        return self._cache[key]
-
-    def _match(self, text: str, city: str) -> str | None:
-        value = to_simplified(unicodedata.normalize("NFKC", str(text)).strip())
-        if not value:
-            return None
-        code = re.sub(r"\D", "", value)
-        if re.fullmatch(r"\d{6}(\d{6})?", value) and code[:6] in self.adcodes | set(_OLD_ADCODES):
-            return _OLD_ADCODES.get(code[:6], code[:6])
-        city = to_simplified(unicodedata.normalize("NFKC", str(city)).strip())
-        context = value + " " + city
-        best: tuple[int, int, str] | None = None
-        for key, adcode in self._keys:
-            at = value.find(key)
-            if at < 0:
-                continue
-            city_name = self._city[adcode][:-1]  # 太原市 → 太原
-            if self.names[adcode] in _GENERIC and city_name not in context:
-                continue
-            if any(c in city for c in self._cities) and city_name not in city:
-                continue  # the city column names another city
-            candidate = (at, -len(key), adcode)
-            if best is None or candidate < best:
-                best = candidate
-        return best[2] if best else None

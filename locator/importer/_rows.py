@@ -21,11 +21,10 @@ from locator import settings
 from locator._errors import UnknownBankError
 from locator._typing import BoolArray, FloatArray, ObjectArray
 from locator.banks import normalize_bank
-from locator.counties import in_shanxi, province_outline
+from locator.counties import CountyMatcher, in_shanxi, province_outline
 from locator.crs import to_wgs84
 from locator.distance import haversine_km, unit_vectors
 from locator.importer._headers import (
-    CountyMatcher,
     kind_from_name,
     parse_degrees,
     parse_flag,
@@ -289,6 +288,23 @@ def _name_free(row: Row) -> bool:
     return kind == "bank" and isinstance(_bank_of(bank_text), str)
 
 
+def _read_county(row: Row, matcher: CountyMatcher) -> None:
+    """Set ``row.declared`` from the county column (its city column says which 城区)."""
+    county_text = row.cell.get("county", "")
+    if _is_blank(county_text):
+        return
+    text, city = to_simplified(county_text), to_simplified(row.cell.get("city", ""))
+    row.declared = matcher.match(text, city=city)
+    if row.declared is not None:
+        return
+    candidates = matcher.candidates(text, city=city)
+    if len(candidates) > 1:
+        named = ", ".join(f"{matcher.cities[a]}{matcher.names[a]} ({a})" for a in candidates)
+        row.warn("unknown_county", "county", f"may be any of {named}; give the city in a city column (地市) or write it with the county (晋城市城区); the county the point lies in is used")  # fmt: skip
+    else:
+        row.warn("unknown_county", "county", "is none of Shanxi's 117 county-level divisions; the county the point lies in is used")  # fmt: skip
+
+
 def memo_keys(body: list[tuple[int, list[str]]], where: dict[str, int]) -> list[tuple[str, ...]]:
     """Each row's `RowMemo` key: its cells of `_MEMO_FIELDS`, read column by column."""
     columns = []
@@ -329,11 +345,7 @@ def parse_row(
     if not _read_bank(row, name):
         return
     _read_services(row)
-    county_text = row.cell.get("county", "")
-    if not _is_blank(county_text):
-        row.declared = matcher.match(county_text, city=row.cell.get("city", ""))
-        if row.declared is None:
-            row.warn("unknown_county", "county", "is none of Shanxi's 117 county-level divisions; the county the point lies in is used")  # fmt: skip
+    _read_county(row, matcher)
     if not row.problems and _name_free(row):
         memo[key] = (row.kind, row.bank, row.flags, tuple(row.services), row.declared)
 
@@ -406,10 +418,10 @@ def locate(rows: list[Row], crs: str, counties: gpd.GeoDataFrame, matcher: Count
     for row in rows:
         if row.rejected or row.pair is not None:
             continue
-        city = row.cell.get("city", "")
-        adcode = matcher.match(row.cell.get("county", ""), city=city) or matcher.match(
-            row.cell.get("address", ""), city=city
-        )
+        city = to_simplified(row.cell.get("city", ""))
+        adcode = matcher.match(to_simplified(row.cell.get("county", "")), city=city)
+        if adcode is None:
+            adcode = matcher.match(to_simplified(row.cell.get("address", "")), city=city)
         if adcode is None:
             row.error("missing_coordinates", _COORDINATES, "no coordinates, and neither the address nor the county column names a Shanxi county")  # fmt: skip
             continue
