@@ -300,7 +300,7 @@ def _read_county(row: Row, matcher: CountyMatcher) -> None:
     candidates = matcher.candidates(text, city=city)
     if len(candidates) > 1:
         named = ", ".join(f"{matcher.cities[a]}{matcher.names[a]} ({a})" for a in candidates)
-        row.warn("unknown_county", "county", f"may be any of {named}; give the city in a city column (地市) or write it with the county (晋城市城区); the county the point lies in is used")  # fmt: skip
+        row.warn("unknown_county", "county", f"{row.columns['county']} {county_text!r}: may be any of {named}; give the city in a city column (地市) or write it with the county (晋城市城区); the county the point lies in is used")  # fmt: skip
     else:
         row.warn("unknown_county", "county", "is none of Shanxi's 117 county-level divisions; the county the point lies in is used")  # fmt: skip
 
