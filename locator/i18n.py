@@ -23,8 +23,19 @@ from typing import Any
 
 from locator._errors import ValidationError
 
-__all__ = ["COLUMNS", "LANGS", "LANG_NAMES", "STRINGS", "column_label", "parse_lang", "t"]
+__all__ = [
+    "COLUMNS",
+    "LANGS",
+    "LANG_NAMES",
+    "PARAMETERS",
+    "STRINGS",
+    "column_label",
+    "parameter_label",
+    "parse_lang",
+    "t",
+]
 
+#: The languages of the app, the maps and the command line's ``--lang``; the first is the default.
 LANGS: tuple[str, ...] = ("zh", "en")
 LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
 
@@ -190,18 +201,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "place_error": {"zh": "无法查找该地名", "en": "Cannot search for this place"},
     "answer_error": {"zh": "无法查询最近的网点", "en": "Cannot find the nearest outlets"},
     "coverage_error": {"zh": "无法计算覆盖情况", "en": "Cannot compute the coverage"},
+    # Leads of errors by kind (locator.app.state.error_markdown); the detail follows.
+    "error_task": {"zh": "没有这项业务", "en": "There is no such task"},
+    "error_bank": {"zh": "不是社保卡合作银行", "en": "Not one of the card's partner banks"},
+    "error_bank_required": {
+        "zh": "这项业务须选择社保卡上印的银行",
+        "en": "This task needs the bank printed on the card",
+    },
+    "error_parameter": {"zh": "{name}无法使用", "en": "The {name} given cannot be used"},
     "siting": {"zh": "新增网点选址建议", "en": "Where to add outlets"},
     "siting_n": {"zh": "新增网点数", "en": "New outlets"},
     "siting_curve": {
         "zh": "新增网点后的覆盖人口比例",
         "en": "Covered share as outlets are added",
     },
-    "siting_none": {"zh": "选择新增数量后显示建议。", "en": "Choose a number to see suggestions."},
     "computing": {"zh": "正在计算…", "en": "Computing…"},
-    "not_ready": {
-        "zh": "此功能的模块尚未安装：{name}",
-        "en": "The module for this part is not installed: {name}",
-    },
     # Maps (locator.maps): layer names, legends, tooltips and popups drawn in the page
     "map_title": {"zh": "山西省社保卡服务网点地图", "en": "Shanxi social security card outlets"},
     "map_legend": {"zh": "图例", "en": "Legend"},
@@ -287,6 +301,36 @@ COLUMNS: dict[str, dict[str, str]] = {
     "lon": {"zh": "经度", "en": "Lon"},
     "lat": {"zh": "纬度", "en": "Lat"},
 }
+
+
+# The library's parameters as the page names them: an error never shows `lat` or a flag.
+PARAMETERS: dict[str, dict[str, str]] = {
+    "lat": {"zh": "纬度", "en": "latitude"},
+    "lon": {"zh": "经度", "en": "longitude"},
+    "k": {"zh": "网点数", "en": "number of outlets"},
+    "task": {"zh": "业务", "en": "task"},
+    "bank": {"zh": "银行", "en": "bank"},
+    "radius_km": {"zh": "“就近”距离（公里）", "en": "“nearby” distance (km)"},
+    "radii_km": {"zh": "距离（公里）", "en": "distances (km)"},
+    "detour_factor": {"zh": "绕行系数", "en": "detour factor"},
+    "weight_65plus": {"zh": "65岁以上人口权重", "en": "weight of residents aged 65+"},
+    "new": {"zh": "新增网点数", "en": "number of new outlets"},
+    "crs": {"zh": "坐标系", "en": "coordinate system"},
+    "lang": {"zh": "语言", "en": "language"},
+    "view": {"zh": "页面", "en": "page"},
+}
+
+
+def parameter_label(name: str, lang: str = "zh") -> str:
+    """A library parameter as the page names it; unknown names stay as they are.
+
+    Examples
+    --------
+    >>> parameter_label("lat"), parameter_label("lat", "en")
+    ('纬度', 'latitude')
+    """
+    entry = PARAMETERS.get(name)
+    return entry.get(lang, entry["zh"]) if entry else name
 
 
 def column_label(column: str, lang: str = "zh") -> str:

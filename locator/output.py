@@ -1,4 +1,8 @@
-"""Text output for the command line: aligned tables (CJK-aware), JSON, CSV for Excel."""
+"""What ``locator`` writes: aligned tables (CJK-aware), JSON-safe values, CSV for Excel.
+
+One writer each: `jsonable` / `to_json` for JSON, `csv_bytes` / `write_csv` for CSV (UTF-8
+with BOM, every text cell inert), used by the command line, the library and the app alike.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ __all__ = [
     "csv_bytes",
     "display_width",
     "excel_safe",
+    "jsonable",
     "render_table",
     "to_json",
     "write_csv",
@@ -63,29 +68,43 @@ def render_table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> s
     return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
+def jsonable(value: Any) -> Any:
+    """A value JSON can hold: NumPy scalars and arrays as Python ones, NaN, inf and NA as None.
+
+    Dicts, lists and tuples are converted item by item, sets become sorted lists; any other
+    value is returned as it is. Every JSON ``locator`` writes (`to_json`, the registry
+    GeoJSON, the app's downloads) goes through here.
+
+    Examples
+    --------
+    >>> jsonable({"n": np.int64(3), "x": [np.float32(0.5), float("nan")], "s": {2, 1}})
+    {'n': 3, 'x': [0.5, None], 's': [1, 2]}
+    >>> jsonable(pd.NA) is None and jsonable(float("inf")) is None
+    True
+    """
     if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    return str(value)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+        value = value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [jsonable(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(jsonable(v) for v in value)
+    if value is pd.NA or value is pd.NaT:
+        return None
     return value
 
 
 def to_json(value: Any) -> str:
-    """Serialize to JSON with Chinese kept readable and NaN/inf written as null."""
-    return json.dumps(_clean(value), ensure_ascii=False, indent=2, default=_default)
+    """Serialize to JSON with Chinese kept readable and NaN/inf written as null.
+
+    Values JSON cannot hold otherwise (a date, a path) are written as their text.
+    """
+    return json.dumps(jsonable(value), ensure_ascii=False, indent=2, default=str)
 
 
 def _inert_text(value: Any) -> Any:

@@ -35,6 +35,7 @@ from locator import settings
 from locator._errors import DataFileError, LocatorWarning, ResourceLimitError, ValidationError
 from locator._validate import check_output_path, check_path
 from locator.banks import normalize_bank
+from locator.output import jsonable
 from locator.tasks import KINDS, TASK_CODES
 
 __all__ = [
@@ -359,16 +360,6 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
     return outlets
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
 def outlets_to_geojson(
     outlets: gpd.GeoDataFrame, *, metadata: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -378,7 +369,7 @@ def outlets_to_geojson(
     xs = np.round(outlets.geometry.x.to_numpy(), 6)
     ys = np.round(outlets.geometry.y.to_numpy(), 6)
     for row, x, y in zip(outlets[columns].itertuples(index=False), xs, ys, strict=True):
-        properties = {c: _jsonable(v) for c, v in zip(columns, row, strict=True)}
+        properties = {c: jsonable(v) for c, v in zip(columns, row, strict=True)}
         features.append(
             {
                 "type": "Feature",

@@ -8,6 +8,11 @@ come through the URL (``st.query_params``) and the place search.
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +406,56 @@ def test_the_planner_offers_only_tasks_an_outlet_can_do() -> None:
     assert online_only  # the routing table has some; they have no coverage to compute
     assert not {TASKS[code].label("zh") for code in online_only} & set(options)
     assert len(options) == 1 + len(TASKS) - len(online_only)
+
+
+# --- the page as `locator app` runs it -------------------------------------------------------
+
+PAGE = Path(__file__).resolve().parents[1] / "locator" / "app" / "page.py"
+LEAFLET = Path(__file__).resolve().parents[1] / "locator" / "maps" / "static" / "leaflet"
+
+
+@pytest.mark.slow
+def test_the_package_page_is_the_page_make_run_shows() -> None:
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT_S)
+    at.query_params.update({"lat": "37.87", "lon": "112.55", "task": "apply", "lang": "en"})
+    at.run()
+    _ok(at)
+    assert at.title[0].value == t("title", "en")
+    assert any(t("n_found", "en", n=settings.default_k) in s.value for s in at.subheader)
+
+
+def _get(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bytes(response.read())
+    except OSError:
+        return None
+
+
+@pytest.mark.slow
+def test_locator_app_serves_the_page_and_leaflet_from_any_folder(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    exe = Path(sys.executable).with_name("locator")
+    log = (tmp_path / "server.log").open("wb")
+    # From a folder with no .streamlit/ and no static/: every setting comes from `locator app`.
+    process = subprocess.Popen(
+        [str(exe), "app", "--port", str(port)], cwd=tmp_path, stdout=log, stderr=log
+    )
+    url = f"http://localhost:{port}"
+    try:
+        for _ in range(240):  # up to about two minutes to start; no speed is asserted
+            if _get(f"{url}/_stcore/health") == b"ok" or process.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert _get(f"{url}/_stcore/health") == b"ok", (tmp_path / "server.log").read_text()
+        assert _get(f"{url}/app/static/leaflet/leaflet.js") == (LEAFLET / "leaflet.js").read_bytes()
+        assert (
+            _get(f"{url}/app/static/leaflet/leaflet.css") == (LEAFLET / "leaflet.css").read_bytes()
+        )
+    finally:
+        process.terminate()  # `locator app` stops its server with it
+        assert process.wait(timeout=30) == 0
+        log.close()
+    assert _get(f"{url}/_stcore/health") is None  # nothing left serving

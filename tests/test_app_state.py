@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from locator import settings
-from locator._errors import DataFileError, ValidationError
+from locator._errors import DataFileError, LocatorError, ValidationError
 from locator.app.state import (
     UploadLimitError,
     UrlState,
@@ -26,6 +26,7 @@ from locator.app.state import (
     escape_markdown,
     import_upload,
     outlet_cards,
+    page_words,
     parse_url,
     planner_downloads,
     registry_fingerprint,
@@ -33,7 +34,7 @@ from locator.app.state import (
     result_table,
     url_params,
 )
-from locator.i18n import t
+from locator.i18n import parameter_label, t
 from locator.importer import import_registry
 from locator.index import OutletIndex
 from locator.planning.coverage import coverage_report, gaps
@@ -151,10 +152,10 @@ def test_fingerprint_follows_the_content(outlets: gpd.GeoDataFrame) -> None:
 @pytest.mark.parametrize("task", sorted(TASKS))
 def test_answer_equals_the_index(index: OutletIndex, task: str) -> None:
     lon, lat = 112.7, 37.7
-    answer = resident_answer(index, lon=lon, lat=lat, task=task, bank="中行", k=4, lang="zh")
+    answer = resident_answer(index, lon=lon, lat=lat, task=task, bank="中行", k=4)
     assert answer.inside and answer.county == "榆次区 · 晋中市"
     if not TASKS[task].kinds:  # online only: no outlet, the online channel instead
-        assert answer.online_only and answer.found.empty and answer.online
+        assert answer.online_only and answer.found.empty and answer.task.online("zh")
         return
     expected = index.nearest(lon=lon, lat=lat, k=4, task=task, bank="中行")
     pd.testing.assert_frame_equal(answer.found.drop(columns="nav_url"), expected)
@@ -162,20 +163,18 @@ def test_answer_equals_the_index(index: OutletIndex, task: str) -> None:
 
 
 def test_no_query_without_the_bank_an_own_bank_task_needs(index: OutletIndex) -> None:
-    answer = resident_answer(
-        index, lon=112.5, lat=37.8, task="reset_bank_password", bank=None, k=5, lang="en"
-    )
+    answer = resident_answer(index, lon=112.5, lat=37.8, task="reset_bank_password", bank=None, k=5)
     assert answer.needs_bank and answer.found.empty
 
 
 def test_a_point_outside_shanxi_is_answered_and_flagged(index: OutletIndex) -> None:
-    answer = resident_answer(index, lon=116.40, lat=39.90, task="apply", bank=None, k=3, lang="zh")
+    answer = resident_answer(index, lon=116.40, lat=39.90, task="apply", bank=None, k=3)
     assert not answer.inside and answer.county == ""
     assert len(answer.found) == 3
 
 
 def test_result_table_names_columns_in_the_language(index: OutletIndex) -> None:
-    answer = resident_answer(index, lon=112.5, lat=37.8, task="renew", bank=None, k=2, lang="en")
+    answer = resident_answer(index, lon=112.5, lat=37.8, task="renew", bank=None, k=2)
     table = result_table(answer, "en")
     assert list(table.columns[:4]) == ["Name", "Kind", "Bank", "Distance (km)"]
     assert table["Name"].tolist() == answer.found["name"].tolist()
@@ -203,12 +202,14 @@ def test_a_file_that_cannot_be_read_gives_one_line() -> None:
     assert message.startswith("wrong.csv") and "\n" not in message
 
 
-def test_planner_downloads_are_csv_with_bom_and_geojson(index: OutletIndex) -> None:
+def test_planner_downloads_are_csv_with_bom_and_geojson(
+    index: OutletIndex, counties: gpd.GeoDataFrame
+) -> None:
     from locator.planning.demand import estimate_demand
 
-    demand = estimate_demand(cell_area_km2=100)
-    report = coverage_report(index, demand=demand, radius_km=5)
-    far = gaps(index, demand=demand, radius_km=5)
+    demand = estimate_demand(counties, cell_area_km2=100)
+    report = coverage_report(index, counties, demand=demand, radius_km=5)
+    far = gaps(index, counties, demand=demand, radius_km=5)
     files = {
         label: (make(), name, mime) for label, make, name, mime in planner_downloads(report, far)
     }
@@ -331,9 +332,7 @@ def test_the_upload_crosses_back_as_the_importer_gives_it(
 
 def test_hostile_text_is_inert_in_the_cards_and_the_table(hostile: Any) -> None:
     index = OutletIndex(hostile.outlets)
-    answer = resident_answer(
-        index, lon=HOSTILE_LON, lat=HOSTILE_LAT, task="apply", bank=None, k=10, lang="en"
-    )
+    answer = resident_answer(index, lon=HOSTILE_LON, lat=HOSTILE_LAT, task="apply", bank=None, k=10)
     table = result_table(answer, "en")
     assert set(table["Name"]) <= set(PAYLOADS) and len(table) == 10
     assert (table["Address"] == table["Name"]).all()  # the table holds the text as it is
@@ -352,7 +351,7 @@ def test_the_mismatches_download_has_no_formula(hostile: Any, counties: gpd.GeoD
     from locator.planning.demand import estimate_demand
 
     index = OutletIndex(hostile.outlets)
-    demand = estimate_demand(cell_area_km2=100)
+    demand = estimate_demand(counties, cell_area_km2=100)
     report = coverage_report(index, counties, demand=demand, radius_km=5)
     far = gaps(index, counties, demand=demand, radius_km=5)
     assert MISMATCH_NAME in report.mismatches["name"].tolist()
@@ -427,6 +426,51 @@ def test_errors_are_shown_with_a_lead_in_the_page_language() -> None:
     limit = UploadLimitError("<b>x.csv</b>: too slow", limit="time")
     assert error_markdown(limit, "en").startswith(t("upload_limit_time", "en") + ": ")
     assert "\\<b\\>x\\.csv\\<\\/b\\>" in error_markdown(limit, "zh")
+
+
+def _library_error(call: Any) -> LocatorError:
+    with pytest.raises(LocatorError) as caught:
+        call()
+    return caught.value
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_library_errors_are_shown_in_the_page_words(index: OutletIndex, lang: str) -> None:
+    from locator.cli._common import FLAGS
+
+    cases = {
+        "error_bank_required": lambda: index.nearest(lon=112.5, lat=37.8, task="activate_finance"),
+        "error_bank": lambda: index.nearest(lon=112.5, lat=37.8, task="activate_finance", bank="花旗"),
+        "error_task": lambda: index.nearest(lon=112.5, lat=37.8, task="pin"),
+    }  # fmt: skip
+    for lead, call in cases.items():
+        shown = error_markdown(_library_error(call), lang, "answer_error")
+        assert shown.startswith(t(lead, lang) + ": "), shown
+        # No flag, and no task code: the task by its name in the page's language.
+        assert not any(flag in shown for flag in FLAGS.values() if flag.startswith("--"))
+        assert not any(re.search(rf"(?<!\w){code}(?!\w)", shown) for code in TASKS), shown
+    bank_needed = error_markdown(_library_error(cases["error_bank_required"]), lang)
+    assert escape_markdown(TASKS["activate_finance"].label(lang)) in bank_needed
+    assert escape_markdown(parameter_label("bank", lang)) in bank_needed
+
+
+def test_a_parameter_named_by_the_library_is_shown_as_the_page_names_it(
+    index: OutletIndex,
+) -> None:
+    error = _library_error(lambda: resident_answer(
+        index, lon=112.5, lat="north", task="apply", bank=None, k=1))  # fmt: skip
+    assert str(error).startswith("lat 'north'")  # the library names its parameter
+    zh, en = error_markdown(error, "zh"), error_markdown(error, "en")
+    assert zh.startswith(t("error_parameter", "zh", name="纬度") + ": 纬度 ")
+    assert en.startswith(t("error_parameter", "en", name="latitude") + ": latitude ")
+    assert "lat" not in zh and "\\'north\\'" in zh
+    k_error = _library_error(lambda: index.nearest(lon=112.5, lat=37.8, k=0))
+    assert error_markdown(k_error, "zh").startswith("网点数无法使用: 网点数 0 ")
+
+
+def test_page_words_leave_words_that_only_contain_a_parameter() -> None:
+    text = "latitude 'x', bank_name=1, the task file tasks.csv, path=/x/lat=1"
+    assert page_words(text, "zh") == text
 
 
 # Streamlit loads its emoji plugin when the Markdown source holds `:word:` and then turns

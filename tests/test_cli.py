@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import csv
+import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -218,3 +222,164 @@ def test_library_warnings_are_one_line_and_other_warnings_stay_python_warnings(c
     monkeypatch.setattr(cli, "_run_tasks", other)
     with pytest.raises(DeprecationWarning):  # pytest turns warnings into errors: not swallowed
         run(capsys, "tasks")
+
+
+# --- -o: one rule for every command ----------------------------------------------------------
+
+NEAREST = ["nearest", "--lat", "37.87", "--lon", "112.55", "-k", "3"]
+
+
+def test_nearest_writes_what_the_suffix_says(capsys, tmp_path, index):
+    expected = index.nearest(lon=112.55, lat=37.87, k=3)["id"].tolist()
+    code, out, err = run(capsys, *NEAREST, "-o", str(tmp_path / "a.json"))
+    assert code == 0 and out == "" and f"wrote {tmp_path / 'a.json'}" in err
+    assert [i["id"] for i in json.loads((tmp_path / "a.json").read_text("utf-8"))] == expected
+    code, _, _ = run(capsys, *NEAREST, "-o", str(tmp_path / "a.csv"))
+    data = (tmp_path / "a.csv").read_bytes()
+    assert code == 0 and data.startswith(b"\xef\xbb\xbf")  # CSV for Excel
+    assert [r["id"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))] == expected
+    code, _, _ = run(capsys, *NEAREST, "-o", str(tmp_path / "a.txt"))
+    text = (tmp_path / "a.txt").read_text("utf-8")
+    assert code == 0 and text.startswith("distance_km") and len(text.splitlines()) == 2 + 3
+    code, out, _ = run(capsys, *NEAREST, "--format", "csv")  # on screen: the same cells
+    assert code == 0 and [r["id"] for r in csv.DictReader(io.StringIO(out))] == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "name", "suffixes"),
+    [
+        ([*NEAREST, "-o"], "out.geojson", ".csv, .json, .txt"),
+        ([*NEAREST, "-o"], "out", ".csv, .json, .txt"),
+        (["import", "REG", "-o"], "out.csv", ".geojson"),
+        (["import", "REG", "-o", "OUT.geojson", "--report"], "problems.xlsx", ".csv"),
+        (["validate", "REG", "--report"], "problems.json", ".csv"),
+        (["export-map", "--layers", "outlets", "-o"], "map.json", ".html"),
+    ],
+)
+def test_a_suffix_the_command_cannot_write_is_refused_before_any_work(
+    capsys, tmp_path, real_registry, argv, name, suffixes
+):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    argv = [str(real_registry) if a == "REG" else a for a in argv]
+    argv = [str(folder / "x.geojson") if a == "OUT.geojson" else a for a in argv]
+    code, _, err = run(capsys, *argv, str(folder / name))
+    line = one_line_error(err)
+    assert code == 2 and f"end the name in {suffixes}" in line and name in line
+    assert list(folder.iterdir()) == []  # nothing written, not even the other output
+
+
+def test_format_and_a_contradicting_suffix_is_refused(capsys, tmp_path):
+    code, _, err = run(capsys, *NEAREST, "--format", "json", "-o", str(tmp_path / "a.csv"))
+    assert code == 2 and "ends in .csv but --format 'json'" in one_line_error(err)
+
+
+# --- the sample warning ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        NEAREST,
+        ["coverage", "--cell-area-km2", "100"],
+        ["gaps", "--cell-area-km2", "100", "--top", "1"],
+        ["suggest", "--new", "1", "--cell-area-km2", "100"],
+        ["export-map", "--layers", "outlets", "-o", "OUT.html"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_command_reading_the_sample_says_so(capsys, tmp_path, real_registry, argv):
+    argv = [str(tmp_path / a) if a == "OUT.html" else a for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 0 and f"locator: warning: {SAMPLE_WARNING}\n" in err
+    code, _, err = run(capsys, *argv, "--outlets", str(real_registry))
+    assert code == 0 and SAMPLE_WARNING not in err
+
+
+def test_import_says_nothing_of_the_sample(capsys, tmp_path, real_registry):
+    # It reads the user's file, not the shipped registry.
+    code, _, err = run(capsys, "validate", str(real_registry))
+    assert code == 0 and SAMPLE_WARNING not in err
+
+
+# --- help ------------------------------------------------------------------------------------
+
+
+def _commands_with(option: str) -> list[str]:
+    from locator.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return [
+        name
+        for name, p in sub.choices.items()
+        if any(option in a.option_strings for a in p._actions)
+    ]
+
+
+def test_every_lang_option_has_help(capsys):
+    commands = _commands_with("--lang")
+    assert {"nearest", "tasks", "import", "validate", "export-map"} <= set(commands)
+    for command in commands:
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0
+        assert re.search(r"--lang \{zh,en\}\s+language of labels and messages", out), command
+
+
+def test_every_output_option_has_help(capsys):
+    for command in _commands_with("-o"):
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0 and re.search(r"-o \w+, --output \w+\s+\S", out), command
+
+
+# --- the app, and the command line without it -----------------------------------------------
+
+
+def test_app_help(capsys):
+    code, out, _ = run(capsys, "app", "--help")
+    assert code == 0 and "--port PORT" in out and "Streamlit" in out
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and re.search(r"app\s+start the web app", out)
+
+
+def test_python_m_locator_app_is_locator_app():
+    done = subprocess.run(
+        [sys.executable, "-m", "locator.app", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "usage: locator app [-h] [--port PORT]" in done.stdout
+
+
+def test_a_bad_port_is_one_line(capsys):
+    code, _, err = run(capsys, "app", "--port", "70000")
+    assert code == 2 and "port 70000 is not a port number" in one_line_error(err)
+
+
+# Run Python with streamlit (and streamlit_folium) impossible to import.
+_NO_STREAMLIT = """
+import sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("streamlit", "streamlit_folium"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from locator.cli import main
+code = main(sys.argv[1:])
+assert "streamlit" not in sys.modules, "the command imported streamlit"
+sys.exit(code)
+"""
+
+
+def test_the_command_line_runs_without_streamlit(tmp_path):
+    argv = [sys.executable, "-c", _NO_STREAMLIT]
+    done = subprocess.run(
+        [*argv, *NEAREST, "--format", "json"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 3
+    done = subprocess.run([*argv, "app"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert 'pip install "locator[app]"' in done.stderr and "streamlit" in done.stderr

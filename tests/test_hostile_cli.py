@@ -453,7 +453,17 @@ def test_a_closed_pipe_ends_quietly_in_a_real_pipe(real_registry):
     # JSON (far more than a pipe buffer) are still to be written.
     exe = Path(sys.executable).with_name("locator")
     process = subprocess.Popen(
-        [str(exe), "nearest", *TAIYUAN, "-k", "2000", "--format", "json", "--outlets", real_registry],
+        [
+            str(exe),
+            "nearest",
+            *TAIYUAN,
+            "-k",
+            "2000",
+            "--format",
+            "json",
+            "--outlets",
+            real_registry,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONWARNINGS": ""},

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from locator._errors import ValidationError
+from locator.app.page import METRICS, TILES
+from locator.app.state import VIEWS
 from locator.i18n import LANGS, STRINGS, parse_lang, t
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -62,12 +63,46 @@ def test_parse_lang_rejects_others() -> None:
         parse_lang("fr")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# Every module that may show a text, but the word table itself.
+SOURCES = [ROOT / "app.py", *(p for p in (ROOT / "locator").rglob("*.py") if p.name != "i18n.py")]
+# Keys made from a prefix and a value (`t(f"view_{v}")`): the prefix and the values it takes.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "view_": VIEWS,
+    "tiles_": TILES,
+    "metric_": METRICS,
+    "kind_": ("county", "city", "outlet"),  # locator.gazetteer.Place.kind
+    "upload_limit_": ("size", "time", "memory"),  # locator.app.state.UploadLimitError.limit
+}
+
+
+def _code() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in SOURCES)
+
+
 def test_every_key_the_app_uses_exists() -> None:
-    used = set(
-        re.findall(r"""\bt\(\s*["']([a-z_0-9]+)["']\s*[,)]""", APP.read_text(encoding="utf-8"))
-    )
-    assert used, "app.py uses t()"
+    code = _code()
+    used = set(re.findall(r"""\bt\(\s*["']([a-z_0-9]+)["']\s*[,)]""", code))
+    assert len(used) > 50, "the page uses t()"
     assert used <= set(STRINGS), sorted(used - set(STRINGS))
+    for prefix, values in FAMILIES.items():
+        assert re.search(rf"""f["']{prefix}\{{|["']{prefix}["']\s*\+""", code), prefix
+        assert {f"{prefix}{v}" for v in values} <= set(STRINGS), prefix
+
+
+def test_every_key_is_used_somewhere_in_the_code() -> None:
+    # A key is used when the code names it in quotes, or it is a member of a family the
+    # code builds (`f"view_{v}"`); a text nobody shows is dead weight to translate.
+    quoted = set(re.findall(r"""["']([a-z][a-z_0-9]*)["']""", _code()))
+    family = {f"{prefix}{v}" for prefix, values in FAMILIES.items() for v in values}
+    unused = sorted(set(STRINGS) - quoted - family)
+    assert not unused, unused
+
+
+def test_the_languages_are_defined_once() -> None:
+    defined = [p for p in SOURCES if re.search(r"^LANGS\b.*=", p.read_text("utf-8"), re.M)]
+    assert not defined, defined  # every other module imports locator.i18n.LANGS
+    assert LANGS[0] == "zh"
 
 
 # Streamlit loads its emoji plugin for a whole Markdown text when the source holds

@@ -1,6 +1,6 @@
-"""What the Streamlit app computes besides the library proper: its URL, its answer, its tables.
+r"""What the Streamlit app computes besides the library proper: its URL, its answer, its tables.
 
-``app.py`` lays out the page; everything it shows that needs computing comes
+:mod:`locator.app.page` lays out the page; everything it shows that needs computing comes
 from here or from the public modules, so the tests and the command line call
 the same functions. Nothing here imports streamlit.
 
@@ -12,7 +12,7 @@ Examples
 >>> parse_url({"lat": "north", "lon": "112.55", "lang": "en"}).errors[0][:29]
 "lat 'north' is not a number: "
 >>> print(escape_markdown("<img src=x onerror=alert(1)> **x**"))
-\\<img src\\=x onerror\\=alert\\(1\\)\\> \\*\\*x\\*\\*
+\<img src\=x onerror\=alert\(1\)\> \*\*x\*\*
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import string
 import subprocess
 import sys
@@ -33,18 +34,26 @@ import geopandas as gpd
 import pandas as pd
 
 from locator import _errors, datasets, settings
-from locator._errors import LocatorError, ResourceLimitError, ValidationError
+from locator._errors import (
+    BankRequiredError,
+    DataFileError,
+    LocatorError,
+    ResourceLimitError,
+    UnknownBankError,
+    UnknownTaskError,
+    ValidationError,
+)
 from locator._validate import check_k, check_lonlat, check_upload_size, parse_coordinate
 from locator.banks import normalize_bank
-from locator.counties import county_of, in_shanxi
+from locator.counties import county_of, in_shanxi, load_counties
 from locator.gazetteer import Place
-from locator.i18n import column_label, parse_lang, t
+from locator.i18n import PARAMETERS, column_label, parameter_label, parse_lang, t
 from locator.importer import ImportResult, import_registry
 from locator.index import OutletIndex
 from locator.output import csv_bytes
 from locator.planning.coverage import CoverageReport
-from locator.registry import OUTLET_COLUMNS, load_counties, outlets_from_records, outlets_to_geojson
-from locator.tasks import KIND_LABELS, Task, get_task
+from locator.registry import OUTLET_COLUMNS, outlets_from_records, outlets_to_geojson
+from locator.tasks import KIND_LABELS, TASK_CODES, Task, get_task
 
 __all__ = [
     "planner_table",
@@ -56,6 +65,7 @@ __all__ = [
     "escape_markdown",
     "import_upload",
     "outlet_cards",
+    "page_words",
     "place_label",
     "parse_url",
     "planner_downloads",
@@ -103,6 +113,38 @@ class UrlState:
     errors: tuple[str, ...] = field(default=())
 
 
+def _view(raw: str) -> str:
+    if raw not in VIEWS:
+        msg = f"view {raw!r} is not a page: use {' or '.join(VIEWS)}"
+        raise ValidationError(msg)
+    return raw
+
+
+def _k(raw: str) -> int:
+    try:
+        return min(check_k(int(raw)), _MAX_K)
+    except ValueError:  # not a whole number, or below 1
+        msg = f"k {raw!r} must be a whole number from 1 to {_MAX_K}"
+        raise ValidationError(msg) from None
+
+
+# How each link parameter but the position is read; each raises ValidationError.
+_URL_READERS: dict[str, Callable[[str], Any]] = {
+    "lang": parse_lang,
+    "view": _view,
+    "task": lambda raw: get_task(raw).code,
+    "bank": normalize_bank,
+    "k": _k,
+}
+
+
+def _position(lon_raw: str | None, lat_raw: str | None) -> tuple[float, float]:
+    if lat_raw is None or lon_raw is None:
+        msg = "a position needs both lat and lon, e.g. ?lat=37.87&lon=112.55"
+        raise ValidationError(msg)
+    return check_lonlat(parse_coordinate(lon_raw, "lon"), parse_coordinate(lat_raw, "lat"))
+
+
 def parse_url(params: Mapping[str, str | list[str]]) -> UrlState:
     """Read ``?lat=..&lon=..&task=..&bank=..&lang=..&view=..&k=..``; a bad value is ignored.
 
@@ -117,41 +159,18 @@ def parse_url(params: Mapping[str, str | list[str]]) -> UrlState:
         raw = _first(params.get(name))
         return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
-    if (raw := read("lang")) is not None:
-        try:
-            values["lang"] = parse_lang(raw)
-        except ValidationError as error:
-            errors.append(str(error))
-    if (raw := read("view")) is not None:
-        if raw in VIEWS:
-            values["view"] = raw
-        else:
-            errors.append(f"view {raw!r} is not a page: use {' or '.join(VIEWS)}")
-    if (raw := read("task")) is not None:
-        try:
-            values["task"] = get_task(raw).code
-        except ValidationError as error:
-            errors.append(str(error))
-    if (raw := read("bank")) is not None:
-        try:
-            values["bank"] = normalize_bank(raw)
-        except ValidationError as error:
-            errors.append(str(error))
-    if (raw := read("k")) is not None:
-        try:
-            values["k"] = min(check_k(int(raw)), _MAX_K)
-        except ValueError:  # not a whole number, or below 1
-            errors.append(f"k {raw!r} must be a whole number from 1 to {_MAX_K}")
-    lat_raw, lon_raw = read("lat"), read("lon")
-    if lat_raw is not None or lon_raw is not None:
-        if lat_raw is None or lon_raw is None:
-            errors.append("a position needs both lat and lon, e.g. ?lat=37.87&lon=112.55")
-        else:
+    for name, reader in _URL_READERS.items():
+        if (raw := read(name)) is not None:
             try:
-                lon, lat = parse_coordinate(lon_raw, "lon"), parse_coordinate(lat_raw, "lat")
-                values["lon"], values["lat"] = check_lonlat(lon, lat)
+                values[name] = reader(raw)
             except ValidationError as error:
                 errors.append(str(error))
+    lon_raw, lat_raw = read("lon"), read("lat")
+    if lat_raw is not None or lon_raw is not None:
+        try:
+            values["lon"], values["lat"] = _position(lon_raw, lat_raw)
+        except ValidationError as error:
+            errors.append(str(error))
     return UrlState(**values, errors=tuple(errors))
 
 
@@ -196,7 +215,6 @@ class ResidentAnswer:
     found: pd.DataFrame
     inside: bool
     needs_bank: bool
-    online: str | None
     county: str = ""
 
     @property
@@ -213,7 +231,6 @@ def resident_answer(
     task: str,
     bank: str | None,
     k: int,
-    lang: str,
     counties: gpd.GeoDataFrame | None = None,
 ) -> ResidentAnswer:
     """The ``k`` nearest outlets that can do ``task`` for a card of ``bank``, with navigation links.
@@ -223,9 +240,9 @@ def resident_answer(
 
     Examples
     --------
-    >>> index = OutletIndex.from_file()
+    >>> index = OutletIndex(datasets.outlets())
     >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="reset_card_pin",
-    ...                          bank=None, k=2, lang="zh")
+    ...                          bank=None, k=2)
     >>> len(answer.found), answer.inside, answer.found["nav_url"].str.startswith("https://").all()
     (2, True, np.True_)
     """
@@ -233,7 +250,7 @@ def resident_answer(
 
     task_obj = get_task(task)
     lon, lat = check_lonlat(lon, lat)
-    counties = load_counties() if counties is None else counties
+    counties = datasets.counties() if counties is None else counties
     inside = bool(in_shanxi([lon], [lat], counties=counties)[0])
     adcode = county_of([lon], [lat], counties=counties).iloc[0] if inside else None
     row = counties[counties["adcode"] == adcode]
@@ -247,7 +264,7 @@ def resident_answer(
             amap_navigation_url(lon=x, lat=y, name=str(n))
             for x, y, n in zip(found["lon"], found["lat"], found["name"], strict=True)
         ]
-    return ResidentAnswer(task_obj, found, inside, needs_bank, task_obj.online(lang), county)
+    return ResidentAnswer(task_obj, found, inside, needs_bank, county)
 
 
 def result_table(answer: ResidentAnswer, lang: str) -> pd.DataFrame:
@@ -271,10 +288,10 @@ def result_table(answer: ResidentAnswer, lang: str) -> pd.DataFrame:
 
 
 def planner_table(frame: pd.DataFrame, lang: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """A planner table as the page shows it: chosen columns, headings in ``lang``,
-    residents as whole numbers, shares in percent, distances to 0.01 km.
+    """A planner table as the page shows it: chosen columns, headings in ``lang``.
 
-    The downloads keep every column at full precision; this is for reading.
+    Residents as whole numbers, shares in percent, distances to 0.01 km. The downloads keep
+    every column at full precision; this is for reading.
     """
     shown = pd.DataFrame(frame[[c for c in (columns or list(frame.columns)) if c in frame]])
     shown = shown.drop(columns=[c for c in shown.columns if c == "geometry"])
@@ -293,9 +310,8 @@ def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:
 
     Examples
     --------
-    >>> index = OutletIndex.from_file()
-    >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="apply", bank=None,
-    ...                          k=1, lang="zh")
+    >>> index = OutletIndex(datasets.outlets())
+    >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="apply", bank=None, k=1)
     >>> text, url = outlet_cards(answer, "zh")[0]
     >>> text.startswith("**1. "), url.startswith("https://uri.amap.com/")
     (True, True)
@@ -331,20 +347,73 @@ class UploadLimitError(ResourceLimitError):
         self.limit = limit
 
 
-def error_markdown(error: LocatorError, lang: str, lead: str = "input_error") -> str:
-    """A user's mistake as the page shows it: a lead sentence in ``lang``, then the detail.
+# A parameter as the library writes it (``lat 'x'``, ``k=0``, ``give bank=<its name>``).
+_PARAMETER = re.compile(
+    r"(?<![\w./\\-])(" + "|".join(sorted(PARAMETERS, key=len, reverse=True)) + r")(=|(?= '))"
+)
+_TASK_CODE = re.compile(
+    r"(?<![\w])(" + "|".join(sorted(TASK_CODES, key=len, reverse=True)) + r")(?!\w)"
+)
+# The lead of an error of each kind; the first class that matches wins.
+_ERROR_LEADS: tuple[tuple[type[LocatorError], str], ...] = (
+    (BankRequiredError, "error_bank_required"),
+    (UnknownBankError, "error_bank"),
+    (UnknownTaskError, "error_task"),
+)
 
-    The lead is the i18n text ``lead`` (for an upload limit, the one of that limit, which
-    says what to do); the library's own message follows as escaped text, never as markup.
+
+def page_words(text: str, lang: str) -> str:
+    """A library message in the page's words: parameters by their labels, tasks by their names.
+
+    Examples
+    --------
+    >>> page_words("lat 'x' is not a number: give decimal degrees, e.g. lat=37.87", "zh")
+    "纬度 'x' is not a number: give decimal degrees, e.g. 纬度 37.87"
+    >>> page_words("unknown task 'pin': use one of reset_card_pin", "en")
+    "unknown task 'pin': use one of Forgot the physical card's PIN"
+    """
+
+    def parameter(match: re.Match[str]) -> str:
+        return parameter_label(match.group(1), lang) + " " * (match.group(2) == "=")
+
+    text = _PARAMETER.sub(parameter, text)
+    return _TASK_CODE.sub(lambda match: get_task(match.group(1)).label(lang), text)
+
+
+def _lead(error: LocatorError, context: str) -> tuple[str, dict[str, str]]:
+    if isinstance(error, UploadLimitError):
+        return f"upload_limit_{error.limit}", {}
+    for kind, key in _ERROR_LEADS:
+        if isinstance(error, kind):
+            return key, {}
+    named = _PARAMETER.match(str(error))
+    if isinstance(error, ValidationError) and not isinstance(error, DataFileError) and named:
+        return "error_parameter", {"name": named.group(1)}
+    return context, {}
+
+
+def error_markdown(error: LocatorError, lang: str, lead: str = "input_error") -> str:
+    r"""A user's mistake as the page shows it: a lead sentence in ``lang``, then the detail.
+
+    The lead says what kind of mistake it is: for an unknown task or bank, a missing bank,
+    or a parameter the message names, a sentence of its own (for an upload limit, one that
+    says what to do); otherwise the i18n text ``lead`` (where the mistake happened). The
+    library's message follows as escaped text, never as markup, with its parameters and
+    task codes in the page's words (`page_words`); a data file's message is shown as it
+    is, since it names the file's own columns.
 
     Examples
     --------
     >>> print(error_markdown(ValidationError("k=0 is below 1"), "en"))
-    The value given cannot be used: k\\=0 is below 1
+    The number of outlets given cannot be used: number of outlets 0 is below 1
+    >>> print(error_markdown(DataFileError("a.csv: empty"), "en", "upload_error"))
+    Cannot import: a\.csv\: empty
     """
-    if isinstance(error, UploadLimitError):
-        lead = f"upload_limit_{error.limit}"
-    return f"{t(lead, lang)}: {escape_markdown(str(error))}"
+    key, fields = _lead(error, lead)
+    if "name" in fields:
+        fields["name"] = parameter_label(fields["name"], lang)
+    detail = str(error) if isinstance(error, DataFileError) else page_words(str(error), lang)
+    return f"{t(key, lang, **fields)}: {escape_markdown(detail)}"
 
 
 # The child runs this; it imports the module, whose `_import_in_child` does the work.
@@ -487,7 +556,7 @@ _ERROR_TYPES: dict[str, type[LocatorError]] = {
 
 
 def import_upload(data: bytes, *, name: str, crs: str = "wgs84") -> ImportResult:
-    """Import an uploaded registry in a child process bounded in size, time and memory.
+    r"""Import an uploaded registry in a child process bounded in size, time and memory.
 
     The child (a fresh Python, ``spawn``-like: it shares nothing with the server) runs
     :func:`locator.importer.import_registry` under ``RLIMIT_AS`` and is killed after
@@ -505,7 +574,7 @@ def import_upload(data: bytes, *, name: str, crs: str = "wgs84") -> ImportResult
 
     Examples
     --------
-    >>> result = import_upload(b"name,lon,lat\\nA,112.55,37.86\\n", name="a.csv")
+    >>> result = import_upload(b"name,lon,lat\nA,112.55,37.86\n", name="a.csv")
     >>> result.accepted, result.outlets["name"].tolist()
     (1, ['A'])
     """
@@ -562,21 +631,17 @@ def import_upload(data: bytes, *, name: str, crs: str = "wgs84") -> ImportResult
     )
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
-    # UTF-8 with BOM, so Excel shows the Chinese names (as `locator coverage --format csv`).
-    return csv_bytes(frame)
-
-
 def planner_downloads(
     report: CoverageReport, gaps: gpd.GeoDataFrame
 ) -> list[tuple[str, Callable[[], bytes | str], str, str]]:
     """The planner's files: (label key, function making the content, file name, MIME type).
 
-    The content is made only when asked for (a download button's deferred data).
+    The content is made only when asked for (a download button's deferred data); the CSV
+    files are CSV for Excel (`locator.output.csv_bytes`, as ``locator coverage -o x.csv``).
     """
     return [
-        ("download_csv", lambda: _csv(report.counties), "coverage_counties.csv", "text/csv"),
-        ("download_mismatch", lambda: _csv(report.mismatches), "mismatches.csv", "text/csv"),
+        ("download_csv", lambda: csv_bytes(report.counties), "coverage_counties.csv", "text/csv"),
+        ("download_mismatch", lambda: csv_bytes(report.mismatches), "mismatches.csv", "text/csv"),
         (
             "download_gaps",
             lambda: gaps.to_json(drop_id=True, ensure_ascii=False),

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from locator.output import write_text
+from locator.output import csv_bytes, write_csv, write_text
 
 __all__ = [
     "EXIT_NOTHING",
@@ -21,6 +21,7 @@ __all__ = [
     "check_output",
     "cli_message",
     "emit",
+    "emit_csv",
     "output_format",
     "warn",
     "warn_if_sample",
@@ -152,7 +153,7 @@ def output_format(
             raise ValidationError(msg)
         if by_suffix is not None and by_suffix != requested and output:
             msg = (
-                f"output {str(output)!r} ends in {suffix} but format is {requested!r}; "
+                f"output {str(output)!r} ends in {suffix} but format={requested!r}; "
                 "drop --format or change the suffix"
             )
             raise ValidationError(msg)
@@ -167,3 +168,12 @@ def emit(text: str, output: str | None) -> None:
         print(f"wrote {output}", file=sys.stderr)
     else:
         print(text)
+
+
+def emit_csv(frame: Any, output: str | Path | None) -> None:
+    """Print a table as CSV, or write it to ``output`` (CSV for Excel) and say so on stderr."""
+    if output:
+        write_csv(frame, output)
+        print(f"wrote {output}", file=sys.stderr)
+    else:  # the same cells as the file; a terminal or a pipe needs no BOM
+        sys.stdout.write(csv_bytes(frame).decode("utf-8-sig"))

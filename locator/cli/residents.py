@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,12 @@ from locator.cli._common import (
     LANG_HELP,
     check_output,
     emit,
+    emit_csv,
     output_format,
     warn,
     warn_if_sample,
 )
-from locator.output import render_table, to_json, write_csv
+from locator.output import render_table, to_json
 from locator.tasks import KIND_LABELS, TASKS, Task, get_task
 
 __all__ = ["add_banks", "add_nearest", "add_tasks"]
@@ -114,20 +114,10 @@ def _run_nearest(args: argparse.Namespace) -> int:
     if fmt == "json":
         emit(to_json(found.to_dict(orient="records")), args.output)
     elif fmt == "csv":
-        _emit_csv(found, args.output)
+        emit_csv(found, args.output)
     else:
         emit(_nearest_text(found, task, lang), args.output)
     return EXIT_OK
-
-
-def _emit_csv(frame: pd.DataFrame, output: str | None) -> None:
-    from locator.output import csv_bytes
-
-    if output:
-        write_csv(frame, output)
-        print(f"wrote {output}", file=sys.stderr)
-    else:
-        sys.stdout.write(csv_bytes(frame).decode("utf-8-sig"))
 
 
 # --- tasks, banks ---------------------------------------------------------------------------
