@@ -459,3 +459,20 @@ def test_locator_app_serves_the_page_and_leaflet_from_any_folder(tmp_path: Path)
         assert process.wait(timeout=30) == 0
         log.close()
     assert _get(f"{url}/_stcore/health") is None  # nothing left serving
+
+
+def test_locator_app_gives_the_settings_of_the_config_file() -> None:
+    import tomllib
+
+    from locator.app.launch import command
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text("utf-8"))
+    expected = {
+        f"--{section}.{name}": str(value).lower() if isinstance(value, bool) else str(value)
+        for section, values in config.items()
+        for name, value in values.items()
+    }
+    cmd = command(8600)
+    given = dict(zip(cmd[5::2], cmd[6::2], strict=True))
+    assert cmd[4] == str(PAGE)
+    assert given == {**expected, "--server.port": "8600"}
