@@ -299,6 +299,19 @@ def test_map_options_are_checked_once_and_name_the_parameter():
         assert [False, name] in controls[0]
 
 
+def test_the_view_fits_you_and_the_outlets_given_as_lon_lat(index):
+    found = index.nearest(lon=112.55, lat=37.87, k=3)
+    you = (112.40, 37.70)  # west and south of every outlet found
+    m = maps.resident_map(found, you=you, options=maps.MapOptions("none"))
+    (fit,) = [c for c in m._children.values() if isinstance(c, folium.map.FitBounds)]
+    lons, lats = [*found["lon"], you[0]], [*found["lat"], you[1]]
+    expected = [[min(lats), min(lons)], [max(lats), max(lons)]]  # Leaflet: south-west, north-east
+    np.testing.assert_allclose(fit.bounds, expected, atol=1e-5)
+    # one point: centred on it, street level
+    alone = maps.resident_map(found.head(1), you=None, options=maps.MapOptions("none"))
+    assert alone.location == pytest.approx([found["lat"].iloc[0], found["lon"].iloc[0]], abs=1e-5)
+
+
 def test_display_to_wgs84_undoes_the_shift():
     lon, lat = wgs84_to_gcj02(111.0, 36.0)
     assert maps.display_to_wgs84(float(lon), float(lat), tiles="amap") == pytest.approx(
