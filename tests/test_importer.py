@@ -22,6 +22,7 @@ from locator.crs import from_wgs84
 from locator.distance import haversine_km
 from locator.importer import REASONS, ImportResult, check_upload_size, import_registry, write_report
 from locator.importer._headers import parse_degrees, parse_pair
+from locator.importer._rows import close_pairs
 from locator.importer._tables import decode_text
 from locator.index import OutletIndex
 from locator.registry import OUTLET_COLUMNS, load_outlets
@@ -682,6 +683,22 @@ def test_rows_read_together_as_each_read_alone(counties):
         assert mine[columns].values.tolist() == alone.outlets[columns].values.tolist()
         reasons = together.report.loc[together.report["row"] == number, "reason"].tolist()
         assert reasons == alone.report.loc[alone.report["row"].notna(), "reason"].tolist()
+
+
+@given(
+    st.lists(st.tuples(*[st.floats(-3, 3, allow_nan=False)] * 3), min_size=0, max_size=60),
+    st.floats(0.05, 2.0),
+)
+def test_close_pairs_are_every_pair_within_the_radius(points, radius):
+    xyz = np.array(points, dtype=float).reshape(-1, 3)
+    xyz = np.concatenate([xyz, xyz[:3]])  # exact copies, as duplicates are
+    brute = [
+        (i, j)
+        for i in range(len(xyz))
+        for j in range(i + 1, len(xyz))
+        if float(np.sum((xyz[i] - xyz[j]) ** 2)) <= radius * radius
+    ]
+    assert close_pairs(xyz, radius) == brute
 
 
 def test_write_report_has_bom(counties, tmp_path):

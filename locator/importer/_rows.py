@@ -15,11 +15,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from locator import settings
 from locator._errors import UnknownBankError
-from locator._typing import BoolArray, FloatArray, ObjectArray
+from locator._typing import BoolArray, FloatArray, IntArray, ObjectArray
 from locator.banks import normalize_bank
 from locator.counties import CountyMatcher, in_shanxi, province_outline
 from locator.crs import to_wgs84
@@ -451,6 +450,55 @@ def _fold_name(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
 
 
+# The cube itself and half of its 26 neighbours: each touching pair of cubes is visited once.
+_NEIGHBOURS = np.array([o for o in np.ndindex(3, 3, 3) if tuple(np.subtract(o, 1)) >= (0, 0, 0)]) - 1  # fmt: skip
+
+
+def close_pairs(xyz: FloatArray, radius: float) -> list[tuple[int, int]]:
+    """Every pair ``(i, j)``, ``i < j``, of points of ``xyz`` at most ``radius`` apart.
+
+    Grid hashing: the points are binned in cubes of side ``radius``, so two points within
+    ``radius`` lie in the same or in touching cubes; only those are compared. Costs a sort
+    (no spatial-index library to import: scipy alone costs the command 0.4 s and 25 MB).
+
+    Examples
+    --------
+    >>> close_pairs(np.array([[0.0, 0, 0], [0.5, 0, 0], [3, 0, 0], [0, 0.9, 0]]), 1.0)
+    [(0, 1), (0, 3)]
+    """
+    if len(xyz) < 2:
+        return []
+    cube = np.floor(xyz / radius).astype(np.int64)
+    cube -= cube.min(axis=0) - 1  # every coordinate >= 1, so a neighbour's is >= 0
+    span = int(cube.max()) + 2
+    if span**3 >= 2**62:  # on the Earth in metres and a 10 m radius, span**3 is about 2e18
+        msg = f"close_pairs: radius {radius} too small for points that far apart"
+        raise ValueError(msg)
+
+    def key_of(c: IntArray) -> IntArray:
+        return (c[:, 0] * span + c[:, 1]) * span + c[:, 2]
+
+    order = np.argsort(key_of(cube), kind="stable")
+    cells, first = np.unique(key_of(cube)[order], return_index=True)
+    count = np.diff(np.append(first, len(order)))
+    pairs: set[tuple[int, int]] = set()
+    for offset in _NEIGHBOURS:
+        target = key_of(cube[order[first]] + offset)
+        at = np.minimum(np.searchsorted(cells, target), len(cells) - 1)
+        a = np.flatnonzero(cells[at] == target)
+        b = at[a]
+        keep = (a != b) | (count[a] > 1)  # a cube of one point has no pair within itself
+        for cell_a, cell_b in zip(a[keep].tolist(), b[keep].tolist(), strict=True):
+            mine = order[first[cell_a] : first[cell_a] + count[cell_a]]
+            theirs = order[first[cell_b] : first[cell_b] + count[cell_b]]
+            squared = ((xyz[mine][:, None, :] - xyz[theirs][None, :, :]) ** 2).sum(axis=-1)
+            for i, j in zip(*np.nonzero(squared <= radius * radius), strict=True):
+                p, q = int(mine[i]), int(theirs[j])
+                if p != q:
+                    pairs.add((min(p, q), max(p, q)))
+    return sorted(pairs)
+
+
 def deduplicate(rows: list[Row]) -> None:
     """Reject the later of two rows with the same id, name and place (1 m), or bank (10 m)."""
     first_id: dict[str, Row] = {}
@@ -464,9 +512,9 @@ def deduplicate(rows: list[Row]) -> None:
     if len(kept) < 2:
         return
     radius_m = settings.earth_radius_km * 1000.0
-    tree = cKDTree(unit_vectors([r.lon for r in kept], [r.lat for r in kept]) * radius_m)
-    # Chords are shorter than arcs, so the tree's radius finds every pair within 10 m.
-    for i, j in sorted(tree.query_pairs(SAME_BANK_M * 1.001), key=lambda p: (p[1], p[0])):
+    xyz = unit_vectors([r.lon for r in kept], [r.lat for r in kept]) * radius_m
+    # Chords are shorter than arcs, so every pair within 10 m is among these.
+    for i, j in sorted(close_pairs(xyz, SAME_BANK_M * 1.001), key=lambda p: (p[1], p[0])):
         first, later = kept[i], kept[j]
         if first.rejected or later.rejected:
             continue
