@@ -118,13 +118,13 @@ def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInput
 
 def _write_table(table: pd.DataFrame, output: str | None) -> None:
     """A table as CSV for Excel: to ``output``, or to the screen."""
-    from locator.output import excel_safe, write_csv
+    from locator.output import csv_bytes, write_csv
 
     if output:
         write_csv(table, output)
         print(f"wrote {output}", file=sys.stderr)
-    else:
-        sys.stdout.write(excel_safe(table).to_csv(index=False))
+    else:  # the cells of the file, without the BOM a terminal has no use for
+        sys.stdout.write(csv_bytes(table).decode("utf-8-sig"))
 
 
 # --- coverage -----------------------------------------------------------------------------------
