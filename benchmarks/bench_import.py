@@ -42,9 +42,9 @@ STREETS = ["迎泽大街", "府西街", "南内环街", "长风街", "并州路"
 
 def make_csv(path: Path, rows: int, seed: int = 0) -> None:
     """Write a realistic registry CSV of ``rows`` outlets."""
-    from locator.registry import load_counties
+    from locator import datasets
 
-    counties = load_counties()
+    counties = datasets.counties()
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(counties), rows)
     lon = counties["seat_lon"].to_numpy()[pick] + rng.normal(0, 0.05, rows)

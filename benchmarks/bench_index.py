@@ -35,12 +35,12 @@ def run_one(method: str, n: int) -> dict[str, float]:
     from scipy.spatial import cKDTree
     from sklearn.neighbors import BallTree
 
+    from locator import datasets
     from locator.distance import chord_to_km, unit_vectors
     from locator.index import OutletIndex
-    from locator.registry import load_outlets
     from locator.settings import earth_radius_km
 
-    outlets = load_outlets()
+    outlets = datasets.outlets()
     lon, lat = _points(n)
     olon, olat = outlets.geometry.x.to_numpy(), outlets.geometry.y.to_numpy()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -342,7 +342,10 @@ def test_points_from_csv_with_bom_and_from_geojson(tmp_path, counties):
     with pytest.warns(LocatorWarning, match=r"p.csv: 1 point\(s\) with 7 residents"):
         demand = demand_from_points(tmp_path / "p.csv", counties, weight="people")
     assert demand.population.tolist() == [100, 50.5, 20]
-    assert demand.county.tolist() == county_of(frame.lon[:3], frame.lat[:3]).tolist()
+    assert (
+        demand.county.tolist()
+        == county_of(frame.lon[:3], frame.lat[:3], counties=counties).tolist()
+    )
     assert demand.outside_population == 7 and demand.outside_cells == 1
     assert demand.cell_size_m is None and demand.source.startswith("points:")
 

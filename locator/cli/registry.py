@@ -191,8 +191,9 @@ def add_export_map(sub: Any) -> None:
 
 def _run_export_map(args: argparse.Namespace) -> int:
     from locator import datasets
+    from locator.counties import load_counties
     from locator.maps import MapOptions, export_map, parse_layers
-    from locator.registry import load_counties, load_outlets
+    from locator.registry import load_outlets
 
     output_format(None, args.output, ("html",))
     check_output(args.output)

@@ -93,6 +93,7 @@ def _nearest_text(found: pd.DataFrame, task: Task | None, lang: str) -> str:
 
 
 def _run_nearest(args: argparse.Namespace) -> int:
+    from locator import datasets
     from locator.counties import in_shanxi
 
     fmt = output_format(args.format, args.output, _NEAREST_FORMATS)
@@ -103,7 +104,7 @@ def _run_nearest(args: argparse.Namespace) -> int:
     found = index.nearest(lon=lon, lat=lat, k=args.k, task=args.task, bank=args.bank)
     # After every input is checked, so a mistake in one is the only line on stderr.
     warn_if_sample(index.outlets)
-    if not bool(in_shanxi([lon], [lat])[0]):
+    if not bool(in_shanxi([lon], [lat], counties=datasets.counties())[0]):
         warn(f"({lon}, {lat}) is outside Shanxi; these are the nearest Shanxi outlets all the same")
     lang = args.lang
     if task is not None:

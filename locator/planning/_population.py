@@ -27,8 +27,7 @@ from locator import settings
 from locator._errors import DataFileError, LocatorError, LocatorWarning, ValidationError
 from locator._typing import FloatArray, IntArray, ObjectArray
 from locator._validate import check_chunk_size, check_columns, check_path
-from locator.counties import SHANXI_EQUAL_AREA, county_of
-from locator.registry import check_counties
+from locator.counties import SHANXI_EQUAL_AREA, check_counties, county_of
 
 __all__ = [
     "WGS84",

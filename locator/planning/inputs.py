@@ -48,10 +48,10 @@ from locator._validate import (
     check_radii,
     check_radius,
 )
-from locator.counties import county_of
+from locator.counties import check_counties, county_of, load_counties
 from locator.index import OutletIndex
 from locator.planning.demand import Demand, check_demand, estimate_demand
-from locator.registry import check_counties, load_counties, load_outlets
+from locator.registry import load_outlets
 from locator.tasks import get_task
 
 __all__ = ["Counties", "Outlets", "PlanningInputs", "county_layer", "outlet_index", "resolve"]
