@@ -84,7 +84,7 @@ REASONS: dict[str, str] = {
     "swapped_coordinates": "latitude and longitude were swapped; fixed (warning)",
     "outside_shanxi": "the point lies outside the province (error), or within 1 km of its outline (warning, kept)",
     "county_mismatch": "the declared county differs from the one the point lies in; the declared one is kept (warning)",
-    "unknown_county": "the county column names no Shanxi county; the point's county is used (warning)",
+    "unknown_county": "the county column names no Shanxi county, or one several cities share (城区) without its city (the candidates are named); the point's county is used (warning)",
     "unknown_bank": "a bank that is none of the 16 partner banks, or a bank outlet without its bank (error)",
     "unknown_kind": "the kind column names neither kind, or there is none and the name does not tell (warning)",
     "unknown_task": "service names that are no task; the known ones are kept (warning)",
