@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from locator import datasets
 from locator.index import OutletIndex
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -170,7 +171,7 @@ def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
     assert query["task"] == "reset_card_pin"
     lon, lat = float(query["lon"]), float(query["lat"])
     assert 110.2 < lon < 114.6 and 34.5 < lat < 40.8
-    expected = OutletIndex.from_file().nearest(lon=lon, lat=lat, k=5, task="reset_card_pin")
+    expected = OutletIndex(datasets.outlets()).nearest(lon=lon, lat=lat, k=5, task="reset_card_pin")
     first = str(expected["name"].iloc[0])
     page.get_by_text(f"1. {first}").wait_for()
     # Streamlit draws the cards one by one: wait for each, in rank order.
@@ -189,7 +190,7 @@ def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
 def test_a_shared_link_reopens_the_answer_in_english(server: str, page: Any) -> None:
     params = "lang=en&task=activate_finance&bank=%E5%B7%A5%E8%A1%8C&lat=37.87&lon=112.55"
     page.goto(f"{server}/?{params}")
-    expected = OutletIndex.from_file().nearest(
+    expected = OutletIndex(datasets.outlets()).nearest(
         lon=112.55, lat=37.87, k=5, task="activate_finance", bank="工行"
     )
     page.get_by_text(f"1. {expected['name'].iloc[0]}").wait_for()

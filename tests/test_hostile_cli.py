@@ -24,6 +24,7 @@ import rasterio
 import shapely
 from rasterio.transform import Affine
 
+from locator import datasets
 from locator._errors import DataFileError, LocatorError, LocatorWarning, ValidationError
 from locator._validate import check_lonlat, parse_coordinate
 from locator.cli import main
@@ -309,7 +310,7 @@ def test_write_gaps_names_the_path_it_cannot_write(tmp_path):
 
 @pytest.fixture(scope="module")
 def three_counties() -> gpd.GeoDataFrame:
-    return load_counties().head(3).copy()
+    return datasets.counties().head(3).copy()
 
 
 def _bad_counties(three: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame, str]]:
