@@ -88,9 +88,10 @@ def _format(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
 def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInputs:
     """The command's inputs, built once; the shipped data read through `locator.datasets`."""
     from locator import datasets
+    from locator.counties import load_counties
     from locator.planning.demand import demand_from_points, demand_from_raster, estimate_demand
     from locator.planning.inputs import PlanningInputs
-    from locator.registry import load_counties, load_outlets
+    from locator.registry import load_outlets
 
     outlets = datasets.outlets() if args.outlets is None else load_outlets(args.outlets)
     counties = datasets.counties() if args.counties is None else load_counties(args.counties)

@@ -45,12 +45,12 @@ from locator import settings
 from locator._errors import ValidationError
 from locator._typing import FloatArray, IntArray
 from locator._validate import check_output_path
+from locator.counties import city_names, county_names
 from locator.output import to_json, write_csv
 from locator.planning._weighted import distance_label, group_figures
 from locator.planning.demand import Demand
 from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 from locator.planning.rule import (
-    county_column,
     county_rule,
     locate_outlets,
     mismatch_table,
@@ -366,10 +366,8 @@ def gaps(
     positions = far[order]
     layer = demand.to_geodataframe(polygons=True, positions=positions)
     layer.insert(0, "rank", np.arange(1, len(layer) + 1))
-    layer.insert(
-        3, "county_name", layer["county_adcode"].map(county_column(inputs.counties, "name"))
-    )
-    layer.insert(4, "city", layer["county_adcode"].map(county_column(inputs.counties, "city")))
+    layer.insert(3, "county_name", layer["county_adcode"].map(county_names(inputs.counties)))
+    layer.insert(4, "city", layer["county_adcode"].map(city_names(inputs.counties)))
     found = distance[positions]
     layer.insert(7, "distance_km", np.where(np.isfinite(found), found, np.nan))
     layer.attrs.update(

@@ -21,21 +21,16 @@ import pandas as pd
 
 from locator import settings
 from locator._validate import check_count
+from locator.counties import county_names
 from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 
 __all__ = [
-    "county_column",
     "county_rule",
     "locate_outlets",
     "mismatch_table",
     "mismatches",
     "rule_table",
 ]
-
-
-def county_column(counties: gpd.GeoDataFrame, column: str) -> dict[str, Any]:
-    """One column of the county layer by adcode (str), e.g. ``name`` or ``city``."""
-    return dict(zip(counties["adcode"].astype(str), counties[column], strict=True))
 
 
 def locate_outlets(
@@ -78,7 +73,7 @@ def mismatches(outlets: PlanningInputs | Outlets, counties: Counties | None = No
 
 def mismatch_table(located: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:
     """The rows of :func:`locate_outlets` whose two counties differ, with the problem."""
-    names = county_column(counties, "name")
+    names = county_names(counties)
     differs = located["declared_adcode"].to_numpy(dtype=object) != located[
         "located_adcode"
     ].to_numpy(dtype=object)
