@@ -527,7 +527,7 @@ def test_api_values_of_the_wrong_type_are_locator_errors(index, outlets, countie
     cases = [
         (lambda: index.nearest(lon="abc", lat=37.8), "lon and lat must be numbers"),
         (lambda: index.query(lon=[[1, 2], [3]], lat=[1, 2, 3]), "lon and lat must be numbers"),
-        (lambda: county_of(["a"], [1]), "lon and lat must be numbers"),
+        (lambda: county_of(["a"], [1], counties=counties), "lon and lat must be numbers"),
         (lambda: load_outlets(5), "path=5 is not a file path"),
         (lambda: load_counties(5), "path=5 is not a file path"),
         (lambda: OutletIndex.from_file(5), "path=5 is not a file path"),

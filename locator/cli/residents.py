@@ -56,7 +56,7 @@ def add_nearest(sub: Any) -> None:
         "--format",
         choices=_NEAREST_FORMATS,
         default=None,
-        help="table (default), json, or csv (UTF-8 with BOM, for Excel); default: by -o's suffix",
+        help="table, json or csv (UTF-8 with BOM, for Excel); default: -o's suffix, else table",
     )
     p.add_argument("-o", "--output", help="write to this file (.txt, .json or .csv)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
