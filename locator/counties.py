@@ -87,7 +87,7 @@ _NUMBERS = ("population", "urban_population", "rural_population", "population_65
 
 
 # ----------------------------------------------------------------------------- loading
-def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
+def load_counties(path: Path | str) -> gpd.GeoDataFrame:
     """Read and check a county layer; the result is in WGS-84 and adcode order.
 
     Parameters
@@ -114,10 +114,6 @@ def load_counties(path: Path | str | None = None) -> gpd.GeoDataFrame:
     >>> len(counties), int(counties["population"].sum())
     (117, 34915616)
     """
-    if path is None:  # transitional: callers are switching to datasets.get_path("counties")
-        from locator import datasets
-
-        path = datasets.get_path("counties")
     path = check_path(path, "path")
     if not path.exists():
         msg = f"{path}: no such file; give the path of a county GeoJSON"
@@ -295,18 +291,8 @@ _OUTLINES: OrderedDict[str, BaseGeometry] = OrderedDict()
 _OUTLINES_LOCK = threading.Lock()  # the app's sessions run in threads
 
 
-def _shipped_if_none(counties: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    # Transitional: callers are switching to passing their layer (issue 10 §3).
-    if counties is None:
-        from locator import datasets
-
-        return datasets.counties()
-    return counties
-
-
-def province_outline(counties: gpd.GeoDataFrame | None = None) -> BaseGeometry:
+def province_outline(counties: gpd.GeoDataFrame) -> BaseGeometry:
     """The union of the county polygons (prepared; computed once per distinct layer)."""
-    counties = _shipped_if_none(counties)
     key = fingerprint(counties)
     with _OUTLINES_LOCK:
         outline = _OUTLINES.get(key)
@@ -320,9 +306,7 @@ def province_outline(counties: gpd.GeoDataFrame | None = None) -> BaseGeometry:
     return outline
 
 
-def in_shanxi(
-    lon: npt.ArrayLike, lat: npt.ArrayLike, *, counties: gpd.GeoDataFrame | None = None
-) -> BoolArray:
+def in_shanxi(lon: npt.ArrayLike, lat: npt.ArrayLike, *, counties: gpd.GeoDataFrame) -> BoolArray:
     """Whether each point (WGS-84 degrees) lies inside the province, i.e. in some county.
 
     Examples
@@ -335,9 +319,7 @@ def in_shanxi(
     return np.asarray(shapely.contains_xy(province_outline(counties), lon_a, lat_a))
 
 
-def county_of(
-    lon: npt.ArrayLike, lat: npt.ArrayLike, *, counties: gpd.GeoDataFrame | None = None
-) -> pd.Series:
+def county_of(lon: npt.ArrayLike, lat: npt.ArrayLike, *, counties: gpd.GeoDataFrame) -> pd.Series:
     """The adcode of the county each point lies in (None outside every county).
 
     Points on a shared border go to the county with the smaller adcode, so every
@@ -350,7 +332,6 @@ def county_of(
     ['140107', None]
     """
     lon_a, lat_a = check_lonlat_arrays(lon, lat)
-    counties = _shipped_if_none(counties)
     points = gpd.GeoDataFrame(geometry=shapely.points(lon_a, lat_a), crs="EPSG:4326")
     joined = gpd.sjoin(points, counties[["adcode", "geometry"]], how="left", predicate="intersects")
     first = joined.sort_values("adcode").groupby(level=0)["adcode"].first().dropna()

@@ -317,7 +317,7 @@ def _read_features(
     return records, lon, lat
 
 
-def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
+def load_outlets(path: Path | str) -> gpd.GeoDataFrame:
     """Read an outlet registry GeoJSON.
 
     Returns a GeoDataFrame in EPSG:4326 with the :data:`OUTLET_COLUMNS`, a
@@ -339,10 +339,6 @@ def load_outlets(path: Path | str | None = None) -> gpd.GeoDataFrame:
     LocatorWarning
         When ``services`` hold codes that are not task codes (no search would find them).
     """
-    if path is None:  # transitional: callers are switching to datasets.get_path("outlets")
-        from locator import datasets
-
-        path = datasets.get_path("outlets")
     path = check_path(path, "path")
     document = _read_json(path, "an outlet registry GeoJSON")
     records, lon, lat = _read_features(path, _features(path, document))
