@@ -401,7 +401,3 @@ def write_outlets(
     lines = ",\n".join(json.dumps(f, ensure_ascii=False) for f in features)
     path.write_text(f'{head}, "features": [\n{lines}\n]}}\n', encoding="utf-8")
     return path
-
-
-# Moved to locator.counties (issue 10 §4); kept importable here while callers switch.
-from locator.counties import COUNTY_COLUMNS, check_counties, load_counties  # noqa: E402, F401

@@ -28,10 +28,11 @@ from locator import datasets
 from locator._errors import DataFileError, LocatorError, LocatorWarning, ValidationError
 from locator._validate import check_lonlat, parse_coordinate
 from locator.cli import main
+from locator.counties import load_counties
 from locator.index import OutletIndex
 from locator.planning.coverage import write_gaps
 from locator.planning.demand import demand_from_points, demand_from_raster, estimate_demand
-from locator.registry import load_counties, load_outlets, write_outlets
+from locator.registry import load_outlets, write_outlets
 
 TAIYUAN = ("--lat", "37.87", "--lon", "112.55")
 
