@@ -23,7 +23,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from locator import settings
-from locator.app.state import escape_markdown, import_upload
+from locator.app.state import escape_markdown
+from locator.app.upload import import_upload
 from locator.i18n import STRINGS, column_label, t
 from locator.index import OutletIndex
 from locator.planning.coverage import coverage_report

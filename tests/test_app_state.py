@@ -20,11 +20,9 @@ from hypothesis import strategies as st
 from locator import settings
 from locator._errors import DataFileError, LocatorError, ValidationError
 from locator.app.state import (
-    UploadLimitError,
     UrlState,
     error_markdown,
     escape_markdown,
-    import_upload,
     outlet_cards,
     page_words,
     parse_url,
@@ -34,6 +32,7 @@ from locator.app.state import (
     result_table,
     url_params,
 )
+from locator.app.upload import UploadLimitError, import_upload
 from locator.i18n import parameter_label, t
 from locator.importer import import_registry
 from locator.index import OutletIndex

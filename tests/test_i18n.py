@@ -72,7 +72,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "tiles_": TILES,
     "metric_": METRICS,
     "kind_": ("county", "city", "outlet"),  # locator.gazetteer.Place.kind
-    "upload_limit_": ("size", "time", "memory"),  # locator.app.state.UploadLimitError.limit
+    "upload_limit_": ("size", "time", "memory"),  # locator.app.upload.UploadLimitError.limit
 }
 
 

@@ -1,8 +1,9 @@
 """The Streamlit app's logic: everything the page shows, computed and tested without a browser.
 
 `locator.app.state` holds the page's state and answers (URL parameters, the resident's answer,
-the planner's tables, the bounded upload) and imports no streamlit; `locator.app.page` lays
-the page out; `locator.app.launch` serves it (``locator app``, ``python -m locator.app``).
+the planner's tables), `locator.app.upload` the bounded upload; neither imports streamlit.
+`locator.app.page` lays the page out; `locator.app.launch` serves it (``locator app``,
+``python -m locator.app``).
 ``make run`` runs the repository's ``app.py``, which calls the same page.
 """
 

@@ -29,7 +29,6 @@ from locator.app.state import (
     ResidentAnswer,
     error_markdown,
     escape_markdown,
-    import_upload,
     outlet_cards,
     parse_url,
     place_label,
@@ -40,6 +39,7 @@ from locator.app.state import (
     result_table,
     url_params,
 )
+from locator.app.upload import import_upload
 from locator.banks import BANK_NAMES
 from locator.gazetteer import Gazetteer, Place
 from locator.i18n import LANG_NAMES, LANGS, t
