@@ -276,10 +276,12 @@ def fingerprint(counties: gpd.GeoDataFrame) -> str:
     True
     """
     digest = hashlib.blake2b(digest_size=16)
-    digest.update("\x1f".join(counties["adcode"].astype(str)).encode())
-    numbers = [c for c in (*_NUMBERS, "seat_lon", "seat_lat") if c in counties.columns]
-    table = counties[numbers].to_numpy(dtype=np.float64, na_value=np.nan)
-    digest.update(np.ascontiguousarray(table).tobytes())
+    if "adcode" in counties.columns:
+        digest.update("\x1f".join(counties["adcode"].astype(str)).encode())
+    for column in (*_NUMBERS, "seat_lon", "seat_lat"):
+        if column in counties.columns:
+            number = pd.to_numeric(counties[column], errors="coerce")
+            digest.update(column.encode() + number.to_numpy(np.float64, na_value=np.nan).tobytes())
     for wkb in shapely.to_wkb(counties.geometry.to_numpy()):
         digest.update(b"" if wkb is None else wkb)
     return digest.hexdigest()

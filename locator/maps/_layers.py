@@ -24,7 +24,7 @@ import shapely
 
 from locator._typing import FloatArray, ObjectArray
 from locator._validate import check_choice
-from locator.counties import SHANXI_BOUNDS
+from locator.counties import SHANXI_BOUNDS, fingerprint
 from locator.crs import wgs84_to_gcj02
 from locator.i18n import LANGS, t
 from locator.maps import _assets
@@ -270,22 +270,22 @@ def dot_style(radius: float, color: str, *, weight: float, opacity: float) -> di
 
 # --- layers built from data -------------------------------------------------------------------
 
-_SHAPES: dict[tuple[int, bool], tuple[gpd.GeoDataFrame, ObjectArray]] = {}
+_SHAPES: dict[tuple[str, bool], ObjectArray] = {}
 
 
 def _county_shapes(counties: gpd.GeoDataFrame, options: MapOptions) -> ObjectArray:
     # Simplifying 117 outlines takes ~50 ms; the app redraws often, with a few county layers.
-    # The frame itself is kept with its shapes, so a new frame at a reused id() is a miss.
-    key = (id(counties), options.gcj02)
+    # Keyed by content: a layer changed in place, or a new one at a reused id(), is a miss.
+    key = (fingerprint(counties), options.gcj02)
     cached = _SHAPES.get(key)
-    if cached is None or cached[0] is not counties:
+    if cached is None:
         geometry = frame_in_wgs84(counties).geometry.to_numpy()
         simplified = shapely.coverage_simplify(geometry, _SIMPLIFY_DEG)
         shapes = _display_geometry(simplified, options)
         if len(_SHAPES) >= 8:
             _SHAPES.pop(next(iter(_SHAPES)))
-        cached = _SHAPES[key] = (counties, shapes)
-    return cached[1]
+        cached = _SHAPES[key] = shapes
+    return cached
 
 
 def _county_tip(row: Any, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -24,7 +24,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ from rasterio.transform import Affine
 from locator import settings
 from locator._errors import DataFileError, ValidationError
 from locator._validate import check_cell_area
-from locator.counties import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_EQUAL_AREA, fingerprint
 from locator.planning._population import (
     WGS84,
     burn,
@@ -208,28 +207,6 @@ def check_demand(demand: object) -> Demand:
 # area. An edited or rebuilt layer has another fingerprint, so it is never served a stale grid.
 _ESTIMATES: dict[tuple[str, float], Demand] = {}
 
-#: The county columns an estimate reads (besides the polygons).
-_ESTIMATE_COLUMNS = (
-    "adcode",
-    "population",
-    "urban_population",
-    "population_65plus",
-    "seat_lon",
-    "seat_lat",
-)
-
-
-def _fingerprint(counties: gpd.GeoDataFrame) -> str:
-    """A digest of what an estimate reads from a county layer: its columns and polygons."""
-    digest = hashlib.blake2b(digest_size=16)
-    table = pd.DataFrame(counties[list(_ESTIMATE_COLUMNS)]).astype(
-        {"adcode": str, **dict.fromkeys(_ESTIMATE_COLUMNS[1:], np.float64)}
-    )
-    digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
-    for wkb in shapely.to_wkb(counties.geometry.to_numpy()):
-        digest.update(wkb)
-    return digest.hexdigest()
-
 
 def _fallback_points(counties: gpd.GeoDataFrame, which: npt.NDArray[np.intp]) -> FloatArray:
     """A point for each county that got no cell: its seat if inside it, else a point inside."""
@@ -285,7 +262,7 @@ def estimate_demand(counties: gpd.GeoDataFrame, *, cell_area_km2: float | None =
     """
     area = check_cell_area(settings.cell_area_km2 if cell_area_km2 is None else cell_area_km2)
     table = county_table(counties, "counties")
-    key = (_fingerprint(table), area)
+    key = (fingerprint(table), area)
     cached = _ESTIMATES.get(key)
     if cached is not None:
         return cached
