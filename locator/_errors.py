@@ -49,8 +49,8 @@ class ResourceLimitError(LocatorError):
 
 
 class LocatorWarning(UserWarning):
-    """Something the user should know about an answer that is still given (e.g. residents
-    of a population source that lie outside the province and are left out).
+    """Something the user should know about an answer that is still given.
 
-    The command line prints each as one ``locator: warning: ...`` line on stderr.
+    For example: residents of a population source that lie outside the province and are
+    left out. The command line prints each as one ``locator: warning: ...`` line on stderr.
     """
