@@ -108,15 +108,19 @@ def _cards(page: Any, first: str) -> list[str]:
     return cards
 
 
-def _map_texts(frame: Any, nearest: str) -> list[str]:
-    """Every tooltip and popup text of the map, once it shows the answer at ``nearest``."""
+def _map_texts(frame: Any, found: list[str]) -> list[str]:
+    """Every tooltip and popup text of the map, once it shows the answer: the ``found`` outlets.
+
+    The map is redrawn after the cards, and the previous answer's map (a few outlets along)
+    may already hold some of them: wait for every one.
+    """
     frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
-    for _ in range(120):  # the map is redrawn after the cards
+    for _ in range(120):
         texts: list[str] = frame.locator("body").evaluate(f"(body) => ({_OPEN_ALL})()")
-        if any(x.startswith(nearest + "\n") for x in texts):
+        if all(any(x.startswith(p + "\n") for x in texts) for p in found):
             return texts
         frame.locator("body").page.wait_for_timeout(500)
-    pytest.fail(f"the map never showed the outlet {nearest!r}: {texts}")
+    pytest.fail(f"the map never showed the outlets {found!r}: {texts}")
 
 
 # Every outlet layer's tooltip and popup, opened one after the other, as a click would.
@@ -173,7 +177,7 @@ def test_a_hostile_registry_shows_as_text_and_runs_nothing(
             assert card.count(name) == 4, card  # the same payload in every field
         found = [p for p in PAYLOADS if any(c.split(" · ")[0].endswith(_shown(p)) for c in cards)]
         assert len(found) == 5
-        texts = _map_texts(frame, anchor)
+        texts = _map_texts(frame, found)
         for payload in found:  # its tooltip, and its popup with every field
             assert f"{payload} · " in "\n".join(texts), payload
             popup = next(x for x in texts if x.startswith(payload + "\n"))
