@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -125,80 +126,111 @@ def town_centres(
     return centres or [seat]
 
 
-def generate(counties: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFrame:
-    """Return the sample registry for ``counties`` (deterministic for a given seed)."""
-    rng = np.random.default_rng(seed)
-    to_m = Transformer.from_crs("EPSG:4326", SHANXI_EQUAL_AREA, always_xy=True)
-    to_lonlat = Transformer.from_crs(SHANXI_EQUAL_AREA, "EPSG:4326", always_xy=True)
-    counties = counties.sort_values("adcode").reset_index(drop=True)
-    counts = allocate(counties["population"].to_numpy(float), TOTAL_OUTLETS, 2)
-    areas_km2 = counties.to_crs(SHANXI_EQUAL_AREA).area.to_numpy() / 1e6
+class _County(NamedTuple):
+    """One county as the generator places its outlets: the row and where its people live."""
 
-    records: list[dict[str, object]] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    placed_in_town: list[bool] = []
-    for row, n, area in zip(counties.itertuples(index=False), counts, areas_km2, strict=True):
-        polygon = row.geometry
-        polygon_m = project(polygon, to_m)
-        seat = to_m.transform(row.seat_lon, row.seat_lat)
-        is_city_district = row.name.endswith("区")
-        urban_share = row.urban_population / row.population
-        towns = town_centres(rng, polygon_m, max(1, round(area / 250)), seat)
-        n_gov = 2 if n >= 10 else 1
-        for i in range(int(n)):
-            government = i < n_gov
-            in_town = (i == 1 and government) or (not government and rng.random() > urban_share)
-            centre = towns[rng.integers(len(towns))] if in_town else seat
-            sigma = 600.0 if in_town else (2500.0 if is_city_district else 1200.0)
-            x, y = point_near(rng, centre, sigma, polygon, to_lonlat)
-            street = STREETS[rng.integers(len(STREETS))]
-            number = int(rng.integers(1, 300))
-            if government:
-                bank = None
-                name = (
-                    f"{row.name}社会保障卡服务中心" if i == 0 else f"{row.name}社会保障卡乡镇服务站"
-                )
-                hours, phone = (
-                    "周一至周五 9:00-12:00, 13:30-17:30",
-                    f"{AREA_CODES[row.adcode[:4]]}-12333",
-                )
-            else:
-                weights = (
-                    TOWN_BANK_WEIGHTS
-                    if in_town
-                    else {
-                        b: w
-                        for b, w in SEAT_BANK_WEIGHTS.items()
-                        if is_city_district or b not in CITY_ONLY_BANKS
-                    }
-                )
-                names, p = list(weights), np.array(list(weights.values()))
-                bank = names[rng.choice(len(names), p=p / p.sum())]
-                suffix = "营业所" if in_town else "支行"
-                name = f"{bank}{row.name}{street}{suffix}"
-                hours = "周一至周日 9:00-17:00" if rng.random() < 0.5 else "周一至周五 9:00-17:00"
-                phone = f"{AREA_CODES[row.adcode[:4]]}-{rng.integers(2000000, 8000000)}"
-            records.append(
-                {
-                    "id": f"{row.adcode}-{'G' if government else 'B'}{i + 1:03d}",
-                    "name": name,
-                    "kind": "government" if government else "bank",
-                    "bank": bank,
-                    "county_adcode": row.adcode,
-                    "address": f"{row.city}{row.name}{street}街{number}号（示例地址）",
-                    "phone": phone,
-                    "hours": hours,
-                    "sample": True,
-                }
-            )
-            lon.append(x)
-            lat.append(y)
-            placed_in_town.append(in_town)
+    row: Any  # a row of the county layer (``itertuples``)
+    seat: tuple[float, float]  # metres, equal-area
+    towns: list[tuple[float, float]]  # metres, equal-area
+    is_city_district: bool
+    urban_share: float
 
-    frame = pd.DataFrame(records)
+
+class _Outlet(NamedTuple):
+    """One generated outlet: its attributes, its position and whether it was put in a town."""
+
+    record: dict[str, object]
+    lon: float
+    lat: float
+    in_town: bool
+
+
+def _county(rng: np.random.Generator, row: Any, area_km2: float, to_m: Transformer) -> _County:
+    """The county ``row`` with its seat and a town centre for every 250 km2 (in metres)."""
+    seat = to_m.transform(row.seat_lon, row.seat_lat)
+    towns = town_centres(rng, project(row.geometry, to_m), max(1, round(area_km2 / 250)), seat)
+    return _County(
+        row=row,
+        seat=seat,
+        towns=towns,
+        is_city_district=row.name.endswith("区"),
+        urban_share=row.urban_population / row.population,
+    )
+
+
+def _government_hall(county: _County, i: int) -> tuple[None, str, str, str]:
+    """Bank (none), name, hours and phone of the county's ``i``-th card service hall."""
+    row = county.row
+    name = f"{row.name}社会保障卡服务中心" if i == 0 else f"{row.name}社会保障卡乡镇服务站"
+    return None, name, "周一至周五 9:00-12:00, 13:30-17:30", f"{AREA_CODES[row.adcode[:4]]}-12333"
+
+
+def _bank_branch(
+    rng: np.random.Generator, county: _County, street: str, *, in_town: bool
+) -> tuple[str, str, str, str]:
+    """Bank, name, hours and phone of a bank outlet on ``street``, in a town or at the seat."""
+    row = county.row
+    if in_town:
+        weights = TOWN_BANK_WEIGHTS
+    else:
+        weights = {
+            b: w
+            for b, w in SEAT_BANK_WEIGHTS.items()
+            if county.is_city_district or b not in CITY_ONLY_BANKS
+        }
+    names, p = list(weights), np.array(list(weights.values()))
+    bank = names[rng.choice(len(names), p=p / p.sum())]
+    suffix = "营业所" if in_town else "支行"
+    name = f"{bank}{row.name}{street}{suffix}"
+    hours = "周一至周日 9:00-17:00" if rng.random() < 0.5 else "周一至周五 9:00-17:00"
+    phone = f"{AREA_CODES[row.adcode[:4]]}-{rng.integers(2000000, 8000000)}"
+    return bank, name, hours, phone
+
+
+def _county_outlets(
+    rng: np.random.Generator, county: _County, count: int, to_lonlat: Transformer
+) -> list[_Outlet]:
+    """The ``count`` outlets of ``county``: one or two government halls first, then banks."""
+    row = county.row
+    n_gov = 2 if count >= 10 else 1
+    outlets: list[_Outlet] = []
+    for i in range(count):
+        government = i < n_gov
+        # Banks are in a town in the share of the county's rural population; the second
+        # government hall always is.
+        in_town = (i == 1 and government) or (not government and rng.random() > county.urban_share)
+        centre = county.towns[rng.integers(len(county.towns))] if in_town else county.seat
+        sigma = 600.0 if in_town else (2500.0 if county.is_city_district else 1200.0)
+        x, y = point_near(rng, centre, sigma, row.geometry, to_lonlat)
+        street = STREETS[rng.integers(len(STREETS))]
+        number = int(rng.integers(1, 300))
+        if government:
+            bank, name, hours, phone = _government_hall(county, i)
+        else:
+            bank, name, hours, phone = _bank_branch(rng, county, street, in_town=in_town)
+        record: dict[str, object] = {
+            "id": f"{row.adcode}-{'G' if government else 'B'}{i + 1:03d}",
+            "name": name,
+            "kind": "government" if government else "bank",
+            "bank": bank,
+            "county_adcode": row.adcode,
+            "address": f"{row.city}{row.name}{street}街{number}号（示例地址）",
+            "phone": phone,
+            "hours": hours,
+            "sample": True,
+        }
+        outlets.append(_Outlet(record, x, y, in_town))
+    return outlets
+
+
+def _equip(rng: np.random.Generator, frame: pd.DataFrame, in_town: np.ndarray) -> None:
+    """Pick the bank outlets with transport top-up and instant issue; set ``services``.
+
+    ``frame`` (one row per outlet) gains the columns ``instant_issue``, ``transit_topup``
+    and ``services``; ``in_town`` says, per outlet, whether it was put in a town.
+    """
     bank_rows = np.flatnonzero(frame["kind"].to_numpy() == "bank")
-    town = np.asarray(placed_in_town)[bank_rows]
+    town = in_town[bank_rows]
     # Transport top-up counters are where people commute from: towns weigh double.
     p_transit = np.where(town, 2.0, 1.0)
     transit = rng.choice(bank_rows, TRANSIT_OUTLETS, replace=False, p=p_transit / p_transit.sum())
@@ -219,13 +251,51 @@ def generate(counties: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFram
             frame["kind"], frame["instant_issue"], frame["transit_topup"], strict=True
         )
     ]
+
+
+def _number_repeated_names(names: pd.Series) -> list[str]:
+    """``names`` with the second and later of a repeated name numbered: 东关第2支行."""
     # Names repeat when a bank has two branches on one street: number them like real branches.
-    repeat = frame.groupby("name").cumcount()
-    frame["name"] = [
+    repeat = names.groupby(names).cumcount()
+    return [
         n if r == 0 else n.replace("支行", f"第{r + 1}支行").replace("营业所", f"第{r + 1}营业所")
-        for n, r in zip(frame["name"], repeat, strict=True)
+        for n, r in zip(names, repeat, strict=True)
     ]
-    return outlets_from_records(frame.to_dict(orient="records"), lon, lat)
+
+
+def generate(counties: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFrame:
+    """Generate the sample registry for a county layer.
+
+    Parameters
+    ----------
+    counties : geopandas.GeoDataFrame
+        The county layer (``adcode``, ``name``, ``city``, ``population``,
+        ``urban_population``, ``seat_lon``, ``seat_lat``, polygons in EPSG:4326).
+    seed : int
+        Seed of the random generator: the same seed gives the same registry.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``TOTAL_OUTLETS`` outlets, counties in ``adcode`` order.
+    """
+    rng = np.random.default_rng(seed)
+    to_m = Transformer.from_crs("EPSG:4326", SHANXI_EQUAL_AREA, always_xy=True)
+    to_lonlat = Transformer.from_crs(SHANXI_EQUAL_AREA, "EPSG:4326", always_xy=True)
+    counties = counties.sort_values("adcode").reset_index(drop=True)
+    counts = allocate(counties["population"].to_numpy(float), TOTAL_OUTLETS, 2)
+    areas_km2 = counties.to_crs(SHANXI_EQUAL_AREA).area.to_numpy() / 1e6
+    outlets = [
+        outlet
+        for row, n, area in zip(counties.itertuples(index=False), counts, areas_km2, strict=True)
+        for outlet in _county_outlets(rng, _county(rng, row, area, to_m), int(n), to_lonlat)
+    ]
+    frame = pd.DataFrame([o.record for o in outlets])
+    _equip(rng, frame, np.array([o.in_town for o in outlets]))
+    frame["name"] = _number_repeated_names(frame["name"])
+    return outlets_from_records(
+        frame.to_dict(orient="records"), [o.lon for o in outlets], [o.lat for o in outlets]
+    )
 
 
 METADATA = {
@@ -245,6 +315,18 @@ METADATA = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Write the sample registry to ``--output`` and print what it holds.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default="data/outlets.geojson")
     parser.add_argument(
