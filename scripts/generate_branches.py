@@ -33,6 +33,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -185,88 +186,185 @@ def _too_close(point: tuple[float, float], others: list[tuple[float, float]]) ->
     return bool((np.hypot(xy[:, 0] - point[0], xy[:, 1] - point[1]) < MIN_GAP_M).any())
 
 
+class _County(NamedTuple):
+    """One county as branches are placed in it: the row, its seat and its towns."""
+
+    row: Any  # a row of the county layer (``itertuples``)
+    seat: tuple[float, float]  # metres, equal-area
+    towns: list[tuple[float, float]]  # metres, equal-area
+    town_names: list[str]
+    district: bool  # a prefecture-city district
+    rural_share: float
+    area_code: str  # telephone
+
+
+class _Branch(NamedTuple):
+    """One generated branch: its attributes and its position (lon/lat)."""
+
+    record: dict[str, object]
+    lon: float
+    lat: float
+
+
+def _taken_by_outlets(
+    outlets: gpd.GeoDataFrame, to_m: Transformer
+) -> dict[str, list[tuple[float, float]]]:
+    """Per bank, the positions of its one-stop outlets, in metres (equal-area)."""
+    taken: dict[str, list[tuple[float, float]]] = {bank: [] for bank in BANK_NAMES}
+    banked = outlets[outlets["bank"].notna()]
+    xs, ys = to_m.transform(banked.geometry.x.to_numpy(), banked.geometry.y.to_numpy())
+    for bank, x, y in zip(banked["bank"], xs, ys, strict=True):
+        taken[bank].append((float(x), float(y)))
+    return taken
+
+
+@dataclass
+class _Sampler:
+    """What placing branches carries from county to county.
+
+    Attributes
+    ----------
+    rng : numpy.random.Generator
+        The one random generator: its draws happen in a fixed order, so a seed gives one file.
+    to_m, to_lonlat : pyproj.Transformer
+        From lon/lat to equal-area metres and back.
+    taken : dict of str to list of (float, float)
+        Per bank, the points (metres) its outlets and branches already hold.
+    used_names : set of str
+        Outlet and branch names already given.
+    """
+
+    rng: np.random.Generator
+    to_m: Transformer
+    to_lonlat: Transformer
+    taken: dict[str, list[tuple[float, float]]]
+    used_names: set[str]
+
+    def county(self, row: Any, area_km2: float) -> _County:
+        """The county ``row`` with its seat and a named town for every ``KM2_PER_TOWN``."""
+        seat = self.to_m.transform(row.seat_lon, row.seat_lat)
+        polygon_m = project(row.geometry, self.to_m)
+        towns = town_centres(self.rng, polygon_m, max(1, round(area_km2 / KM2_PER_TOWN)), seat)
+        town_names = [f"{w}镇" for w in self.rng.choice(PLACE_WORDS, len(towns), replace=False)]
+        return _County(
+            row=row,
+            seat=seat,
+            towns=towns,
+            town_names=town_names,
+            district=row.name.endswith("区"),
+            rural_share=1.0 - row.urban_population / row.population,
+            area_code=AREA_CODES[row.adcode[:4]],
+        )
+
+    def branches(self, county: _County, counts: dict[str, int]) -> list[_Branch]:
+        """The ordinary branches of ``county``: ``counts[bank]`` of each bank, banks in order."""
+        branches: list[_Branch] = []
+        for bank in BANK_NAMES:
+            footprint = FOOTPRINTS[bank]
+            next_town = int(self.rng.integers(len(county.towns)))
+            for _ in range(counts[bank]):
+                town = None
+                if self.rng.random() < footprint.town_share * county.rural_share:
+                    # Round-robin, so a bank's town branches spread over the county.
+                    town = next_town % len(county.towns)
+                    next_town += 1
+                lon, lat = self._position(county, bank, town)
+                branches.append(self._branch(county, bank, town, len(branches) + 1, (lon, lat)))
+        if len(branches) > 999:
+            msg = f"{county.row.adcode}: {len(branches)} branches do not fit the R001-R999 ids"
+            raise ValueError(msg)
+        return branches
+
+    def _position(self, county: _County, bank: str, town: int | None) -> tuple[float, float]:
+        """A point (lon, lat) in ``town`` (index) or near the seat, apart from ``bank``'s others."""
+        if town is None:
+            centre, sigma = county.seat, SEAT_SIGMA_M[county.district]
+        else:
+            centre, sigma = county.towns[town], TOWN_SIGMA_M
+        while True:
+            x, y = point_near(self.rng, centre, sigma, county.row.geometry, self.to_lonlat)
+            xy_m = self.to_m.transform(x, y)
+            if not _too_close(xy_m, self.taken[bank]):
+                break
+        self.taken[bank].append(xy_m)
+        return x, y
+
+    def _branch(
+        self,
+        county: _County,
+        bank: str,
+        town: int | None,
+        number_in_county: int,
+        lonlat: tuple[float, float],
+    ) -> _Branch:
+        """The branch's invented name, address, phone and hours, as a record at ``lonlat``."""
+        row = county.row
+        street = PLACE_WORDS[self.rng.integers(len(PLACE_WORDS))]
+        number = int(self.rng.integers(1, 300))
+        if town is None:
+            place = row.name
+            name = _numbered(f"{bank}{place}{street}支行", "支行", self.used_names)
+        else:
+            place = f"{row.name}{county.town_names[town]}"
+            name = _numbered(f"{bank}{place}营业所", "营业所", self.used_names)
+        record: dict[str, object] = {
+            "id": f"{row.adcode}-R{number_in_county:03d}",
+            "name": name,
+            "kind": "branch",
+            "bank": bank,
+            "county_adcode": row.adcode,
+            "address": f"{row.city}{place}{street}街{number}号（示例地址）",
+            "phone": f"{county.area_code}-{self.rng.integers(2000000, 8000000)}",
+            "hours": HOURS[0] if self.rng.random() < FOOTPRINTS[bank].weekend else HOURS[1],
+            "services": list(BANK_SIDE_TASKS),
+            "instant_issue": False,
+            "transit_topup": False,
+            "sample": True,
+        }
+        return _Branch(record, *lonlat)
+
+
 def generate(
     counties: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame, *, seed: int = SEED
 ) -> gpd.GeoDataFrame:
-    """Return the sample branches for ``counties``, apart from the one-stop ``outlets``."""
+    """Generate the sample branches for a county layer, apart from the one-stop outlets.
+
+    Parameters
+    ----------
+    counties : geopandas.GeoDataFrame
+        The county layer (``adcode``, ``name``, ``city``, ``population``,
+        ``urban_population``, ``seat_lon``, ``seat_lat``, polygons in EPSG:4326).
+    outlets : geopandas.GeoDataFrame
+        The one-stop outlets: they count towards each bank's network, and no branch is
+        within ``MIN_GAP_M`` of one of its bank's outlets or takes an outlet's name.
+    seed : int
+        Seed of the random generator: the same seed gives the same branches.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The branches in the registry's columns (``kind = "branch"``), counties in
+        ``adcode`` order.
+    """
     rng = np.random.default_rng(seed)
     to_m = Transformer.from_crs("EPSG:4326", SHANXI_EQUAL_AREA, always_xy=True)
     to_lonlat = Transformer.from_crs(SHANXI_EQUAL_AREA, "EPSG:4326", always_xy=True)
     counties = counties.sort_values("adcode").reset_index(drop=True)
     counts = _branch_counts(counties, outlets)
     areas_km2 = counties.to_crs(SHANXI_EQUAL_AREA).area.to_numpy() / 1e6
-
-    # Points already taken, per bank, in metres: the one-stop outlets first.
-    taken: dict[str, list[tuple[float, float]]] = {bank: [] for bank in BANK_NAMES}
-    banked = outlets[outlets["bank"].notna()]
-    xs, ys = to_m.transform(banked.geometry.x.to_numpy(), banked.geometry.y.to_numpy())
-    for bank, x, y in zip(banked["bank"], xs, ys, strict=True):
-        taken[bank].append((float(x), float(y)))
-    used_names = set(outlets["name"])
-
-    records: list[dict[str, object]] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    for index, (row, area) in enumerate(
-        zip(counties.itertuples(index=False), areas_km2, strict=True)
-    ):
-        polygon = row.geometry
-        seat = to_m.transform(row.seat_lon, row.seat_lat)
-        district = row.name.endswith("区")
-        rural_share = 1.0 - row.urban_population / row.population
-        towns = town_centres(rng, project(polygon, to_m), max(1, round(area / KM2_PER_TOWN)), seat)
-        town_names = [f"{w}镇" for w in rng.choice(PLACE_WORDS, len(towns), replace=False)]
-        area_code = AREA_CODES[row.adcode[:4]]
-        number_in_county = 0
-        for bank in BANK_NAMES:
-            footprint = FOOTPRINTS[bank]
-            next_town = int(rng.integers(len(towns)))
-            for _ in range(int(counts[bank][index])):
-                in_town = rng.random() < footprint.town_share * rural_share
-                if in_town:
-                    # Round-robin, so a bank's town branches spread over the county.
-                    town = next_town % len(towns)
-                    next_town += 1
-                    centre, sigma = towns[town], TOWN_SIGMA_M
-                else:
-                    centre, sigma = seat, SEAT_SIGMA_M[district]
-                while True:
-                    x, y = point_near(rng, centre, sigma, polygon, to_lonlat)
-                    xy_m = to_m.transform(x, y)
-                    if not _too_close(xy_m, taken[bank]):
-                        break
-                taken[bank].append(xy_m)
-                street = PLACE_WORDS[rng.integers(len(PLACE_WORDS))]
-                number = int(rng.integers(1, 300))
-                if in_town:
-                    place = f"{row.name}{town_names[town]}"
-                    name = _numbered(f"{bank}{place}营业所", "营业所", used_names)
-                else:
-                    place = row.name
-                    name = _numbered(f"{bank}{place}{street}支行", "支行", used_names)
-                number_in_county += 1
-                records.append(
-                    {
-                        "id": f"{row.adcode}-R{number_in_county:03d}",
-                        "name": name,
-                        "kind": "branch",
-                        "bank": bank,
-                        "county_adcode": row.adcode,
-                        "address": f"{row.city}{place}{street}街{number}号（示例地址）",
-                        "phone": f"{area_code}-{rng.integers(2000000, 8000000)}",
-                        "hours": HOURS[0] if rng.random() < footprint.weekend else HOURS[1],
-                        "services": list(BANK_SIDE_TASKS),
-                        "instant_issue": False,
-                        "transit_topup": False,
-                        "sample": True,
-                    }
-                )
-                lon.append(x)
-                lat.append(y)
-        if number_in_county > 999:
-            msg = f"{row.adcode}: {number_in_county} branches do not fit the R001-R999 ids"
-            raise ValueError(msg)
-    return outlets_from_records(records, lon, lat)
+    sampler = _Sampler(rng, to_m, to_lonlat, _taken_by_outlets(outlets, to_m), set(outlets["name"]))
+    branches = [
+        branch
+        for index, (row, area) in enumerate(
+            zip(counties.itertuples(index=False), areas_km2, strict=True)
+        )
+        for branch in sampler.branches(
+            sampler.county(row, area), {bank: int(counts[bank][index]) for bank in BANK_NAMES}
+        )
+    ]
+    return outlets_from_records(
+        [b.record for b in branches], [b.lon for b in branches], [b.lat for b in branches]
+    )
 
 
 def bank_table(
@@ -327,6 +425,18 @@ METADATA = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Write the sample branches to ``--output``; with ``--table``, print the per-bank table.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default="data/branches.geojson")
     parser.add_argument(
