@@ -1,4 +1,4 @@
-"""Build ``data/counties.geojson``: Shanxi's 117 county-level divisions in WGS-84.
+r"""Build ``data/counties.geojson``: Shanxi's 117 county-level divisions in WGS-84.
 
 Each row is one district, county or county-level city with its 2020 census
 population (total, urban, rural, 65 and over) and its seat, in EPSG:4326.
@@ -15,9 +15,9 @@ Sources (see ``data/SOURCES.md`` for licences and the measured checks):
 
 Rebuild from the repository root::
 
-    .venv/bin/python scripts/build_counties.py \\
-        --census-xlsx ../shared/data/census_county_2020_v1.xlsx \\
-        --zones-csv ../shared/data/shanxi_unassigned_zones_population_2020.csv \\
+    .venv/bin/python scripts/build_counties.py \
+        --census-xlsx ../shared/data/census_county_2020_v1.xlsx \
+        --zones-csv ../shared/data/shanxi_unassigned_zones_population_2020.csv \
         -o data/counties.geojson
 
 The script prints every check it makes and exits non-zero if one fails.
@@ -95,6 +95,7 @@ class CoverageReport:
 
     @property
     def overlap_fraction(self) -> float:
+        """Share of the summed areas that polygons cover twice: 0 for a clean coverage."""
         return (self.sum_area_km2 - self.union_area_km2) / self.sum_area_km2
 
 
@@ -190,6 +191,7 @@ def measure_coverage(geoms: gpd.GeoSeries) -> CoverageReport:
 
 
 def print_coverage(label: str, report: CoverageReport) -> None:
+    """Print one line of ``report``'s measures, headed by ``label`` (e.g. "as read back")."""
     print(
         f"  {label}: {report.n_coordinates:,} vertices, {report.n_invalid} invalid, "
         f"sum of areas {report.sum_area_km2:,.1f} km2, union {report.union_area_km2:,.1f} km2, "
@@ -443,6 +445,10 @@ def place_seats(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command-line options, read from ``argv`` (``sys.argv[1:]`` when None).
+
+    The inputs default to ``../shared/data`` beside the repository; ``--help`` lists them.
+    """
     shared = REPO_ROOT.parent / "shared" / "data"
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -617,6 +623,18 @@ def write(frame: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build the county layer and write it to ``--output``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 1 after printing the check or read that failed.
+    """
     args = parse_args(argv)
     try:
         frame = build(args)
