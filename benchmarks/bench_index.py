@@ -22,16 +22,35 @@ import time
 
 import numpy as np
 
+from locator._typing import FloatArray
+
 N_POINTS = 1_000_000
 REPEATS = 3
 
 
-def _points(n: int) -> tuple[np.ndarray, np.ndarray]:
+def _points(n: int) -> tuple[FloatArray, FloatArray]:
     rng = np.random.default_rng(42)
     return rng.uniform(110.2, 114.6, n), rng.uniform(34.5, 40.8, n)
 
 
 def run_one(method: str, n: int) -> dict[str, float]:
+    """Time one method on ``n`` random points, in this process, and check its answer.
+
+    Parameters
+    ----------
+    method : str
+        One of ``"OutletIndex"``, ``"BallTree haversine"``, ``"cKDTree unit vectors"``,
+        ``"NumPy brute force"``.
+    n : int
+        Number of random query points over Shanxi (the same points for every method).
+
+    Returns
+    -------
+    dict of str to float
+        ``seconds`` (best of ``REPEATS``), ``peak_mb`` (memory the method added to this
+        process's peak) and ``max_abs_diff_m`` (largest difference from OutletIndex's
+        distances, metres).
+    """
     from scipy.spatial import cKDTree
     from sklearn.neighbors import BallTree
 
@@ -45,20 +64,20 @@ def run_one(method: str, n: int) -> dict[str, float]:
     olon, olat = outlets.geometry.x.to_numpy(), outlets.geometry.y.to_numpy()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    def ours() -> np.ndarray:
+    def ours() -> FloatArray:
         return OutletIndex(outlets).query(lon=lon, lat=lat, k=1)[0][:, 0]
 
-    def haversine_tree() -> np.ndarray:
+    def haversine_tree() -> FloatArray:
         tree = BallTree(np.radians(np.column_stack((olat, olon))), metric="haversine")
         d, _ = tree.query(np.radians(np.column_stack((lat, lon))), k=1)
         return d[:, 0] * earth_radius_km
 
-    def ckdtree() -> np.ndarray:
+    def ckdtree() -> FloatArray:
         tree = cKDTree(unit_vectors(olon, olat))
         d, _ = tree.query(unit_vectors(lon, lat), k=1)
         return chord_to_km(d)
 
-    def brute() -> np.ndarray:
+    def brute() -> FloatArray:
         targets = unit_vectors(olon, olat).T
         best = np.empty(n)
         for start in range(0, n, 50_000):
@@ -84,6 +103,13 @@ def run_one(method: str, n: int) -> dict[str, float]:
 
 
 def main() -> int:
+    """Run every method in its own process and print the comparison as a Markdown table.
+
+    Returns
+    -------
+    int
+        The exit status, 0 (a method that fails raises).
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=N_POINTS)
     parser.add_argument("--method", help=argparse.SUPPRESS)

@@ -57,7 +57,8 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...], str]] = {
     ),
 }
 
-STATIC = Path(__file__).resolve().parents[1] / "locator" / "static"
+# Where locator.maps reads them (locator/maps/_assets.py, STATIC_DIR).
+STATIC = Path(__file__).resolve().parents[1] / "locator" / "maps" / "static"
 
 
 def _sha256(path: Path) -> str:
@@ -118,6 +119,18 @@ def vendor(static: Path = STATIC) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Vendor the files into ``--static`` and print, per package, how many and their size.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        The exit status, 0 (a failed ``npm pack`` raises).
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--static", type=Path, default=STATIC, help="target folder")
     args = parser.parse_args(argv)
