@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +34,7 @@ import shapely
 from pyproj import Transformer
 
 from locator import datasets
+from locator._typing import BoolArray, FloatArray, IntArray
 from locator.banks import BANK_NAMES
 from locator.counties import SHANXI_EQUAL_AREA, load_counties
 from locator.registry import outlets_from_records, write_outlets
@@ -74,7 +75,7 @@ STREETS = (
 )  # fmt: skip
 
 
-def allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
+def allocate(weights: FloatArray, total: int, minimum: int) -> IntArray:
     """Split ``total`` into integers >= ``minimum`` in proportion to ``weights`` (largest remainders)."""
     base = np.full(weights.size, minimum)
     quota = (total - base.sum()) * weights / weights.sum()
@@ -223,7 +224,7 @@ def _county_outlets(
     return outlets
 
 
-def _equip(rng: np.random.Generator, frame: pd.DataFrame, in_town: np.ndarray) -> None:
+def _equip(rng: np.random.Generator, frame: pd.DataFrame, in_town: BoolArray) -> None:
     """Pick the bank outlets with transport top-up and instant issue; set ``services``.
 
     ``frame`` (one row per outlet) gains the columns ``instant_issue``, ``transit_topup``
@@ -293,9 +294,9 @@ def generate(counties: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFram
     frame = pd.DataFrame([o.record for o in outlets])
     _equip(rng, frame, np.array([o.in_town for o in outlets]))
     frame["name"] = _number_repeated_names(frame["name"])
-    return outlets_from_records(
-        frame.to_dict(orient="records"), [o.lon for o in outlets], [o.lat for o in outlets]
-    )
+    # The frame's columns are the records' str keys; pandas types them as Hashable.
+    records = cast("list[dict[str, Any]]", frame.to_dict(orient="records"))
+    return outlets_from_records(records, [o.lon for o in outlets], [o.lat for o in outlets])
 
 
 METADATA = {
