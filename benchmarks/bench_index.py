@@ -22,13 +22,11 @@ import time
 
 import numpy as np
 
-from locator._typing import FloatArray
-
 N_POINTS = 1_000_000
 REPEATS = 3
 
 
-def _points(n: int) -> tuple[FloatArray, FloatArray]:
+def _points(n: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(42)
     return rng.uniform(110.2, 114.6, n), rng.uniform(34.5, 40.8, n)
 
@@ -64,20 +62,20 @@ def run_one(method: str, n: int) -> dict[str, float]:
     olon, olat = outlets.geometry.x.to_numpy(), outlets.geometry.y.to_numpy()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    def ours() -> FloatArray:
+    def ours() -> np.ndarray:
         return OutletIndex(outlets).query(lon=lon, lat=lat, k=1)[0][:, 0]
 
-    def haversine_tree() -> FloatArray:
+    def haversine_tree() -> np.ndarray:
         tree = BallTree(np.radians(np.column_stack((olat, olon))), metric="haversine")
         d, _ = tree.query(np.radians(np.column_stack((lat, lon))), k=1)
         return d[:, 0] * earth_radius_km
 
-    def ckdtree() -> FloatArray:
+    def ckdtree() -> np.ndarray:
         tree = cKDTree(unit_vectors(olon, olat))
         d, _ = tree.query(unit_vectors(lon, lat), k=1)
         return chord_to_km(d)
 
-    def brute() -> FloatArray:
+    def brute() -> np.ndarray:
         targets = unit_vectors(olon, olat).T
         best = np.empty(n)
         for start in range(0, n, 50_000):

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -43,7 +44,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from locator._typing import FloatArray, ObjectArray  # noqa: E402
 from locator.counties import COUNTY_COLUMNS  # noqa: E402
 from locator.crs import gcj02_to_wgs84  # noqa: E402
 
@@ -150,17 +150,19 @@ def load_boundaries(data_dir: Path) -> gpd.GeoDataFrame:
     return frame.sort_values("adcode", ignore_index=True)
 
 
-def _gcj_to_wgs_coords(coords: FloatArray) -> FloatArray:
+def _gcj_to_wgs_coords(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
     return np.column_stack([lon, lat])
 
 
-def geometries_to_wgs84(geoms: ObjectArray) -> ObjectArray:
+def geometries_to_wgs84(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     """Convert every vertex of GCJ-02 geometries to WGS-84."""
     return shapely.transform(geoms, _gcj_to_wgs_coords)
 
 
-def simplify_coverage(geoms: ObjectArray, tolerance_deg: float, decimals: int) -> ObjectArray:
+def simplify_coverage(
+    geoms: npt.NDArray[np.object_], tolerance_deg: float, decimals: int
+) -> npt.NDArray[np.object_]:
     """Simplify the polygons as one coverage, then round coordinates to ``decimals``.
 
     ``shapely.coverage_simplify`` simplifies each shared edge once, so neighbours

@@ -41,7 +41,6 @@ from generate_outlets import AREA_CODES, SEED, STREETS, allocate, point_near, pr
 from pyproj import Transformer
 
 from locator import datasets
-from locator._typing import BoolArray, IntArray
 from locator.banks import BANK_NAMES
 from locator.counties import SHANXI_EQUAL_AREA, load_counties
 from locator.registry import load_outlets, outlets_from_records, write_outlets
@@ -138,7 +137,7 @@ PLACE_WORDS = (
 HOURS = ("周一至周日 9:00-17:00", "周一至周五 9:00-17:00")
 
 
-def _eligible(footprint: Footprint, counties: gpd.GeoDataFrame) -> BoolArray:
+def _eligible(footprint: Footprint, counties: gpd.GeoDataFrame) -> np.ndarray:
     district = counties["name"].str.endswith("区").to_numpy()
     home = counties["adcode"].str[:4].isin(footprint.home).to_numpy()
     if footprint.where == "every":
@@ -148,11 +147,11 @@ def _eligible(footprint: Footprint, counties: gpd.GeoDataFrame) -> BoolArray:
     return district | home
 
 
-def _branch_counts(counties: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> dict[str, IntArray]:
+def _branch_counts(counties: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     """Ordinary branches per bank and county (counties in their order)."""
     one_stop = outlets["bank"].value_counts()
     district = counties["name"].str.endswith("区").to_numpy()
-    counts: dict[str, IntArray] = {}
+    counts: dict[str, np.ndarray] = {}
     for bank in BANK_NAMES:
         footprint = FOOTPRINTS[bank]
         total = footprint.network - int(one_stop.get(bank, 0))
@@ -394,7 +393,7 @@ def bank_table(
 
 def _far_from_seat(
     branches: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, km: float = 5.0
-) -> BoolArray:
+) -> np.ndarray:
     seats = (
         counties.set_index("adcode")
         .loc[branches["county_adcode"], ["seat_lon", "seat_lat"]]

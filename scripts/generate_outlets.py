@@ -34,7 +34,6 @@ import shapely
 from pyproj import Transformer
 
 from locator import datasets
-from locator._typing import BoolArray, FloatArray, IntArray
 from locator.banks import BANK_NAMES
 from locator.counties import SHANXI_EQUAL_AREA, load_counties
 from locator.registry import outlets_from_records, write_outlets
@@ -75,7 +74,7 @@ STREETS = (
 )  # fmt: skip
 
 
-def allocate(weights: FloatArray, total: int, minimum: int) -> IntArray:
+def allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
     """Split ``total`` into integers >= ``minimum`` in proportion to ``weights`` (largest remainders)."""
     base = np.full(weights.size, minimum)
     quota = (total - base.sum()) * weights / weights.sum()
@@ -224,7 +223,7 @@ def _county_outlets(
     return outlets
 
 
-def _equip(rng: np.random.Generator, frame: pd.DataFrame, in_town: BoolArray) -> None:
+def _equip(rng: np.random.Generator, frame: pd.DataFrame, in_town: np.ndarray) -> None:
     """Pick the bank outlets with transport top-up and instant issue; set ``services``.
 
     ``frame`` (one row per outlet) gains the columns ``instant_issue``, ``transit_topup``
