@@ -10,6 +10,10 @@ Examples
 frozenset({'government'})
 >>> get_task("activate_finance").own_bank
 True
+>>> sorted(get_task("activate_finance").kinds)
+['bank', 'branch']
+>>> default_services("branch", instant_issue=False, transit_topup=False)
+['activate_finance', 'reset_bank_password', 'unfreeze_account']
 >>> default_services("bank", instant_issue=False, transit_topup=True)
 ['reactivate', 'activate_finance', 'reset_bank_password', 'unfreeze_account', 'renew', 'apply', 'transit_topup']
 """
@@ -23,6 +27,8 @@ from locator._errors import UnknownTaskError
 __all__ = [
     "HOTLINE",
     "KINDS",
+    "KIND_LABELS",
+    "ONE_STOP_KINDS",
     "TASKS",
     "TASK_CODES",
     "Task",
@@ -31,10 +37,15 @@ __all__ = [
 ]
 
 HOTLINE = "12333"
-KINDS: tuple[str, ...] = ("government", "bank")
+#: Outlet kinds. ``government`` halls and one-stop ``bank`` outlets (社保卡"一站式"服务网点) are
+#: the one-stop registry every published figure counts; ``branch`` is an ordinary branch of a
+#: partner bank, which does the bank-side (own-bank) tasks only.
+KINDS: tuple[str, ...] = ("government", "bank", "branch")
+ONE_STOP_KINDS: tuple[str, ...] = ("government", "bank")
 KIND_LABELS: dict[str, dict[str, str]] = {
     "government": {"zh": "社保卡服务机构网点", "en": "Card service hall (government)"},
-    "bank": {"zh": "社保卡服务银行网点", "en": "Bank branch"},
+    "bank": {"zh": "一站式银行网点", "en": "One-stop bank outlet"},
+    "branch": {"zh": "银行普通网点", "en": "Bank branch (not one-stop)"},
 }
 
 _ONLINE_APP_ZH = "“民生山西”App"
@@ -50,7 +61,8 @@ class Task:
     code : str
         Stable identifier used by the API, the command line and registries.
     kinds : frozenset of str
-        Outlet kinds that can do it (``government``, ``bank``); empty when online only.
+        Outlet kinds that can do it (``government``, ``bank``, ``branch``); empty when online
+        only. Ordinary branches (``branch``) do the own-bank tasks only.
     own_bank : bool
         Only a branch of the bank printed on the card can do it (any branch nationwide).
     flag : str or None
@@ -109,7 +121,7 @@ TASKS: dict[str, Task] = {
             "activate_finance",
             "激活金融（银行）功能",
             "Activate the financial (bank) function",
-            frozenset({"bank"}),
+            frozenset({"bank", "branch"}),
             own_bank=True,
             bring_zh=_ID[0],
             bring_en=_ID[1],
@@ -133,7 +145,7 @@ TASKS: dict[str, Task] = {
             "reset_bank_password",
             "忘记银行账户密码",
             "Forgot the bank account password",
-            frozenset({"bank"}),
+            frozenset({"bank", "branch"}),
             own_bank=True,
             bring_zh=_ID[0],
             bring_en=_ID[1],
@@ -157,7 +169,7 @@ TASKS: dict[str, Task] = {
             "unfreeze_account",
             "长期未用账户被限制非柜面交易",
             "Account frozen for non-counter use after long inactivity",
-            frozenset({"bank"}),
+            frozenset({"bank", "branch"}),
             own_bank=True,
             bring_zh=_ID[0],
             bring_en=_ID[1],

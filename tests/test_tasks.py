@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from locator._errors import UnknownTaskError
-from locator.tasks import TASKS, default_services, get_task
+from locator.tasks import KIND_LABELS, KINDS, ONE_STOP_KINDS, TASKS, default_services, get_task
 
 REQUIRED_CODES = {
     "reactivate", "activate_finance", "reset_card_pin", "reset_bank_password",
@@ -21,11 +21,11 @@ def test_every_code_of_the_issue_is_routed():
     ("code", "kinds", "own_bank", "online"),
     [
         ("reactivate", {"government", "bank"}, False, True),
-        ("activate_finance", {"bank"}, True, False),
+        ("activate_finance", {"bank", "branch"}, True, False),
         ("reset_card_pin", {"government"}, False, False),
-        ("reset_bank_password", {"bank"}, True, False),
+        ("reset_bank_password", {"bank", "branch"}, True, False),
         ("reset_ecard_password", set(), False, True),
-        ("unfreeze_account", {"bank"}, True, False),
+        ("unfreeze_account", {"bank", "branch"}, True, False),
         ("renew", {"government", "bank"}, False, True),
         ("apply", {"government", "bank"}, False, True),
         ("instant_issue", {"bank"}, False, True),
@@ -49,6 +49,23 @@ def test_default_services_follow_kind_and_equipment():
     assert {"instant_issue", "transit_topup"} <= set(equipped)
     for code in equipped:
         assert "bank" in TASKS[code].kinds
+
+
+def test_ordinary_branches_do_the_own_bank_tasks_only():
+    branch = default_services("branch", instant_issue=True, transit_topup=True)
+    assert branch, "an ordinary branch does at least the own-bank tasks"
+    assert set(branch) == {code for code, task in TASKS.items() if task.own_bank}
+    for code, task in TASKS.items():
+        # every task an ordinary branch can do is one the card's own bank must do
+        assert ("branch" in task.kinds) is task.own_bank, code
+
+
+def test_one_stop_kinds_and_labels():
+    assert set(ONE_STOP_KINDS) == set(KINDS) - {"branch"}
+    for kind in KINDS:
+        assert KIND_LABELS[kind]["zh"] and KIND_LABELS[kind]["en"]
+    assert KIND_LABELS["bank"]["zh"] != KIND_LABELS["branch"]["zh"]
+    assert "一站式" in KIND_LABELS["bank"]["zh"]
 
 
 def test_unknown_task_lists_codes():
