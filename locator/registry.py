@@ -1,10 +1,13 @@
 """Read and write outlet registries.
 
 An outlet registry is a GeoJSON FeatureCollection of points (WGS-84) whose
-properties follow :data:`OUTLET_COLUMNS`. The shipped ``data/outlets.geojson`` is a
-generated sample that reproduces the published figures, not the real registry
-(`locator.datasets.outlets` reads it); ``locator import`` turns a real one (CSV, Excel,
-GeoJSON) into this form. The county layer has its own module, `locator.counties`.
+properties follow :data:`OUTLET_COLUMNS`. ``kind`` is ``government`` or ``bank`` for a
+one-stop outlet, ``branch`` for an ordinary branch of a partner bank, which serves the
+card's own-bank tasks only (`locator.tasks`). The shipped ``data/outlets.geojson`` (one-stop
+outlets) and ``data/branches.geojson`` (ordinary branches) are generated samples that
+reproduce the published figures, not the real registry (`locator.datasets` reads them);
+``locator import`` turns a real one (CSV, Excel, GeoJSON) into this form. The county layer
+has its own module, `locator.counties`.
 
 Examples
 --------
@@ -36,7 +39,7 @@ from locator._errors import DataFileError, LocatorWarning, ResourceLimitError, V
 from locator._validate import check_output_path, check_path
 from locator.banks import normalize_bank
 from locator.output import jsonable
-from locator.tasks import KINDS, TASK_CODES
+from locator.tasks import KINDS, TASK_CODES, TASKS
 
 __all__ = [
     "OUTLET_COLUMNS",
@@ -176,6 +179,20 @@ def _clean_flag(flag: str, value: Any) -> bool:
     raise ValueError(msg)
 
 
+def _branch_services(record: dict[str, Any]) -> list[str]:
+    """Drop from an ordinary branch the task codes only a one-stop outlet does; return them.
+
+    A branch serves the card's own-bank tasks only; keeping ``apply`` on it would send a
+    resident to a counter that cannot make a card. Unknown codes stay (warned separately).
+    """
+    if record.get("kind") != "branch":
+        return []
+    services = record["services"]
+    dropped = [c for c in services if c in TASKS and "branch" not in TASKS[c].kinds]
+    record["services"] = [c for c in services if c not in dropped]
+    return dropped
+
+
 def _clean_properties(properties: Any) -> dict[str, Any]:
     """The properties of one feature, checked and normalized; ValueError saying what is wrong."""
     if properties is None:
@@ -187,6 +204,12 @@ def _clean_properties(properties: Any) -> dict[str, Any]:
     _check_identity(record)
     if "bank" in record:
         record["bank"] = _clean_bank(record["bank"])
+    if record["kind"] == "branch" and record.get("bank") is None:
+        msg = (
+            "kind 'branch' without a bank; an ordinary branch serves only its own bank's "
+            "cards: give the partner bank (e.g. 中国工商银行) in bank"
+        )
+        raise ValueError(msg)
     for name in ("county_adcode", *_TEXT):
         value = record.get(name)
         if isinstance(value, bool) or not _scalar(value):
@@ -240,6 +263,20 @@ def _warn_unknown_services(path: Path, records: Sequence[Mapping[str, Any]]) -> 
             "use the codes of `locator tasks`, or import the registry with `locator import`"
         )
         warnings.warn(message, LocatorWarning, stacklevel=3)
+
+
+def _warn_dropped_services(path: Path, dropped: Mapping[int, list[str]]) -> None:
+    """One warning for the one-stop task codes taken off ordinary branches."""
+    if not dropped:
+        return
+    shown = "; ".join(f"feature {n}: {', '.join(codes)}" for n, codes in list(dropped.items())[:5])
+    more = f" and {len(dropped) - 5} more features" if len(dropped) > 5 else ""
+    message = (
+        f"{path}: {len(dropped)} ordinary branches (kind 'branch') listed tasks only a one-stop "
+        f"outlet does, dropped from their services ({shown}{more}); a branch serves the "
+        "card's own-bank tasks only: make it kind 'bank' if it is a one-stop outlet"
+    )
+    warnings.warn(message, LocatorWarning, stacklevel=4)
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -303,6 +340,7 @@ def _read_features(
     records: list[dict[str, Any]] = []
     lon: list[float] = []
     lat: list[float] = []
+    dropped: dict[int, list[str]] = {}
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
             problem = f"is {type(feature).__name__}, not a GeoJSON Feature object"
@@ -312,8 +350,11 @@ def _read_features(
             records.append(_clean_properties(feature.get("properties")))
         except ValueError as error:
             raise _feature_error(path, number, str(error)) from None
+        if codes := _branch_services(records[-1]):
+            dropped[number] = codes
         lon.append(x)
         lat.append(y)
+    _warn_dropped_services(path, dropped)
     return records, lon, lat
 
 
@@ -331,13 +372,17 @@ def load_outlets(path: Path | str) -> gpd.GeoDataFrame:
         When the file holds more than ``settings.import_max_rows`` features.
     DataFileError
         When the file is missing, not GeoJSON, holds no outlet, or a feature lacks a
-        point within -180..180, -90..90, an id or a kind, or holds a value of the wrong
-        type; the message names the feature (numbered from 1).
+        point within -180..180, -90..90, an id or a kind, holds a value of the wrong
+        type, or is a ``branch`` without a partner bank; the message names the feature
+        (numbered from 1).
 
     Warns
     -----
     LocatorWarning
-        When ``services`` hold codes that are not task codes (no search would find them).
+        When ``services`` hold codes that are not task codes (no search would find them),
+        and, once for the file, when ordinary branches list tasks only a one-stop outlet
+        does: those codes are dropped from the branch's ``services`` (the warning names
+        the features and the codes).
     """
     path = check_path(path, "path")
     document = _read_json(path, "an outlet registry GeoJSON")

@@ -291,3 +291,49 @@ def test_services_that_no_search_finds_are_a_warning(capsys, tmp_path):
     assert main(["nearest", "--lat", "37.87", "--lon", "112.55", "--outlets", str(path)]) == 0
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f"locator: warning: {path}: services not in")
+
+
+def _branch(i, bank, services):
+    return {"type": "Feature", "properties": {"id": f"b{i}", "name": "n", "kind": "branch",
+            "bank": bank, "services": services},
+            "geometry": {"type": "Point", "coordinates": [112.5 + i / 100, 37.8]}}  # fmt: skip
+
+
+def test_a_branch_keeps_only_its_own_bank_tasks_with_one_warning(tmp_path):
+    features = [
+        _branch(1, "工行", ["activate_finance", "apply"]),
+        _branch(2, "工行", ["unfreeze_account"]),
+        _branch(3, "招行", ["reset_card_pin", "transit_topup", "reset_bank_password"]),
+    ]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.warns(LocatorWarning, match="ordinary branches") as caught:
+        outlets = load_outlets(path)
+    dropped = [w for w in caught if "ordinary branches" in str(w.message)]
+    assert len(dropped) == 1
+    message = str(dropped[0].message)
+    assert "feature 1: apply" in message
+    assert "feature 3: reset_card_pin, transit_topup" in message
+    assert "feature 2" not in message
+    assert outlets["services"].tolist() == [
+        ["activate_finance"],
+        ["unfreeze_account"],
+        ["reset_bank_password"],
+    ]
+    assert outlets["kind"].tolist() == ["branch"] * 3
+    assert outlets["bank"].tolist() == ["中国工商银行", "中国工商银行", "招商银行"]
+
+
+@pytest.mark.parametrize("bank", [None, "", "  "])
+def test_a_branch_without_a_bank_is_refused_naming_the_feature(tmp_path, bank):
+    features = [_branch(1, "工行", ["activate_finance"]), _branch(2, bank, ["activate_finance"])]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(DataFileError, match="feature 2: kind 'branch' without a bank"):
+        load_outlets(path)
+
+
+def test_a_one_stop_bank_outlet_keeps_every_task(tmp_path):
+    feature = _branch(1, "工行", ["activate_finance", "apply", "transit_topup"])
+    feature["properties"]["kind"] = "bank"
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    outlets = load_outlets(path)
+    assert outlets["services"].tolist() == [["activate_finance", "apply", "transit_topup"]]
