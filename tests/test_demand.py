@@ -122,9 +122,64 @@ def test_hand_made_county_matches_the_formula():
     d_km = np.hypot(np.asarray(x) - 4500, np.asarray(y) - 4500) / 1000
     scale = max(MIN_URBAN_SCALE_KM, math.sqrt(50_000 / (2 * math.pi * URBAN_CORE_DENSITY_PER_KM2)))
     kernel = np.exp(-d_km / scale)
-    expected = 50_000 * kernel / kernel.sum() + 20_000 / 100
-    np.testing.assert_allclose(demand.population, expected, rtol=1e-9)
-    np.testing.assert_allclose(demand.population_65plus, expected * 0.1, rtol=1e-9)
+    urban, rural = 50_000 * kernel / kernel.sum(), 20_000 / 100
+    np.testing.assert_allclose(demand.population, urban + rural, rtol=1e-9)
+    # The census's national 65+ shares (rural 17.72 %, urban 11.11 %), scaled to the county.
+    scale = 7_000 / (50_000 * 0.1111 + 20_000 * 0.1772)
+    expected_older = scale * (0.1111 * urban + 0.1772 * rural)
+    np.testing.assert_allclose(demand.population_65plus, expected_older, rtol=1e-9)
+
+
+def test_rural_cells_carry_a_higher_65plus_share_than_urban_cells():
+    # Seat in a corner of a 20 km square: the far corner holds only rural residents.
+    counties = square_counties(("149901", 0, 0, 20, 80_000, 40_000, 15_000, (0.5, 0.5)))
+    demand = estimate_demand(counties, cell_area_km2=1.0)
+    share = demand.population_65plus / demand.population
+    x, y = TO_ALBERS.transform(demand.lon, demand.lat)
+    d_km = np.hypot(np.asarray(x) - 500, np.asarray(y) - 500) / 1000
+    seat_cell, far_cell = np.argmin(d_km), np.argmax(d_km)
+    assert share[far_cell] > share[seat_cell]
+    # The far cell is all rural: its share is the rural one, 17.72/11.11 times the urban one.
+    urban_share = 15_000 / (80_000 + 40_000 * 17.72 / 11.11)
+    assert share[far_cell] == pytest.approx(urban_share * 17.72 / 11.11, rel=1e-4)
+    assert demand.population_65plus.sum() == pytest.approx(15_000, abs=1e-6)
+    # Share falls steadily towards the seat, where the urban residents are.
+    order = np.argsort(d_km)
+    assert np.all(np.diff(share[order]) >= -1e-12)
+
+
+def test_in_every_shipped_county_the_seat_cell_is_younger_than_the_emptiest(counties):
+    demand = estimate_demand(counties)
+    census = counties.set_index("adcode")
+    frame = pd.DataFrame(
+        {"county": demand.county, "pop": demand.population, "old": demand.population_65plus}
+    )
+    checked = 0
+    for adcode, cells in frame.groupby("county"):
+        if (
+            len(cells) < 2
+            or not 0 < census.loc[adcode, "urban_population"] < census.loc[adcode, "population"]
+        ):
+            continue
+        share = cells["old"] / cells["pop"]
+        assert share.loc[cells["pop"].idxmax()] < share.loc[cells["pop"].idxmin()], adcode
+        assert cells["old"].sum() == pytest.approx(census.loc[adcode, "population_65plus"])
+        checked += 1
+    assert checked >= 100
+
+
+def test_65plus_beyond_what_the_rural_share_allows_fills_rural_first():
+    # 1,900 of 2,000 aged 65+: the rural share would pass 100 %, so every rural resident
+    # is 65+ and the urban residents take the rest (900 of 1,000).
+    counties = square_counties(("149901", 0, 0, 10, 1_000, 1_000, 1_900, (0.5, 0.5)))
+    demand = estimate_demand(counties, cell_area_km2=1.0)
+    assert demand.population_65plus.sum() == pytest.approx(1_900, abs=1e-6)
+    assert (demand.population_65plus <= demand.population + 1e-9).all()
+    rural_per_cell = 1_000 / len(demand)
+    urban_per_cell = demand.population - rural_per_cell
+    np.testing.assert_allclose(
+        demand.population_65plus, rural_per_cell + 0.9 * urban_per_cell, rtol=1e-9
+    )
 
 
 def test_county_smaller_than_a_cell_keeps_its_population():
@@ -165,9 +220,10 @@ def test_totals_hold_for_any_cell_size_and_seat(area, urban, rural, seat):
     totals = county_totals(demand, "population")
     assert totals["149901"] == pytest.approx(urban + rural, abs=1e-6)
     assert totals["149902"] == pytest.approx(urban + rural, abs=1e-6)
-    assert county_totals(demand, "population_65plus")["149901"] == pytest.approx(
-        rural // 3, abs=1e-6
-    )
+    older = county_totals(demand, "population_65plus")
+    assert older["149901"] == pytest.approx(rural // 3, abs=1e-6)
+    assert older["149902"] == pytest.approx(urban // 5, abs=1e-6)
+    assert (demand.population_65plus <= demand.population * (1 + 1e-9)).all()
 
 
 def test_settings_are_read_at_call_time_and_chunks_do_not_change_the_answer(counties, monkeypatch):

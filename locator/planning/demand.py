@@ -53,7 +53,9 @@ from locator.planning._population import (
 __all__ = [
     "MAX_CELLS",
     "MIN_URBAN_SCALE_KM",
+    "RURAL_SHARE_65PLUS",
     "URBAN_CORE_DENSITY_PER_KM2",
+    "URBAN_SHARE_65PLUS",
     "Demand",
     "check_demand",
     "demand_from_points",
@@ -67,6 +69,11 @@ from locator._typing import FloatArray, IntArray, ObjectArray
 URBAN_CORE_DENSITY_PER_KM2 = 5_000.0
 #: The urban kernel is never narrower than this (km).
 MIN_URBAN_SCALE_KM = 0.5
+#: The 2020 census's national 65+ share in towns and cities (城镇) and in rural areas (乡村):
+#: National Bureau of Statistics, main data bulletin of the seventh census. Only their ratio
+#: is used: each county's own 65+ total fixes the level (see :func:`estimate_demand`).
+URBAN_SHARE_65PLUS = 0.1111
+RURAL_SHARE_65PLUS = 0.1772
 #: Largest grid :func:`estimate_demand` builds (about 2.5 GB); finer cells are refused.
 MAX_CELLS = 50_000_000
 
@@ -249,8 +256,15 @@ def estimate_demand(counties: gpd.GeoDataFrame, *, cell_area_km2: float | None =
       ``URBAN_CORE_DENSITY_PER_KM2`` residents per km² (5,000); a district of a
       million urban residents spreads over a few km, a small county seat over one;
     - the *rural* population (乡村人口) is spread evenly over the county's cells;
-    - residents aged 65+ are the county's 65+ total in proportion to each cell's
-      population (the census gives no urban/rural split of the 65+).
+    - residents aged 65+: the county census gives their total but not where they live.
+      Nationally the 2020 census found a 65+ share of 17.72 % in rural areas against
+      11.11 % in towns and cities (:data:`RURAL_SHARE_65PLUS`, :data:`URBAN_SHARE_65PLUS`),
+      so a cell's urban residents get share ``c * 11.11 %`` and its rural residents
+      ``c * 17.72 %``, with ``c`` solved per county so that the county's 65+ total is
+      exact. When the county's 65+ are too many for that (the rural share would pass
+      100 %), every rural resident counts as 65+ and the rest go to the urban ones; a
+      county without urban (or rural) residents has one share, its census share.
+      A raster or points file with its own 65+ replaces the estimate.
 
     Both kernels are normalised within the county, so each county's total, urban and
     65+ population are preserved exactly (to floating-point rounding). A county smaller
@@ -342,10 +356,38 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
     z -= np.minimum.reduceat(z, starts)[county_i]
     kernel = np.exp(-z)
     kernel_sum = np.bincount(county_i, weights=kernel, minlength=n_counties)
-    cell_population = urban[county_i] * kernel / kernel_sum[county_i] + (rural / counts)[county_i]
+    cell_urban = urban[county_i] * kernel / kernel_sum[county_i]
+    cell_rural = (rural / counts)[county_i]
+    urban_share, rural_share = _shares_65plus(
+        urban, rural, counties["population_65plus"].to_numpy(dtype=np.float64)
+    )
+    older = urban_share[county_i] * cell_urban + rural_share[county_i] * cell_rural
     lon, lat = Transformer.from_crs(SHANXI_EQUAL_AREA, WGS84, always_xy=True).transform(x, y)
-    cells = cells_in_counties(counties, county_i, lon, lat, cell_population)
-    return Demand(**cells._asdict(), cell_size_m=size, source="estimate")
+    cells = cells_in_counties(counties, county_i, lon, lat, cell_urban + cell_rural)
+    return Demand(
+        **{**cells._asdict(), "population_65plus": older}, cell_size_m=size, source="estimate"
+    )
+
+
+def _shares_65plus(
+    urban: FloatArray, rural: FloatArray, older: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Each county's 65+ share among its urban and its rural residents.
+
+    The shares keep the census's national rural/urban ratio, scaled so that
+    ``urban * urban_share + rural * rural_share == older`` in every county. Where that
+    would put the rural share above 1, the rural share is 1 and the urban share takes the
+    rest (at most 1 too, since the county layer has no more 65+ than residents).
+    """
+    base = urban * URBAN_SHARE_65PLUS + rural * RURAL_SHARE_65PLUS
+    scale = np.divide(older, base, out=np.zeros_like(older), where=base > 0)
+    rural_share = np.minimum(1.0, scale * RURAL_SHARE_65PLUS)
+    urban_share = np.where(
+        rural_share < 1.0,
+        scale * URBAN_SHARE_65PLUS,
+        np.divide(older - rural, urban, out=np.zeros_like(older), where=urban > 0),
+    )
+    return np.clip(urban_share, 0.0, 1.0), rural_share
 
 
 # --- the other sources (read in locator.planning._population) ---------------------------------
