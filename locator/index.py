@@ -7,13 +7,30 @@ several times faster than ``BallTree(metric="haversine")`` for the same answer
 one sub-tree per (task, bank) built on first use, so a filtered query never
 returns fewer than ``k`` outlets while ``k`` suitable ones exist.
 
+Which outlets suit, over a registry of both layers (`locator.datasets.registry`):
+
+================================ ==================================================
+query                            searches
+================================ ==================================================
+no task, no bank                 the one-stop outlets (what the published figures count)
+a one-stop task                  the one-stop outlets that list it, whatever the bank
+an own-bank task and its bank    every branch of that bank (one-stop or ``branch``)
+                                 that lists it
+no task, a bank                  every branch of that bank, of either kind
+================================ ==================================================
+
+Every answer keeps the registry's ``kind``, so the caller can say which kind each is.
+
 Examples
 --------
 >>> from locator import datasets
->>> index = OutletIndex(datasets.outlets())
+>>> index = OutletIndex(datasets.registry())
 >>> found = index.nearest(lon=112.549, lat=37.857, k=3, task="reset_card_pin")
 >>> list(found["kind"].unique()), bool(found["distance_km"].is_monotonic_increasing)
 (['government'], True)
+>>> mine = index.nearest(lon=111.5, lat=36.0, k=1, task="activate_finance", bank="招行")
+>>> mine[["bank", "kind"]].iloc[0].tolist()
+['招商银行', 'branch']
 >>> d, pos = index.query(lon=[112.5, 113.0], lat=[37.8, 38.0], k=2)
 >>> d.shape, pos.shape
 ((2, 2), (2, 2))
@@ -33,7 +50,7 @@ from sklearn.neighbors import BallTree
 
 from locator import settings
 from locator._errors import BankRequiredError, ResourceLimitError, ValidationError
-from locator._typing import FloatArray, IntArray
+from locator._typing import BoolArray, FloatArray, IntArray
 from locator._validate import check_columns, check_k, check_lonlat_arrays, check_positive
 from locator.banks import BANK_NAMES, normalize_bank
 from locator.distance import chord_to_km, km_to_chord, unit_vectors
@@ -70,7 +87,7 @@ def _checked_outlets(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not isinstance(outlets, gpd.GeoDataFrame):
         msg = (
             f"outlets is a {type(outlets).__name__}, not a GeoDataFrame; "
-            "give locator.datasets.outlets() or load_outlets(path)"
+            "give locator.datasets.registry() or load_outlets(path)"
         )
         raise ValidationError(msg)
     check_columns(outlets.columns, ("kind", "bank", "services"), "outlets")
@@ -118,7 +135,8 @@ class OutletIndex:
     ----------
     outlets : geopandas.GeoDataFrame
         Outlet points in EPSG:4326 with ``kind``, ``bank`` and ``services`` columns,
-        as returned by :func:`locator.registry.load_outlets`.
+        as returned by :func:`locator.registry.load_outlets` or
+        :func:`locator.datasets.registry` (one-stop outlets and ordinary branches).
     leaf_size : int
         BallTree leaf size.
 
@@ -143,6 +161,8 @@ class OutletIndex:
                 msg = f"outlets: row {row + 1}: {error}"
                 raise ValidationError(msg) from None
         self._banks = np.array([_bank(b, row) for row, b in enumerate(outlets["bank"])], object)
+        # Anything but an ordinary branch counts as one-stop (ONE_STOP_KINDS in a checked registry).
+        self._one_stop = outlets["kind"].to_numpy(dtype=object) != "branch"
         self._trees: dict[tuple[str | None, str | None], tuple[IntArray, BallTree | None]] = {}
         self._lock = threading.Lock()
 
@@ -179,15 +199,32 @@ class OutletIndex:
         """Row positions of the outlets that can serve ``task`` for a card of ``bank``.
 
         ``bank`` restricts the answer when the task needs the card's own bank, or when
-        no task is given (then: all branches of that bank).
+        no task is given (then: all branches of that bank, of either kind). Ordinary
+        branches (``kind`` ``branch``) suit only a task whose kinds include them, or a
+        bank without a task; with neither, the one-stop outlets suit.
+
+        Examples
+        --------
+        >>> from locator import datasets
+        >>> index = OutletIndex(datasets.registry())
+        >>> len(index.positions()), len(index.positions(bank="工行")) > 100
+        (1443, True)
         """
         return self._tree(self._key(task, bank))[0]
+
+    def _kind_mask(self, task_code: str | None, bank_name: str | None) -> BoolArray:
+        """The rows whose kind may serve: ordinary branches only for their own bank's tasks."""
+        if task_code is None:
+            branches_too = bank_name is not None
+        else:
+            branches_too = "branch" in get_task(task_code).kinds
+        return np.ones(len(self), dtype=bool) if branches_too else self._one_stop.copy()
 
     def _tree(self, key: tuple[str | None, str | None]) -> tuple[IntArray, BallTree | None]:
         with self._lock:
             if key not in self._trees:
                 task_code, bank_name = key
-                mask = np.ones(len(self), dtype=bool)
+                mask = self._kind_mask(task_code, bank_name)
                 if task_code is not None:
                     mask &= np.fromiter((task_code in s for s in self._services), bool, len(self))
                 if bank_name is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from locator import datasets
 from locator._errors import BankRequiredError, UnknownTaskError, ValidationError
 from locator.distance import haversine_km
 from locator.index import OutletIndex
@@ -175,3 +178,127 @@ def test_any_registry_matches_brute_force(rows, k, seed):
     if k_eff:
         assert_same_neighbours(index, mask, qlon, qlat, k=k_eff, task="reset_card_pin")
     assert_same_neighbours(index, np.ones(len(rows), bool), qlon, qlat, k=min(k, len(rows)))
+
+
+# --- Both layers: one-stop outlets and ordinary branches (issue 14) ---------------------------
+
+ONE_STOP_TASKS = [t for t, v in TASKS.items() if v.kinds and not v.own_bank]
+OWN_BANK_TASKS = [t for t, v in TASKS.items() if v.own_bank]
+
+
+@pytest.fixture(scope="module")
+def both():
+    return datasets.registry()
+
+
+@pytest.fixture(scope="module")
+def both_index(both):
+    return OutletIndex(both)
+
+
+def suitable_in_both(both, task=None, bank=None):
+    """Which rows may answer, written from the issue's rules, not from the index's code."""
+    ordinary = (both["kind"] == "branch").to_numpy()
+    lists = np.array([task in s for s in both["services"]]) if task else np.ones(len(both), bool)
+    of_bank = (both["bank"] == bank).to_numpy() if bank else np.ones(len(both), bool)
+    if task is None and bank is None:
+        return ~ordinary
+    if task is None:
+        return of_bank
+    if TASKS[task].own_bank:
+        return lists & of_bank
+    return lists & ~ordinary
+
+
+def test_the_shipped_registry_has_both_kinds_and_the_published_one_stop_count(both):
+    assert (both["kind"] == "branch").sum() == len(datasets.branches()) > 0
+    assert (both["kind"] != "branch").sum() == 1443
+
+
+def test_both_layers_unfiltered_equal_the_one_stop_brute_force(both_index, both):
+    lon, lat = random_points(2000, seed=11)
+    mask = suitable_in_both(both)
+    assert mask.sum() == 1443
+    assert_same_neighbours(both_index, mask, lon, lat, k=5)
+    found, _ = both_index.query_radius(lon=lon[:50], lat=lat[:50], radius_km=20.0)
+    assert all(mask[f].all() for f in found)
+
+
+@pytest.mark.parametrize("task", ONE_STOP_TASKS)
+def test_both_layers_one_stop_task_equals_brute_force(both_index, both, task):
+    lon, lat = random_points(1000, seed=12)
+    assert_same_neighbours(both_index, suitable_in_both(both, task), lon, lat, k=3, task=task)
+
+
+@pytest.mark.parametrize("bank", ["中国工商银行", "农商行", "招商银行", "渤海银行", "山西银行"])
+@pytest.mark.parametrize("task", [*OWN_BANK_TASKS, None])
+def test_both_layers_own_bank_and_bank_only_equal_brute_force(both_index, both, task, bank):
+    lon, lat = random_points(800, seed=13)
+    mask = suitable_in_both(both, task, bank)
+    assert (both.loc[mask, "kind"] == "branch").any(), "the bank has ordinary branches"
+    assert_same_neighbours(
+        both_index, mask, lon, lat, k=min(4, int(mask.sum())), task=task, bank=bank
+    )
+
+
+@pytest.mark.parametrize("bank", ["中国工商银行", "招商银行", "中国邮政储蓄银行", "中信银行"])
+@pytest.mark.parametrize("task", OWN_BANK_TASKS)
+def test_a_bank_side_task_reaches_an_ordinary_branch_nearer_than_any_one_stop_outlet(
+    both_index, both, task, bank
+):
+    # From the data: the ordinary branch of this bank farthest from the bank's one-stop outlets.
+    ordinary = both[(both["kind"] == "branch") & (both["bank"] == bank)]
+    one_stop = both[(both["kind"] == "bank") & (both["bank"] == bank)]
+    assert len(ordinary) and len(one_stop)
+    gap = haversine_km(
+        ordinary.geometry.x.to_numpy()[:, None],
+        ordinary.geometry.y.to_numpy()[:, None],
+        one_stop.geometry.x.to_numpy()[None, :],
+        one_stop.geometry.y.to_numpy()[None, :],
+    ).min(axis=1)
+    branch = ordinary.iloc[int(np.argmax(gap))]
+    lon, lat = branch.geometry.x + 0.001, branch.geometry.y
+    nearest_one_stop = haversine_km(lon, lat, one_stop.geometry.x, one_stop.geometry.y).min()
+    found = both_index.nearest(lon=lon, lat=lat, k=3, task=task, bank=bank)
+    assert found["kind"].iloc[0] == "branch" and set(found["bank"]) == {bank}
+    assert found["distance_km"].iloc[0] < nearest_one_stop
+    assert found["id"].iloc[0] == branch["id"] or found["distance_km"].iloc[0] <= haversine_km(
+        lon, lat, branch.geometry.x, branch.geometry.y
+    )
+    # The one-stop layer alone sends the resident farther: what the branch layer fixes.
+    alone = OutletIndex(both[both["kind"] != "branch"]).nearest(
+        lon=lon, lat=lat, k=1, task=task, bank=bank
+    )
+    assert alone["distance_km"].iloc[0] == pytest.approx(nearest_one_stop, abs=1e-6)
+
+
+def test_the_cmb_card_of_the_issue_finds_a_nearer_branch(both_index):
+    # Issue 14: a 招商银行 card at 36.0 N, 111.5 E was sent 136 km to 晋城 by the one-stop layer.
+    found = both_index.nearest(lon=111.5, lat=36.0, k=1, task="activate_finance", bank="招行")
+    assert found["bank"].iloc[0] == "招商银行"
+    alone = OutletIndex(datasets.outlets()).nearest(
+        lon=111.5, lat=36.0, k=1, task="activate_finance", bank="招行"
+    )
+    assert found["distance_km"].iloc[0] <= alone["distance_km"].iloc[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(110.0, 114.8),
+    st.floats(34.4, 40.9),
+    st.sampled_from(ONE_STOP_TASKS),
+    st.integers(1, 30),
+    st.one_of(st.none(), st.sampled_from(["工行", "招行", "邮储", "山西银行"])),
+)
+def test_a_one_stop_task_never_returns_an_ordinary_branch(lon, lat, task, k, bank):
+    index = _BOTH_INDEX()
+    found = index.nearest(lon=lon, lat=lat, k=k, task=task, bank=bank)
+    assert len(found) == min(k, int(suitable_in_both(index.outlets, task).sum()))
+    assert "branch" not in set(found["kind"])
+    near = index.within(lon=lon, lat=lat, radius_km=25.0, task=task, bank=bank)
+    assert "branch" not in set(near["kind"])
+
+
+@functools.cache
+def _BOTH_INDEX():  # noqa: N802 (a cached constant: hypothesis tests cannot take module fixtures)
+    return OutletIndex(datasets.registry())
