@@ -12,6 +12,8 @@ Examples
 '中国邮政储蓄银行'
 >>> normalize_bank("icbc")
 '中国工商银行'
+>>> bank_hotline("招行"), bank_hotline("山西银行")
+('95555', None)
 """
 
 from __future__ import annotations
@@ -22,24 +24,36 @@ from dataclasses import dataclass
 
 from locator._errors import UnknownBankError
 
-__all__ = ["BANKS", "BANK_NAMES", "Bank", "normalize_bank"]
+__all__ = ["BANKS", "BANK_NAMES", "Bank", "bank_hotline", "normalize_bank"]
 
 
 @dataclass(frozen=True)
 class Bank:
-    """One partner bank: its name as the province lists it, English name, other names."""
+    """One partner bank: its name as the province lists it, English name, other names.
+
+    ``hotline`` is the bank's national customer-service number where it is one well-known
+    number; None where it is not (the rural commercial banks, city banks): then the
+    number is the one on the back of the card. Never a guess.
+    """
 
     name: str
     name_en: str
     short: str
     aliases: tuple[str, ...]
+    hotline: str | None = None
 
 
 BANKS: tuple[Bank, ...] = (
-    Bank("中国工商银行", "Industrial and Commercial Bank of China", "ICBC", ("工行", "工商银行")),
-    Bank("中国农业银行", "Agricultural Bank of China", "ABC", ("农行", "农业银行")),
-    Bank("中国银行", "Bank of China", "BOC", ("中行",)),
-    Bank("中国建设银行", "China Construction Bank", "CCB", ("建行", "建设银行")),
+    Bank(
+        "中国工商银行",
+        "Industrial and Commercial Bank of China",
+        "ICBC",
+        ("工行", "工商银行"),
+        "95588",
+    ),
+    Bank("中国农业银行", "Agricultural Bank of China", "ABC", ("农行", "农业银行"), "95599"),
+    Bank("中国银行", "Bank of China", "BOC", ("中行",), "95566"),
+    Bank("中国建设银行", "China Construction Bank", "CCB", ("建行", "建设银行"), "95533"),
     Bank(
         "农商行",
         "Rural commercial banks",
@@ -51,22 +65,24 @@ BANKS: tuple[Bank, ...] = (
         "Postal Savings Bank of China",
         "PSBC",
         ("邮储", "邮储银行", "邮政储蓄银行", "邮政储蓄", "邮政银行"),
+        "95580",
     ),
-    Bank("招商银行", "China Merchants Bank", "CMB", ("招行",)),
+    Bank("招商银行", "China Merchants Bank", "CMB", ("招行",), "95555"),
     Bank(
         "浦发银行",
         "Shanghai Pudong Development Bank",
         "SPDB",
         ("上海浦东发展银行", "浦发"),
+        "95528",
     ),
-    Bank("民生银行", "China Minsheng Bank", "CMBC", ("中国民生银行", "民生")),
-    Bank("交通银行", "Bank of Communications", "BOCOM", ("交行",)),
-    Bank("渤海银行", "China Bohai Bank", "CBHB", ("渤海",)),
+    Bank("民生银行", "China Minsheng Bank", "CMBC", ("中国民生银行", "民生"), "95568"),
+    Bank("交通银行", "Bank of Communications", "BOCOM", ("交行",), "95559"),
+    Bank("渤海银行", "China Bohai Bank", "CBHB", ("渤海",), "95541"),
     Bank("晋商银行", "Jinshang Bank", "JSB", ("晋商",)),
-    Bank("兴业银行", "Industrial Bank", "CIB", ("兴业",)),
-    Bank("光大银行", "China Everbright Bank", "CEB", ("中国光大银行", "光大")),
+    Bank("兴业银行", "Industrial Bank", "CIB", ("兴业",), "95561"),
+    Bank("光大银行", "China Everbright Bank", "CEB", ("中国光大银行", "光大"), "95595"),
     Bank("山西银行", "Bank of Shanxi", "BOSX", ()),
-    Bank("中信银行", "China CITIC Bank", "CITIC", ("中信",)),
+    Bank("中信银行", "China CITIC Bank", "CITIC", ("中信",), "95558"),
 )
 
 BANK_NAMES: tuple[str, ...] = tuple(b.name for b in BANKS)
@@ -109,3 +125,17 @@ def normalize_bank(name: str) -> str:
             return canonical
     msg = f"unknown bank {name!r}: use one of {', '.join(BANK_NAMES)} (short names such as 工行, 建行, 邮储 work too)"
     raise UnknownBankError(msg)
+
+
+def bank_hotline(name: str) -> str | None:
+    """The national customer-service number of the bank ``name`` refers to, or None.
+
+    None means there is no one number we are sure of: use the number on the back of the card.
+
+    Raises
+    ------
+    UnknownBankError
+        When ``name`` is none of the 16 partner banks.
+    """
+    canonical = normalize_bank(name)
+    return next(b.hotline for b in BANKS if b.name == canonical)

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from locator._errors import UnknownBankError
-from locator.banks import BANK_NAMES, BANKS, normalize_bank
+from locator.banks import BANK_NAMES, BANKS, bank_hotline, normalize_bank
 
 
 def test_sixteen_partner_banks():
@@ -46,3 +46,23 @@ def test_any_text_either_maps_to_a_partner_bank_or_raises_the_clear_error(text):
         assert normalize_bank(text) in BANK_NAMES
     except UnknownBankError as error:
         assert "use one of" in str(error)
+
+
+# The national customer-service numbers the banks publish; the others have none we are sure of.
+KNOWN_HOTLINES = {
+    "ICBC": "95588", "ABC": "95599", "BOC": "95566", "CCB": "95533", "BOCOM": "95559",
+    "PSBC": "95580", "CMB": "95555", "SPDB": "95528", "CMBC": "95568", "CIB": "95561",
+    "CEB": "95595", "CITIC": "95558", "CBHB": "95541",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("bank", BANKS, ids=lambda b: b.short)
+def test_hotlines_are_the_published_numbers_or_none(bank):
+    assert bank.hotline == KNOWN_HOTLINES.get(bank.short)
+    assert bank_hotline(bank.short) == bank.hotline
+    assert bank_hotline(bank.aliases[0] if bank.aliases else bank.name) == bank.hotline
+
+
+def test_hotline_of_an_unknown_bank_is_refused():
+    with pytest.raises(UnknownBankError, match="unknown bank 'Citibank'"):
+        bank_hotline("Citibank")
