@@ -47,6 +47,10 @@ import_max_unzipped_mb : float
 max_coverage_pairs : int
     Most (site, demand cell) pairs within reach that siting may hold in memory (about
     5 bytes each); more raises a ``ResourceLimitError`` before the memory is taken.
+far_branch_km : float
+    For a task the card's own bank must do: when its nearest branch (one-stop or
+    ordinary) is farther than this, the resident's answer says so and lists what can be
+    done instead (home service or an agent on application, the bank's hotline and app, 12333).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ __all__ = [
     "import_max_rows",
     "import_max_unzipped_mb",
     "max_coverage_pairs",
+    "far_branch_km",
 ]
 
 data_dir: Path | None = (
@@ -93,3 +98,4 @@ import_max_columns: int = 1_000
 import_max_record_lines: int = 10
 import_max_unzipped_mb: float = 1_000.0
 max_coverage_pairs: int = 200_000_000
+far_branch_km: float = 30.0
