@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from locator import settings
 from locator._errors import UnknownTaskError
+from locator.banks import BANKS, normalize_bank
 
 __all__ = [
     "HOTLINE",
@@ -33,7 +35,9 @@ __all__ = [
     "TASK_CODES",
     "Task",
     "default_services",
+    "far_alternatives",
     "get_task",
+    "is_far",
 ]
 
 HOTLINE = "12333"
@@ -255,3 +259,57 @@ def default_services(kind: str, *, instant_issue: bool, transit_topup: bool) -> 
     """The task codes an outlet of this kind and equipment can do, by the routing table."""
     flags = {"instant_issue": instant_issue, "transit_topup": transit_topup}
     return [t.code for t in TASKS.values() if kind in t.kinds and (t.flag is None or flags[t.flag])]
+
+
+def is_far(task: Task | None, nearest_km: float | None) -> bool:
+    """Whether the card's own bank is too far for a task only it can do.
+
+    True for an own-bank task when its nearest branch is farther than
+    ``settings.far_branch_km`` or there is none (``nearest_km`` None); False otherwise.
+
+    Examples
+    --------
+    >>> is_far(get_task("activate_finance"), 136.0), is_far(get_task("apply"), 136.0)
+    (True, False)
+    """
+    if task is None or not task.own_bank:
+        return False
+    return nearest_km is None or nearest_km > settings.far_branch_km
+
+
+def far_alternatives(bank: str | None, lang: str = "zh") -> list[str]:
+    """What the FAQ offers when the card's bank has no branch near: one line each, in ``lang``.
+
+    Home service or an agent for the very old, the seriously ill and the disabled (on
+    application); the bank's own hotline (where we are sure of it; else the number on the
+    back of the card) and app for what can be done remotely; the 12333 hotline.
+
+    Examples
+    --------
+    >>> far_alternatives("招行", "en")[1]
+    'China Merchants Bank (招商银行): hotline 95555 and its mobile banking app, for what can be done remotely'
+    >>> "卡背面" in far_alternatives("山西银行")[1]
+    True
+    """
+    canonical = normalize_bank(bank) if bank else None
+    info = next((b for b in BANKS if b.name == canonical), None)
+    if lang == "en":
+        who = f"{info.name_en} ({info.name})" if info else "The card's bank"
+        number = (
+            f"hotline {info.hotline}"
+            if info and info.hotline
+            else "the customer-service number on the back of your card"
+        )
+        return [
+            "The very old, the seriously ill and the disabled: home service (上门服务) or an "
+            "agent acting for you (代理办理), on application to the card's bank",
+            f"{who}: {number} and its mobile banking app, for what can be done remotely",
+            f"The HR&SS hotline {HOTLINE}: where else and how it can be done",
+        ]
+    who = info.name if info else "社保卡所属银行"
+    number = f"客服热线 {info.hotline}" if info and info.hotline else "客服电话（见社保卡背面）"
+    return [
+        "高龄、重病、残疾人员：可向社保卡所属银行申请上门服务，或委托他人代理办理",
+        f"{who}{number}及手机银行App：可远程办理的业务不必到网点",
+        f"人社服务热线 {HOTLINE}：咨询其他办理地点和方式",
+    ]

@@ -71,3 +71,33 @@ def test_one_stop_kinds_and_labels():
 def test_unknown_task_lists_codes():
     with pytest.raises(UnknownTaskError, match="'pin'.*reset_card_pin"):
         get_task("pin")
+
+
+def test_is_far_follows_the_setting_and_own_bank_tasks_only(monkeypatch):
+    from locator import settings
+    from locator.tasks import is_far
+
+    own, anywhere = get_task("unfreeze_account"), get_task("reactivate")
+    assert is_far(own, settings.far_branch_km + 0.1) and not is_far(own, settings.far_branch_km)
+    assert is_far(own, None)  # no branch of the bank at all
+    assert not is_far(anywhere, 500.0) and not is_far(None, 500.0)
+    monkeypatch.setattr(settings, "far_branch_km", 5.0)
+    assert is_far(own, 6.0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_far_alternatives_name_home_service_the_bank_and_12333(lang):
+    from locator.banks import BANKS
+    from locator.tasks import HOTLINE, far_alternatives
+
+    for bank in BANKS:
+        lines = far_alternatives(bank.short, lang)
+        assert len(lines) == 3
+        assert "上门服务" in lines[0] and "代理办理" in lines[0]
+        assert HOTLINE in lines[2]
+        if bank.hotline:
+            assert bank.hotline in lines[1]
+        else:
+            assert ("卡背面" if lang == "zh" else "back of your card") in lines[1]
+            assert not any(ch.isdigit() for ch in lines[1])  # no invented number
+        assert bank.name in lines[1]
