@@ -44,13 +44,25 @@ import_max_record_lines : int
     does not close within them is taken as a stray quote (``bad_quote``).
 import_max_unzipped_mb : float
     Largest unzipped size of an .xlsx workbook the importer reads.
+merge_distance_m : float
+    Two bank outlets of the same partner bank this close (metres) are the same outlet when
+    registries are merged (`locator.importer.merge_registry`): the one-stop one is kept.
 max_coverage_pairs : int
     Most (site, demand cell) pairs within reach that siting may hold in memory (about
     5 bytes each); more raises a ``ResourceLimitError`` before the memory is taken.
+exact_time_limit_s : float
+    Seconds exact siting (``suggest_sites(exact=True)``) lets HiGHS search; then the best
+    answer found is given with its proven optimality gap.
 far_branch_km : float
     For a task the card's own bank must do: when its nearest branch (one-stop or
     ordinary) is farther than this, the resident's answer says so and lists what can be
     done instead (home service or an agent on application, the bank's hotline and app, 12333).
+cache_dir : pathlib.Path
+    Where a road network built from an OpenStreetMap extract is cached when the extract's
+    own folder is not writable. ``LOCATOR_CACHE_DIR`` in the environment sets it.
+road_snap_km : float
+    Points (outlets, demand cells) farther than this from any road of a road network are
+    reported; their way to the road still counts, as straight line.
 """
 
 from __future__ import annotations
@@ -76,7 +88,11 @@ __all__ = [
     "import_max_rows",
     "import_max_unzipped_mb",
     "max_coverage_pairs",
+    "exact_time_limit_s",
     "far_branch_km",
+    "merge_distance_m",
+    "cache_dir",
+    "road_snap_km",
 ]
 
 data_dir: Path | None = (
@@ -98,4 +114,8 @@ import_max_columns: int = 1_000
 import_max_record_lines: int = 10
 import_max_unzipped_mb: float = 1_000.0
 max_coverage_pairs: int = 200_000_000
+exact_time_limit_s: float = 60.0
+merge_distance_m: float = 50.0
 far_branch_km: float = 30.0
+cache_dir: Path = Path(os.environ.get("LOCATOR_CACHE_DIR") or Path.home() / ".cache" / "locator")
+road_snap_km: float = 1.0
