@@ -18,6 +18,7 @@ from locator.banks import BANK_NAMES
 from locator.cli import main
 from locator.cli._common import SAMPLE_WARNING
 from locator.registry import write_outlets
+from locator.tasks import KIND_LABELS
 
 
 @pytest.fixture
@@ -28,6 +29,14 @@ def real_registry(tmp_path):
     path = write_outlets(outlets, tmp_path / "real.geojson", metadata={})
     assert not datasets.is_sample(__import__("locator").registry.load_outlets(path))
     return path
+
+
+@pytest.fixture(scope="module")
+def both_index():
+    """The index over what `locator nearest` searches by default: both shipped layers."""
+    from locator.index import OutletIndex
+
+    return OutletIndex(datasets.registry())
 
 
 def run(capsys, *argv):
@@ -56,7 +65,7 @@ def test_nearest_json_equals_the_index(capsys, index):
         assert key in items[0]
 
 
-def test_nearest_with_task_and_short_bank_name(capsys, index):
+def test_nearest_with_task_and_short_bank_name(capsys, both_index):
     code, out, _ = run(
         capsys, "nearest", "--lat", "38.0", "--lon", "112.4", "--task", "activate_finance", "--bank", "建行",
         "--format", "json",
@@ -65,8 +74,87 @@ def test_nearest_with_task_and_short_bank_name(capsys, index):
     items = json.loads(out)
     assert {i["bank"] for i in items} == {"中国建设银行"}
     assert all("身份证" in i["bring"] and i["note"] for i in items)
-    expected = index.nearest(lon=112.4, lat=38.0, task="activate_finance", bank="中国建设银行")
+    expected = both_index.nearest(lon=112.4, lat=38.0, task="activate_finance", bank="中国建设银行")
     assert [i["id"] for i in items] == expected["id"].tolist()
+    assert all(i["far"] is False and i["alternatives"] == [] for i in items)
+
+
+def _far_point(bank):
+    """From the data: the county seat of the shipped layer farthest from every branch of ``bank``."""
+    from locator.distance import haversine_km
+
+    both, counties = datasets.registry(), datasets.counties()
+    branches = both[both["bank"] == bank]
+    points = counties.geometry.representative_point()
+    gap = haversine_km(
+        points.x.to_numpy()[:, None],
+        points.y.to_numpy()[:, None],
+        branches.geometry.x.to_numpy()[None, :],
+        branches.geometry.y.to_numpy()[None, :],
+    ).min(axis=1)
+    at = int(gap.argmax())
+    return float(points.x.iloc[at]), float(points.y.iloc[at]), float(gap[at])
+
+
+@pytest.mark.parametrize(("bank", "lang"), [("渤海银行", "zh"), ("晋商银行", "en")])
+def test_a_far_branch_is_said_with_the_alternatives(capsys, both_index, bank, lang):
+    from locator import settings
+    from locator.banks import bank_hotline
+
+    lon, lat, gap = _far_point(bank)
+    assert gap > settings.far_branch_km, "the sample has a county far from this bank"
+    argv = ["nearest", "--lat", str(lat), "--lon", str(lon), "--task", "unfreeze_account",
+            "--bank", bank, "--lang", lang]  # fmt: skip
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    items = json.loads(out)
+    assert code == 0 and items[0]["distance_km"] == pytest.approx(gap, abs=1e-6)
+    assert all(i["far"] is True for i in items)
+    alternatives = items[0]["alternatives"]
+    assert "上门服务" in alternatives[0] and "代理办理" in alternatives[0]
+    assert "12333" in alternatives[2]
+    hotline = bank_hotline(bank)
+    assert hotline in alternatives[1] if hotline else "back of your card" in alternatives[1]
+    assert items[0]["kind_label"] == KIND_LABELS[items[0]["kind"]][lang]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    note = (
+        "注意：社保卡所属银行最近的网点也在"
+        if lang == "zh"
+        else "Note: the nearest branch of the card's bank is"
+    )
+    assert note in out and f"{gap:.0f}" in out
+    assert all(line in out for line in alternatives)
+
+
+def test_a_near_branch_has_no_far_note_and_a_one_stop_task_never_does(capsys, both_index):
+    from locator import settings
+
+    lon, lat, gap = _far_point("渤海银行")
+    settings_km = settings.far_branch_km
+    try:
+        settings.far_branch_km = gap + 1  # the same answer, now within the setting
+        code, out, _ = run(capsys, "nearest", "--lat", str(lat), "--lon", str(lon),
+                           "--task", "unfreeze_account", "--bank", "渤海", "--format", "json")  # fmt: skip
+    finally:
+        settings.far_branch_km = settings_km
+    assert code == 0 and not json.loads(out)[0]["far"]
+    code, out, _ = run(capsys, "nearest", "--lat", str(lat), "--lon", str(lon), "--task", "apply")
+    assert code == 0 and "最近的网点也在" not in out and "代理办理" not in out
+
+
+def test_nearest_says_the_kind_of_each_answer_in_the_language(capsys, both_index):
+    argv = ["nearest", "--lat", "36.0", "--lon", "111.5", "--task", "activate_finance",
+            "--bank", "招行", "-k", "8"]  # fmt: skip
+    expected = both_index.nearest(lon=111.5, lat=36.0, k=8, task="activate_finance", bank="招行")
+    assert "branch" in set(expected["kind"])
+    for lang in ("zh", "en"):
+        code, out, _ = run(capsys, *argv, "--lang", lang, "--format", "json")
+        items = json.loads(out)
+        assert [i["id"] for i in items] == expected["id"].tolist()
+        assert [i["kind"] for i in items] == expected["kind"].tolist()
+        assert [i["kind_label"] for i in items] == [KIND_LABELS[k][lang] for k in expected["kind"]]
+        code, out, _ = run(capsys, *argv, "--lang", lang)
+        assert KIND_LABELS["branch"][lang] in out
 
 
 def test_nearest_table_in_english(capsys):

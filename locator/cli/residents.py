@@ -22,7 +22,7 @@ from locator.cli._common import (
     warn_if_sample,
 )
 from locator.output import render_table, to_json
-from locator.tasks import KIND_LABELS, TASKS, Task, get_task
+from locator.tasks import KIND_LABELS, TASKS, Task, far_alternatives, get_task, is_far
 
 __all__ = ["add_banks", "add_nearest", "add_tasks"]
 
@@ -39,7 +39,8 @@ def add_nearest(sub: Any) -> None:
         help="the nearest outlets that can do a task",
         description=(
             "The k nearest outlets to a point (WGS-84 decimal degrees) that can do a task; "
-            "bank-side tasks need the bank printed on the card (--bank)."
+            "bank-side tasks need the bank printed on the card (--bank) and search every "
+            "branch of that bank, one-stop or not; other tasks the one-stop outlets."
         ),
     )
     p.add_argument("--lat", required=True, help="latitude, decimal degrees (WGS-84)")
@@ -50,7 +51,9 @@ def add_nearest(sub: Any) -> None:
     p.add_argument("--task", help="task code (see `locator tasks`)")
     p.add_argument("--bank", help="the bank printed on the card (see `locator banks`)")
     p.add_argument(
-        "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
+        "--outlets",
+        type=Path,
+        help="outlet registry GeoJSON (default: the shipped sample, one-stop outlets and bank branches)",
     )
     p.add_argument(
         "--format",
@@ -68,11 +71,29 @@ def _load_index(path: Path | None) -> Any:
     from locator.index import OutletIndex
 
     if path is None:
-        return OutletIndex(datasets.outlets())
+        return OutletIndex(datasets.registry())
     return OutletIndex.from_file(path)
 
 
-def _nearest_text(found: pd.DataFrame, task: Task | None, lang: str) -> str:
+def _far_text(found: pd.DataFrame, alternatives: list[str], lang: str) -> list[str]:
+    """The far-branch note: how far the nearest branch of the card's bank is, and what else."""
+    if found.empty:
+        head = "该银行附近没有网点" if lang == "zh" else "no branch of the card's bank was found"
+    else:
+        km = f"{found['distance_km'].iloc[0]:.0f}"
+        head = (
+            f"注意：社保卡所属银行最近的网点也在 {km} 公里外（超过 {settings.far_branch_km:g} 公里）。"
+            "也可以："
+            if lang == "zh"
+            else f"Note: the nearest branch of the card's bank is {km} km away (more than "
+            f"{settings.far_branch_km:g} km). Instead:"
+        )
+    return [head, *(f"- {line}" for line in alternatives)]
+
+
+def _nearest_text(
+    found: pd.DataFrame, task: Task | None, lang: str, alternatives: list[str] | None
+) -> str:
     lines = []
     if task is not None:
         lines.append(
@@ -84,11 +105,10 @@ def _nearest_text(found: pd.DataFrame, task: Task | None, lang: str) -> str:
     if found.empty:
         lines.append("没有可办理的网点" if lang == "zh" else "no outlet can do this task")
     else:
-        table = found.assign(
-            kind=found["kind"].map(lambda k: KIND_LABELS.get(k, {}).get(lang, k)),
-            distance_km=found["distance_km"].round(2),
-        )
+        table = found.assign(kind=found["kind_label"], distance_km=found["distance_km"].round(2))
         lines.append(render_table(table, _TABLE_COLUMNS))
+    if alternatives is not None:
+        lines.extend(_far_text(found, alternatives, lang))
     return "\n".join(lines)
 
 
@@ -107,17 +127,26 @@ def _run_nearest(args: argparse.Namespace) -> int:
     if not bool(in_shanxi([lon], [lat], counties=datasets.counties())[0]):
         warn(f"({lon}, {lat}) is outside Shanxi; these are the nearest Shanxi outlets all the same")
     lang = args.lang
+    found.insert(
+        found.columns.get_loc("kind") + 1,
+        "kind_label",
+        found["kind"].map(lambda k: KIND_LABELS.get(k, {}).get(lang, k)),
+    )
+    far = is_far(task, None if found.empty else float(found["distance_km"].iloc[0]))
+    alternatives = far_alternatives(args.bank, lang) if far else None
     if task is not None:
         found["task"] = task.code
         found["bring"] = task.bring(lang)
         found["note"] = task.note(lang)
         found["online"] = task.online(lang)
+        found["far"] = far
+        found["alternatives"] = [alternatives or [] for _ in range(len(found))]
     if fmt == "json":
         emit(to_json(found.to_dict(orient="records")), args.output)
     elif fmt == "csv":
         emit_csv(found, args.output)
     else:
-        emit(_nearest_text(found, task, lang), args.output)
+        emit(_nearest_text(found, task, lang, alternatives), args.output)
     return EXIT_OK
 
 
