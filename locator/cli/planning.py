@@ -93,7 +93,7 @@ def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInput
     from locator.planning.inputs import PlanningInputs
     from locator.registry import load_outlets
 
-    outlets = datasets.outlets() if args.outlets is None else load_outlets(args.outlets)
+    outlets = datasets.registry() if args.outlets is None else load_outlets(args.outlets)
     counties = datasets.counties() if args.counties is None else load_counties(args.counties)
     if args.population is None:
         demand = estimate_demand(counties, cell_area_km2=args.cell_area_km2)
@@ -151,7 +151,14 @@ def add_coverage(sub: Any) -> None:
         help="distances to report, comma-separated (default "
         f"{','.join(f'{r:g}' for r in settings.coverage_radii_km)})",
     )
-    p.add_argument("--by", choices=("county", "city"), default="county", help="table rows")
+    p.add_argument(
+        "--by",
+        choices=("county", "city", "bank"),
+        default="county",
+        help="table rows: county (default), city, or bank (residents within --radius-km of a "
+        "branch of each partner bank, one-stop or ordinary, and the counties it leaves "
+        "uncovered; the JSON gains a banks part)",
+    )
     p.add_argument(
         "--format",
         choices=COVERAGE_FORMATS,
@@ -174,6 +181,8 @@ def _run_coverage(args: argparse.Namespace) -> int:
         radii = [r for r in args.radii_km.replace("，", ",").split(",") if r.strip()]
         check_radii(radii)
     fmt = _format(args, COVERAGE_FORMATS)
+    if args.by == "bank":
+        return _run_coverage_by_bank(args, fmt, radii)
     report = coverage_report(_planning_inputs(args, radii_km=radii))
     table = report.counties if args.by == "county" else report.cities
     if fmt == "json":
@@ -183,6 +192,46 @@ def _run_coverage(args: argparse.Namespace) -> int:
     else:
         emit(_coverage_text(report, table, args.by), args.output)
     return EXIT_OK
+
+
+def _run_coverage_by_bank(args: argparse.Namespace, fmt: str, radii: Any) -> int:
+    from locator.planning.bank_coverage import check_bank_task, coverage_by_bank
+    from locator.planning.coverage import coverage_report
+
+    check_bank_task(args.task)  # before the demand grid is built
+    inputs = _planning_inputs(args, radii_km=radii)
+    by_bank = coverage_by_bank(inputs)
+    if fmt == "json":
+        document = {**coverage_report(inputs).to_dict(), "banks": by_bank.to_dict()}
+        emit(to_json(document), args.output)
+    elif fmt == "csv":
+        _write_table(by_bank.counties, args.output)
+    else:
+        emit(_bank_text(by_bank), args.output)
+    return EXIT_OK
+
+
+def _bank_text(by_bank: Any) -> str:
+    counts = by_bank.uncovered().groupby("bank").size()
+    banks = by_bank.banks
+    table = banks.assign(
+        covered_pct=(100 * banks["covered_share"]).round(1),
+        covered_65plus_pct=(100 * banks["covered_share_65plus"]).round(1),
+        uncovered_counties=banks["bank"].map(counts).fillna(0).astype(int),
+    )
+    columns = ["bank", "branches", "one_stop_outlets", "covered_pct", "covered_65plus_pct"]
+    columns.append("uncovered_counties")
+    what = f"branches that do {by_bank.task}" if by_bank.task else "branches"
+    lines = [
+        f"residents within {by_bank.radius_km:g} km of one of a bank's {what} (one-stop or "
+        f"ordinary; straight line x {by_bank.detour_factor:g}); uncovered_counties: where most "
+        "residents have none in reach",
+        render_table(table, columns),
+        "",
+        "every county: --format csv or -o FILE.csv (a row per bank and county), or -o "
+        "FILE.json (its banks part)",
+    ]
+    return "\n".join(lines)
 
 
 def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:

@@ -8,6 +8,11 @@
   median, p95 and max distances;
 - :func:`gaps`: the demand cells farther than a distance from a suitable outlet.
 
+Without a task the figures count one-stop outlets only, whatever else the registry holds
+(ordinary branches, ``kind`` ``branch``, do the own-bank tasks only); for an own-bank task
+the distances reach every branch of the card's bank, while the rule still counts one-stop
+outlets. Coverage per partner bank is :func:`locator.planning.bank_coverage.coverage_by_bank`.
+
 Distances are great-circle distances to the nearest outlet that can do the task (see
 :class:`locator.index.OutletIndex`), times a detour factor (default 1.0) as a rough
 road distance. Residents come from a :class:`locator.planning.demand.Demand` (default: the
@@ -116,7 +121,10 @@ class CoverageReport:
     Attributes
     ----------
     province : dict
-        The province's figures and the settings they were computed with.
+        The province's figures and the settings they were computed with: ``outlets`` the
+        suitable one-stop outlets (what the rule counts), ``branches`` the suitable ordinary
+        branches (kind ``branch``: only for an own-bank task or a bank; they count in the
+        distances, not in the rule).
     cities, counties : pandas.DataFrame
         One row per city / county: outlets, the rule, population, ``covered_*`` at
         ``radius_km``, population-weighted ``mean_km``, ``median_km``, ``p95_km``,
@@ -238,8 +246,9 @@ def _province(
     metadata = inputs.outlets.attrs.get("metadata", {})
     return {
         "name": "山西省",
-        "outlets": int(inputs.suitable.size),
-        "outlets_outside_counties": int(where["located_adcode"].iloc[inputs.suitable].isna().sum()),
+        "outlets": int(inputs.counted.size),
+        "branches": int(inputs.suitable.size - inputs.counted.size),
+        "outlets_outside_counties": int(where["located_adcode"].iloc[inputs.counted].isna().sum()),
         "counties": len(rule),
         "counties_meeting_rule": int(rule["meets_rule"].sum()),
         "counties_below_rule": int((~rule["meets_rule"]).sum()),
@@ -284,7 +293,7 @@ def coverage_report(
     city_table = _city_table(inputs, rule, codes, by_distance)
     everyone = np.zeros(len(inputs.demand), dtype=np.intp)
     whole = _figures(inputs, everyone, 1, by_distance).iloc[0]
-    found = mismatch_table(inputs.located, inputs.counties)
+    found = mismatch_table(inputs.located.loc[inputs.one_stop], inputs.counties)
     return CoverageReport(
         province=_province(inputs, rule, found, whole),
         cities=city_table,

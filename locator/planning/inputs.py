@@ -40,7 +40,7 @@ import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
-from locator._typing import FloatArray, IntArray
+from locator._typing import BoolArray, FloatArray, IntArray
 from locator._validate import (
     check_chunk_size,
     check_detour_factor,
@@ -52,9 +52,17 @@ from locator.counties import check_counties, county_of, load_counties
 from locator.index import OutletIndex
 from locator.planning.demand import Demand, check_demand, estimate_demand
 from locator.registry import load_outlets
-from locator.tasks import get_task
+from locator.tasks import ONE_STOP_KINDS, get_task
 
-__all__ = ["Counties", "Outlets", "PlanningInputs", "county_layer", "outlet_index", "resolve"]
+__all__ = [
+    "Counties",
+    "Outlets",
+    "PlanningInputs",
+    "county_layer",
+    "one_stop_mask",
+    "outlet_index",
+    "resolve",
+]
 
 #: A registry as the planning functions take it: a frame, an index, or a GeoJSON path.
 Outlets: TypeAlias = gpd.GeoDataFrame | OutletIndex | Path | str
@@ -111,6 +119,26 @@ def _check_task(task: str | None) -> str | None:
     return task
 
 
+def one_stop_mask(outlets: gpd.GeoDataFrame) -> BoolArray:
+    """Which rows of a registry are one-stop outlets (``kind`` in `~locator.tasks.ONE_STOP_KINDS`).
+
+    Raises
+    ------
+    ValidationError
+        When none is: a registry of ordinary branches only has nothing the county rule counts.
+    """
+    mask = outlets["kind"].isin(ONE_STOP_KINDS).to_numpy(dtype=bool)
+    if not mask.any():
+        msg = (
+            f"outlets holds no one-stop outlet (kind {' or '.join(ONE_STOP_KINDS)}), only "
+            f"{len(outlets):,} other rows (ordinary branches?): the county rule and coverage "
+            "count one-stop outlets; give the one-stop registry with the branches "
+            "(locator.datasets.registry() for the shipped sample)"
+        )
+        raise ValidationError(msg)
+    return mask
+
+
 def _check_weight(weight_65plus: Any) -> float:
     is_number = isinstance(weight_65plus, int | float) and not isinstance(weight_65plus, bool)
     weight = float(weight_65plus) if is_number else np.nan
@@ -145,7 +173,12 @@ class PlanningInputs:
     weight_65plus : float
         A resident aged 65+ counts this many times in siting.
     suitable : ndarray of int
-        Row positions of the outlets that can serve ``task`` for ``bank``.
+        Row positions of the outlets that can serve ``task`` for ``bank``: without task
+        and bank, the one-stop outlets; for an own-bank task (or a bank alone), every
+        branch of the bank, one-stop or ordinary (see `~locator.index.OutletIndex`).
+    one_stop : ndarray of bool
+        Which rows of the registry are one-stop outlets (the published figures count
+        only these; ordinary branches, ``kind`` ``branch``, serve the own-bank tasks).
     """
 
     index: OutletIndex
@@ -158,6 +191,7 @@ class PlanningInputs:
     detour_factor: float
     weight_65plus: float
     suitable: IntArray
+    one_stop: BoolArray
 
     @classmethod
     def build(  # noqa: PLR0913 (the one signature that names every planning input)
@@ -211,10 +245,15 @@ class PlanningInputs:
         weight = _check_weight(1.0 if weight_65plus is None else weight_65plus)
         _check_task(task)
         index = outlet_index(outlets)
+        one_stop = one_stop_mask(index.outlets)
         suitable = index.positions(task=task, bank=bank)  # a missing bank is refused here
+        if task is None and bank is None:  # what the published figures count
+            suitable = suitable[one_stop[suitable]]
         layer = county_layer(counties)
         given = None if demand is None else check_demand(demand)
-        return cls(index, layer, given, task, bank, radius, radii, factor, weight, suitable)
+        return cls(
+            index, layer, given, task, bank, radius, radii, factor, weight, suitable, one_stop
+        )
 
     @functools.cached_property
     def demand(self) -> Demand:
@@ -227,6 +266,11 @@ class PlanningInputs:
     def outlets(self) -> gpd.GeoDataFrame:
         """The registry's frame."""
         return self.index.outlets
+
+    @property
+    def counted(self) -> IntArray:
+        """The suitable outlets the county rule counts and closures may close: one-stop ones."""
+        return self.suitable[self.one_stop[self.suitable]]
 
     @functools.cached_property
     def located(self) -> pd.DataFrame:

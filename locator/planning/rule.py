@@ -1,8 +1,11 @@
 """Where the outlets are: the county each lies in, the registry's mismatches, the county rule.
 
 Outlets are counted where they *are* (point in polygon), not where the registry says;
-a county meets the rule with at least ``settings.min_outlets_per_county`` (2) outlets
-that can do the task. The public functions are re-exported by :mod:`locator.planning.coverage`.
+a county meets the rule with at least ``settings.min_outlets_per_county`` (2) one-stop
+outlets that can do the task. The rule and the mismatches are about one-stop outlets
+(``kind`` ``government`` or ``bank``): ordinary branches (``kind`` ``branch``) in the same
+registry are neither counted nor listed, so the published figures stay those of the
+one-stop registry. The public functions are re-exported by :mod:`locator.planning.coverage`.
 
 Examples
 --------
@@ -50,10 +53,11 @@ def locate_outlets(
 
 
 def mismatches(outlets: PlanningInputs | Outlets, counties: Counties | None = None) -> pd.DataFrame:
-    """Outlets whose declared county differs from where they are, or that lie in no county.
+    """One-stop outlets whose declared county differs from where they are, or lie in no county.
 
     A mismatch is a data error in the registry: either the county field or the
     position is wrong. Every one is listed, with ``problem`` saying which kind.
+    Ordinary branches (``kind`` ``branch``) are not listed.
 
     Returns
     -------
@@ -68,7 +72,7 @@ def mismatches(outlets: PlanningInputs | Outlets, counties: Counties | None = No
     0
     """
     inputs = resolve(outlets, counties, {})
-    return mismatch_table(inputs.located, inputs.counties)
+    return mismatch_table(inputs.located.loc[inputs.one_stop], inputs.counties)
 
 
 def mismatch_table(located: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -105,7 +109,10 @@ def county_rule(
     minimum: int | None = None,
     **keywords: Any,
 ) -> pd.DataFrame:
-    """Outlets per county (where they are) and whether each county meets the rule.
+    """One-stop outlets per county (where they are) and whether each county meets the rule.
+
+    Ordinary branches (``kind`` ``branch``) do not count, even for the own-bank tasks
+    they serve: the rule is about one-stop outlets.
 
     Parameters
     ----------
@@ -137,7 +144,7 @@ def county_rule(
 def rule_table(inputs: PlanningInputs, minimum: int | None = None) -> pd.DataFrame:
     """:func:`county_rule` of resolved inputs."""
     need = check_count(settings.min_outlets_per_county if minimum is None else minimum, "minimum")
-    located = inputs.located["located_adcode"].to_numpy(dtype=object)[inputs.suitable]
+    located = inputs.located["located_adcode"].to_numpy(dtype=object)[inputs.counted]
     counts = pd.Series(located).value_counts()
     counties = inputs.counties
     rule = pd.DataFrame(

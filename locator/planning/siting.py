@@ -12,6 +12,11 @@ straight-line distance times ``settings.detour_factor``. Two questions of a plan
   one at a time, never taking a county below the rule; among equal losses the outlet
   whose residents have the most other outlets within reach goes first.
 
+New sites are one-stop outlets, and only one-stop outlets close: the rule counts them.
+Ordinary branches (``kind`` ``branch``) in the registry count only where they serve the
+task (the own-bank tasks, or a bank alone): they cover residents, never close, and a new
+site is not suggested on top of one.
+
 Coverage is submodular, so greedy selection reaches at least 1 - 1/e (63 %) of the optimum
 on any instance; against spopt's exact MCLP on Shanxi cities it is within a fraction of a
 per cent (``benchmarks/README.md``).
@@ -413,8 +418,9 @@ def suggest_closures(
     close: int,
     **keywords: Any,
 ) -> gpd.GeoDataFrame:
-    """Which suitable outlets to close, losing the fewest covered residents, rule kept.
+    """Which suitable one-stop outlets to close, losing the fewest covered residents, rule kept.
 
+    Only one-stop outlets close; ordinary branches that serve the task still cover residents.
     Closes one outlet at a time, each time the one whose closing leaves the fewest
     (weighted) residents with no suitable outlet within reach, and never one of a county
     that would then have fewer than ``settings.min_outlets_per_county`` suitable outlets
@@ -452,8 +458,12 @@ def suggest_closures(
     chosen_outlets = inputs.outlets.iloc[suitable]
     county = inputs.located["located_adcode"].to_numpy(dtype=object)[suitable]
     group = _county_codes(inputs.counties, county)
-    count = np.bincount(group[group >= 0], minlength=len(inputs.counties))
+    one_stop = inputs.one_stop[suitable]
+    count = np.bincount(group[(group >= 0) & one_stop], minlength=len(inputs.counties))
     quota = np.maximum(count - settings.min_outlets_per_county, 0)
+    # Ordinary branches keep covering residents but never close: one group with no quota.
+    group = np.where(one_stop, group, len(inputs.counties))
+    quota = np.append(quota, 0)
     rows, _ = greedy_close(matrix, base.weights, close, group=group, quota=quota)
 
     lost_population, lost_older = loss_sums(matrix, rows, [base.population, base.older])
