@@ -11,17 +11,21 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "EXCEL_CELL_LIMIT",
+    "SAMPLE_COLUMN",
+    "SAMPLE_NOTICE",
     "csv_bytes",
     "display_width",
     "excel_safe",
     "jsonable",
+    "mark_sample",
+    "mark_sample_json",
     "render_table",
     "to_json",
     "write_csv",
@@ -34,6 +38,54 @@ _CUT_MARK = "…[cut]"
 # OWASP's CSV injection list: a text starting with one of these is read by Excel (and
 # LibreOffice) as a formula, or as the start of one.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+#: What every output made from the generated sample registry says (both languages: a file
+#: travels further than the command's --lang).
+SAMPLE_NOTICE = (
+    "样例数据：网点名录是生成的样例，不是真实名录 / sample data: the outlet registry is the "
+    "generated sample, not the real registry"
+)
+#: The column a table made from the sample carries, true on every row.
+SAMPLE_COLUMN = "sample_data"
+
+
+_Frame = TypeVar("_Frame", bound=pd.DataFrame)
+
+
+def mark_sample(frame: _Frame, is_sample: bool) -> _Frame:
+    """The table with a first column ``sample_data`` (true on every row) when it is from the sample.
+
+    A column, not a comment line, so Excel, pandas and ``csv`` read the file as before.
+    A table not from the sample is returned as it is.
+
+    Examples
+    --------
+    >>> mark_sample(pd.DataFrame({"n": [1, 2]}), True).to_dict("list")
+    {'sample_data': [True, True], 'n': [1, 2]}
+    """
+    if not is_sample:
+        return frame
+    marked = frame.copy()
+    if SAMPLE_COLUMN in marked.columns:
+        marked = marked.drop(columns=SAMPLE_COLUMN)
+    marked.insert(0, SAMPLE_COLUMN, True)
+    return cast("_Frame", marked)
+
+
+def mark_sample_json(document: dict[str, Any], is_sample: bool) -> dict[str, Any]:
+    """The JSON document with top-level ``"sample": true`` and ``"notice"`` first when from the sample.
+
+    Examples
+    --------
+    >>> list(mark_sample_json({"province": {}}, True))
+    ['sample', 'notice', 'province']
+    >>> mark_sample_json({"province": {}}, False)
+    {'province': {}}
+    """
+    if not is_sample:
+        return document
+    return {"sample": True, "notice": SAMPLE_NOTICE, **document}
 
 
 def display_width(text: str) -> int:
