@@ -21,6 +21,7 @@ from locator._errors import DataFileError, LocatorError, LocatorWarning
 from locator.cli._common import EXIT_OK, EXIT_USAGE, Parser, cli_message, warn
 from locator.cli.planning import add_coverage, add_gaps, add_suggest
 from locator.cli.registry import add_export_map, add_import, add_validate
+from locator.cli.report import add_report
 from locator.cli.residents import add_banks, add_nearest, add_tasks
 
 __all__ = ["main"]
@@ -55,6 +56,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_coverage,
     add_gaps,
     add_suggest,
+    add_report,
     add_import,
     add_validate,
     add_export_map,

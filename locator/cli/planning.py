@@ -13,7 +13,7 @@ import pandas as pd
 from locator import settings
 from locator._errors import ValidationError
 from locator.cli._common import EXIT_OK, emit, output_format, warn, warn_if_sample
-from locator.output import render_table, to_json
+from locator.output import mark_sample, mark_sample_json, render_table, to_json
 from locator.tasks import get_task
 
 if TYPE_CHECKING:
@@ -117,6 +117,13 @@ def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInput
     return inputs
 
 
+def _is_sample(inputs: PlanningInputs) -> bool:
+    """Whether the answer comes from the generated sample: every CSV and JSON then says so."""
+    from locator.datasets import is_sample
+
+    return is_sample(inputs.index.outlets)
+
+
 def _write_table(table: pd.DataFrame, output: str | None) -> None:
     """A table as CSV for Excel: to ``output``, or to the screen."""
     from locator.output import csv_bytes, write_csv
@@ -183,12 +190,15 @@ def _run_coverage(args: argparse.Namespace) -> int:
     fmt = _format(args, COVERAGE_FORMATS)
     if args.by == "bank":
         return _run_coverage_by_bank(args, fmt, radii)
-    report = coverage_report(_planning_inputs(args, radii_km=radii))
+    inputs = _planning_inputs(args, radii_km=radii)
+    report = coverage_report(inputs)
     table = report.counties if args.by == "county" else report.cities
     if fmt == "json":
-        emit(report.to_json(), args.output)
+        emit(
+            to_json(mark_sample_json(json.loads(report.to_json()), _is_sample(inputs))), args.output
+        )
     elif fmt == "csv":
-        _write_table(table, args.output)
+        _write_table(mark_sample(table, _is_sample(inputs)), args.output)
     else:
         emit(_coverage_text(report, table, args.by), args.output)
     return EXIT_OK
@@ -301,7 +311,8 @@ def _run_gaps(args: argparse.Namespace) -> int:
 
     top = check_count(args.top, "top")
     fmt = _format(args, GAPS_FORMATS)
-    layer = gaps(_planning_inputs(args))
+    inputs = _planning_inputs(args)
+    layer = gaps(inputs)
     summary = (
         f"{len(layer):,} cells with {layer['population'].sum():,.0f} residents "
         f"({layer['population_65plus'].sum():,.0f} aged 65+) are farther than "
@@ -309,7 +320,9 @@ def _run_gaps(args: argparse.Namespace) -> int:
     )
     if fmt == "table":
         emit(summary + "\n" + _gaps_text(layer, top), args.output)
-    elif args.output:
+        return EXIT_OK
+    layer = mark_sample(layer, _is_sample(inputs))
+    if args.output:
         write_gaps(layer, args.output)
         print(f"{summary}; wrote {args.output}", file=sys.stderr)
     elif fmt == "csv":
@@ -391,6 +404,7 @@ def _run_suggest(args: argparse.Namespace) -> int:
     fmt = _format(args, SUGGEST_FORMATS)
     inputs = _planning_inputs(args, weight_65plus=args.weight_65plus)
     found = _closures(args, inputs) if closing else _sites(args, inputs)
+    found = mark_sample(found, _is_sample(inputs))
     _write_suggestions(found, fmt, args.output, "closures" if closing else "sites")
     return EXIT_OK
 
@@ -427,9 +441,10 @@ def _write_suggestions(found: Any, fmt: str, output: str | None, key: str) -> No
     if fmt == "geojson":
         document = json.loads(found.to_json(drop_id=True))
         document = {"type": "FeatureCollection", "metadata": summary, **document}
-        emit(to_json(document), output)
+        emit(to_json(mark_sample_json(document, "sample_data" in records)), output)
     elif fmt == "json":
-        emit(to_json({"summary": summary, key: records.to_dict(orient="records")}), output)
+        document = {"summary": summary, key: records.to_dict(orient="records")}
+        emit(to_json(mark_sample_json(document, "sample_data" in records)), output)
     elif fmt == "csv":
         _write_table(records, output)
     else:

@@ -141,6 +141,11 @@ def _run_nearest(args: argparse.Namespace) -> int:
         found["online"] = task.online(lang)
         found["far"] = far
         found["alternatives"] = [alternatives or [] for _ in range(len(found))]
+    if fmt in ("json", "csv"):
+        from locator.datasets import is_sample
+        from locator.output import mark_sample
+
+        found = mark_sample(found, is_sample(index.outlets))
     if fmt == "json":
         emit(to_json(found.to_dict(orient="records")), args.output)
     elif fmt == "csv":
