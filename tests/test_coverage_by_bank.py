@@ -233,6 +233,9 @@ def test_uncovered_counties_are_those_most_residents_lack_a_branch(
     kept = mine.loc[mine["covered_share"] >= UNCOVERED_SHARE, "adcode"]
     assert not set(kept) & set(left["adcode"])
     assert len(left) + len(kept) == int(mine["population"].gt(0).sum())
+    counts = found.banks.set_index("bank")["uncovered_counties"]
+    assert counts["招商银行"] == len(left)
+    assert int(counts.sum()) == len(found.uncovered())
 
 
 def test_coverage_by_bank_refuses_a_one_stop_task(

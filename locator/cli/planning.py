@@ -222,12 +222,10 @@ def _run_coverage_by_bank(args: argparse.Namespace, fmt: str, radii: Any) -> int
 
 
 def _bank_text(by_bank: Any) -> str:
-    counts = by_bank.uncovered().groupby("bank").size()
     banks = by_bank.banks
     table = banks.assign(
         covered_pct=(100 * banks["covered_share"]).round(1),
         covered_65plus_pct=(100 * banks["covered_share_65plus"]).round(1),
-        uncovered_counties=banks["bank"].map(counts).fillna(0).astype(int),
     )
     columns = ["bank", "branches", "one_stop_outlets", "covered_pct", "covered_65plus_pct"]
     columns.append("uncovered_counties")

@@ -69,8 +69,9 @@ class BankCoverage:
     ----------
     banks : pandas.DataFrame
         One row per bank (the province): ``bank``, ``branches`` (one-stop and ordinary),
-        ``one_stop_outlets``, ``population``, ``covered_population``, ``covered_share`` and
-        the same for the residents aged 65+ (``*_65plus``).
+        ``one_stop_outlets``, ``population``, ``covered_population``, ``covered_share``, the
+        same for the residents aged 65+ (``*_65plus``), and ``uncovered_counties``: how many
+        counties the bank leaves uncovered (see `uncovered`).
     cities, counties : pandas.DataFrame
         The same figures per bank and city (``city_adcode``, ``city``) or per bank and
         county (``adcode``, ``name``, ``city``, ``city_adcode``), bank by bank in the order
@@ -300,10 +301,15 @@ def coverage_by_bank(
     banks = [normalize_bank(inputs.bank)] if inputs.bank is not None else list(BANK_NAMES)
     groups = _Groups.of(inputs)
     parts = [_one_bank(inputs, groups, task, bank) for bank in banks]
+    per_county = pd.concat([p[2] for p in parts], ignore_index=True)
+    left = per_county["population"].gt(0) & per_county["covered_share"].lt(UNCOVERED_SHARE)
+    province = pd.concat([p[0] for p in parts], ignore_index=True)
+    counts = per_county.loc[left].groupby("bank").size()
+    province["uncovered_counties"] = province["bank"].map(counts).fillna(0).astype(int)
     return BankCoverage(
-        banks=pd.concat([p[0] for p in parts], ignore_index=True),
+        banks=province,
         cities=pd.concat([p[1] for p in parts], ignore_index=True),
-        counties=pd.concat([p[2] for p in parts], ignore_index=True),
+        counties=per_county,
         radius_km=inputs.radius_km,
         detour_factor=inputs.detour_factor,
         task=task,
