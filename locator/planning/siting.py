@@ -7,7 +7,8 @@ straight-line distance times ``settings.detour_factor``. Two questions of a plan
 - :func:`suggest_sites`: first repair the rule (every county with fewer than
   ``settings.min_outlets_per_county`` suitable outlets gets the best site(s) inside it),
   then ``new`` sites that each add the most newly covered residents: the maximal covering
-  location problem (MCLP), solved by greedy selection with lazy evaluation (CELF).
+  location problem (MCLP), solved by greedy selection with lazy evaluation (CELF), or
+  with ``exact=True`` as a mixed-integer programme by HiGHS (:mod:`locator.planning._exact`).
 - :func:`suggest_closures`: the outlets whose closing loses the fewest covered residents,
   one at a time, never taking a county below the rule; among equal losses the outlet
   whose residents have the most other outlets within reach goes first.
@@ -29,6 +30,7 @@ candidate files to those arrays and the answers back to GeoDataFrames.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,9 +43,15 @@ import shapely
 from scipy import sparse
 
 from locator import settings
-from locator._errors import DataFileError, ValidationError
+from locator._errors import DataFileError, LocatorWarning, ValidationError
 from locator._typing import BoolArray, FloatArray, IntArray
-from locator._validate import check_columns, check_count, check_lonlat_arrays, check_path
+from locator._validate import (
+    check_columns,
+    check_count,
+    check_lonlat_arrays,
+    check_path,
+    check_positive,
+)
 from locator.counties import county_names, county_of
 from locator.planning._cover import (
     coverage_sets,
@@ -55,6 +63,7 @@ from locator.planning._cover import (
     repair_rule,
     swap_improve,
 )
+from locator.planning._exact import solve_mclp
 from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 from locator.planning.rule import rule_table
 
@@ -292,6 +301,52 @@ def _repair(
     return rule_rows, unrepaired
 
 
+def _check_search(improve: bool, exact: bool, time_limit_s: float | None) -> float | None:
+    """The search options, checked before any work: ``time_limit_s`` checked, or None."""
+    if exact and improve:
+        msg = "improve=True and exact=True: choose one (exact gives the best set, or its gap)"
+        raise ValidationError(msg)
+    if time_limit_s is None:
+        return None
+    if not exact:
+        msg = f"time_limit_s={time_limit_s!r} limits the exact search only: add exact=True"
+        raise ValidationError(msg)
+    return check_positive(time_limit_s, "time_limit_s")
+
+
+def _exact_sites(
+    matrix: sparse.csr_matrix,
+    weights: FloatArray,
+    new: int,
+    rule_rows: IntArray,
+    taken: BoolArray,
+    time_limit_s: float | None,
+) -> tuple[IntArray, dict[str, Any]]:
+    """The ``new`` coverage sites of the exact MCLP, from the greedy's, and the search's attrs."""
+    after_rule = covered_by(matrix, rule_rows)
+    start, _ = greedy_max_cover(matrix, weights, new, already_covered=after_rule, forbidden=taken)
+    found = solve_mclp(
+        matrix,
+        weights,
+        new,
+        time_limit_s=time_limit_s,
+        start=start,
+        fixed=rule_rows,
+        forbidden=taken,
+    )
+    limit = settings.exact_time_limit_s if time_limit_s is None else time_limit_s
+    if found.status == "time_limit":
+        warnings.warn(
+            f"the exact search stopped at time_limit_s={limit:g}: these sites are the best "
+            f"found, within {found.gap:.2%} of the optimum; give a longer time_limit_s "
+            "to prove it",
+            LocatorWarning,
+            stacklevel=3,
+        )
+    attrs = {"status": found.status, "gap": found.gap, "bound": found.bound, "time_limit_s": limit}
+    return found.chosen, attrs
+
+
 def suggest_sites(
     outlets: PlanningInputs | Outlets,
     counties: Counties | None = None,
@@ -299,6 +354,8 @@ def suggest_sites(
     new: int = 0,
     candidates: str | Path = "cells",
     improve: bool = False,
+    exact: bool = False,
+    time_limit_s: float | None = None,
     **keywords: Any,
 ) -> gpd.GeoDataFrame:
     """Where to add outlets: rule repair first, then ``new`` sites of greatest coverage gain.
@@ -320,6 +377,14 @@ def suggest_sites(
         Refine the ``new`` coverage sites by single swaps (:func:`swap_improve`): a
         better set of exactly ``new`` sites, though its first few are no longer the
         best few (keep False for a coverage-gain curve over N).
+    exact : bool
+        Choose the ``new`` coverage sites as the exact maximal covering problem (a
+        mixed-integer programme solved by HiGHS from the greedy answer): the set of
+        ``new`` that covers the most, proven optimal or within the reported gap. Rows are
+        still ordered by marginal gain, but a prefix is no longer the best smaller set.
+    time_limit_s : float, optional
+        Seconds the exact search may take (``settings.exact_time_limit_s`` when None); when
+        they run out the best set found is returned, with a ``LocatorWarning`` and its gap.
     **keywords
         ``demand``, ``task``, ``bank``, ``radius_km``, ``detour_factor`` and
         ``weight_65plus`` (a resident aged 65+ counts this many times; 1: like everyone
@@ -335,7 +400,10 @@ def suggest_sites(
         site, and their share of all). ``.attrs`` holds the baseline
         (``baseline_population``, ``baseline_share``, ``total_population``), the
         settings used, and ``unrepaired``: counties still short after the repair
-        (too few candidates inside them), with how many sites they lack.
+        (too few candidates inside them), with how many sites they lack. With
+        ``exact=True`` also ``status`` (``optimal`` or ``time_limit``), ``bound`` (proven
+        most weighted residents any ``new`` sites can newly cover after the repair) and
+        ``gap`` (the answer reaches at least ``1 - gap`` of the optimum).
 
     Examples
     --------
@@ -352,6 +420,7 @@ def suggest_sites(
     True
     """
     new = check_count(new, "new")
+    time_limit_s = _check_search(improve, exact, time_limit_s)
     inputs = resolve(outlets, counties, keywords)
     base = _prepare(inputs)
     cand = _candidates(candidates, inputs)
@@ -374,9 +443,14 @@ def suggest_sites(
     after_rule = covered_by(matrix, rule_rows)
     taken = forbidden.copy()
     taken[rule_rows] = True
-    cover_rows, _ = greedy_max_cover(
-        matrix, weights, new, already_covered=after_rule, forbidden=taken
-    )
+    search: dict[str, Any] = {"exact": bool(exact)}
+    if exact:
+        cover_rows, found = _exact_sites(matrix, weights, new, rule_rows, taken, time_limit_s)
+        search.update(found)
+    else:
+        cover_rows, _ = greedy_max_cover(
+            matrix, weights, new, already_covered=after_rule, forbidden=taken
+        )
     if improve and cover_rows.size:
         cover_rows = swap_improve(
             matrix, weights, cover_rows, already_covered=after_rule, forbidden=taken
@@ -407,6 +481,7 @@ def suggest_sites(
             "excluded_candidates": int(near.sum()),
             "duplicate_candidates": int(cand.duplicate.sum()),
             "unrepaired": unrepaired,
+            **search,
         },
     )
 
