@@ -226,11 +226,12 @@ def test_cli_output_is_chosen_by_its_suffix(capsys, tmp_path, command, suffix):
     elif suffix == ".txt":
         assert isinstance(found, str) and "---" in found and not found.startswith("{")
     elif command == "coverage":
-        assert set(found) == {"province", "cities", "counties", "mismatches"}  # type: ignore[arg-type]
+        # The shipped sample registry: the JSON says so (sample, notice).
+        assert set(found) == {"sample", "notice", "province", "cities", "counties", "mismatches"}  # type: ignore[arg-type]
     elif command == "gaps" or suffix == ".geojson":
         assert found["type"] == "FeatureCollection" and found["features"]  # type: ignore[index]
     else:
-        assert set(found) == {"summary", "sites"}  # type: ignore[arg-type]
+        assert set(found) == {"sample", "notice", "summary", "sites"}  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
