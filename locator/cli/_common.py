@@ -41,6 +41,7 @@ FLAGS: dict[str, str] = {
     "detour_factor": "--detour-factor",
     "cell_area_km2": "--cell-area-km2",
     "weight_65plus": "--weight-65plus",
+    "time_limit_s": "--time-limit",
     "new": "--new",
     "close": "--close",
     "top": "--top",

@@ -375,10 +375,25 @@ def add_suggest(sub: Any) -> None:
         metavar="W",
         help="a resident aged 65+ counts W times (default 1)",
     )
-    p.add_argument(
+    search = p.add_mutually_exclusive_group()
+    search.add_argument(
         "--improve",
         action="store_true",
         help="refine the --new sites by swaps: a better set of exactly N (no longer nested)",
+    )
+    search.add_argument(
+        "--exact",
+        action="store_true",
+        help="the --new sites as the exact maximal covering problem (HiGHS): the best set "
+        "of N, proven optimal or within the gap shown (no longer nested)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds the --exact search may take, then the best found and its gap "
+        f"(default {settings.exact_time_limit_s:g})",
     )
     p.add_argument(
         "--format",
@@ -399,12 +414,26 @@ def _run_suggest(args: argparse.Namespace) -> int:
     # Bad values fail before any file is read or the demand grid is built.
     closing = args.close is not None
     check_count(args.close if closing else args.new, "close" if closing else "new")
+    _check_exact(args, closing)
     fmt = _format(args, SUGGEST_FORMATS)
     inputs = _planning_inputs(args, weight_65plus=args.weight_65plus)
     found = _closures(args, inputs) if closing else _sites(args, inputs)
     found = mark_sample(found, _is_sample(inputs))
     _write_suggestions(found, fmt, args.output, "closures" if closing else "sites")
     return EXIT_OK
+
+
+def _check_exact(args: argparse.Namespace, closing: bool) -> None:
+    from locator._validate import check_positive
+
+    if args.exact and closing:
+        msg = "--exact chooses new sites: give it with --new, not --close"
+        raise ValidationError(msg)
+    if args.time_limit is not None:
+        if not args.exact:
+            msg = "--time-limit limits the --exact search: add --exact, or drop --time-limit"
+            raise ValidationError(msg)
+        check_positive(args.time_limit, "time_limit_s")
 
 
 def _closures(args: argparse.Namespace, inputs: PlanningInputs) -> Any:
@@ -422,7 +451,14 @@ def _closures(args: argparse.Namespace, inputs: PlanningInputs) -> Any:
 def _sites(args: argparse.Namespace, inputs: PlanningInputs) -> Any:
     from locator.planning.siting import suggest_sites
 
-    found = suggest_sites(inputs, new=args.new, candidates=args.candidates, improve=args.improve)
+    found = suggest_sites(
+        inputs,
+        new=args.new,
+        candidates=args.candidates,
+        improve=args.improve,
+        exact=args.exact,
+        time_limit_s=args.time_limit,
+    )
     unrepaired = found.attrs["unrepaired"]
     if unrepaired:
         lacking = ", ".join(f"{code} ({n})" for code, n in unrepaired.items())
@@ -459,6 +495,13 @@ def _suggestions_text(found: Any, summary: dict[str, Any]) -> str:
         f"{summary['radius_km']:g} km of a suitable outlet now; "
         f"{last / total:.1%} after these {len(found)}"
     )
+    if summary.get("exact"):
+        head += (
+            "; exact: proven optimal"
+            if summary["status"] == "optimal"
+            else f"; exact: within {summary['gap']:.2%} of the optimum "
+            f"(stopped at {summary['time_limit_s']:g} s)"
+        )
     columns = [c for c in found.columns if c not in (found.geometry.name, "candidate")]
     table = pd.DataFrame(found[columns])
     for column in table.columns:
