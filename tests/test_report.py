@@ -246,3 +246,18 @@ def test_gaps_suggest_and_nearest_files_say_sample(tmp_path, capsys):
     path = tmp_path / "nearest.csv"
     assert run(capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "-o", str(path))[0] == 0
     assert pd.read_csv(path, encoding="utf-8-sig")[SAMPLE_COLUMN].tolist() == [True] * 5
+
+
+def test_exported_map_of_the_sample_shows_the_notice(tmp_path, counties):
+    from locator.maps import MapOptions, export_map
+
+    options = MapOptions(tiles="none")
+    outlets = datasets.outlets()
+    page = export_map(tmp_path / "map.html", outlets, counties, options=options)
+    text = page.read_text(encoding="utf-8")
+    assert "LocatorNotice" in text or "locator-notice" in text
+    assert json.dumps(SAMPLE_NOTICE, ensure_ascii=False).strip('"').split("/")[0] in text
+    real = outlets.drop(columns="sample")
+    real.attrs["metadata"] = {}
+    text = export_map(tmp_path / "real.html", real, counties, options=options).read_text("utf-8")
+    assert "locator-notice" not in text and "样例数据" not in text

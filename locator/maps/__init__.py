@@ -35,6 +35,7 @@ import pandas as pd
 from locator._errors import DataFileError, ValidationError
 from locator.counties import county_of
 from locator.crs import gcj02_to_wgs84
+from locator.datasets import is_sample
 from locator.maps._assets import standalone_html, use_local_assets
 from locator.maps._choropleth import METRICS, choropleth_layer, metric_label
 from locator.maps._gap_shapes import gap_population
@@ -52,7 +53,7 @@ from locator.maps._layers import (
     suggestion_features,
     to_display,
 )
-from locator.maps._leaflet import Features, LayerControl, Legend
+from locator.maps._leaflet import Features, LayerControl, Legend, Notice
 from locator.maps._outlets import (
     Cluster,
     amap_navigation_url,
@@ -62,6 +63,7 @@ from locator.maps._outlets import (
     route_features,
     you_feature,
 )
+from locator.output import SAMPLE_NOTICE
 
 __all__ = [
     "LAYERS",
@@ -268,7 +270,8 @@ def province_map(
     gaps: gpd.GeoDataFrame | None = None,
     options: MapOptions | None = None,
 ) -> folium.Map:
-    """The whole province: counties, clustered outlets, gaps, a legend and a layer control.
+    """The whole province: counties, clustered outlets, gaps, a legend, a layer control and,
+    when the registry is the generated sample, a notice in view that says so.
 
     Parameters
     ----------
@@ -305,6 +308,8 @@ def province_map(
         legend.append(("#6ecc39", "dot", options.word("map_cluster")))
     if legend:
         Legend(options.word("map_legend"), legend).add_to(m)
+    if is_sample(outlets):
+        Notice(SAMPLE_NOTICE).add_to(m)
     LayerControl(collapsed=False).add_to(m)
     fit(m, [], [])
     return m

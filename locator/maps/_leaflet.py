@@ -35,6 +35,7 @@ __all__ = [
     "Features",
     "LayerControl",
     "Legend",
+    "Notice",
     "RawElement",
     "RawMacro",
     "Style",
@@ -218,6 +219,32 @@ class Legend(RawMacro):
         shapes = {"box", "dot", "line"}
         self.entries = [(c, s if s in shapes else "box", label) for c, s, label in entries]
         self.data = js({"title": title, "entries": self.entries})
+
+
+class Notice(RawMacro):
+    """A notice always in view at the top of the map (e.g. that the registry is the sample)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: "topleft"});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div", "locator-notice");
+                div.textContent = /* data */ {{ this.data }};
+                div.setAttribute("role", "note");
+                div.style.cssText = "background:#fff3cd;color:#7a4d00;border:1px solid "
+                    + "#e0b252;border-radius:4px;padding:4px 8px;font-weight:bold;max-width:28em";
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "LocatorNotice"
+        self.data = js(text)
 
 
 class LayerControl(RawMacro):
