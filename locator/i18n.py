@@ -125,6 +125,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_bring": {"zh": "请携带", "en": "Bring"},
     "col_nav": {"zh": "导航", "en": "Navigate"},
     "download_html": {"zh": "下载地图（HTML）", "en": "Download the map (HTML)"},
+    "download_xlsx": {"zh": "下载Excel报告", "en": "Download the Excel report"},
     "tiles": {"zh": "底图", "en": "Base map"},
     "tiles_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
     "tiles_amap": {"zh": "高德地图", "en": "Amap (Gaode)"},

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,17 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from locator._errors import ValidationError
+from locator._validate import check_output_path
 from locator.i18n import COLUMNS, parse_lang
 from locator.i18n import column_label as i18n_label
 from locator.output import SAMPLE_NOTICE, jsonable
 from locator.planning.coverage import CoverageReport
 
-__all__ = ["BELOW_RULE_FILL", "SHEETS", "column_label", "write_report"]
+__all__ = ["BELOW_RULE_FILL", "SHEETS", "XLSX_MIME", "column_label", "report_bytes", "write_report"]
+
+#: The MIME type of an ``.xlsx`` (for a download).
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: Sheet names, in the order written (``sites`` only when sites are given).
 SHEETS = {
@@ -182,6 +188,55 @@ def _about(sheet: Worksheet, report: CoverageReport, lang: str, *, sample: bool)
     sheet.column_dimensions["B"].width = 80
 
 
+def _workbook(
+    report: CoverageReport,
+    *,
+    gaps: pd.DataFrame | None,
+    sites: pd.DataFrame | None,
+    lang: str,
+) -> Workbook:
+    """The report's workbook (see `write_report`)."""
+    lang = parse_lang(lang)
+    en = lang == "en"
+    sample = bool(report.province.get("sample_registry"))
+    book = Workbook()
+    about = book.active
+    assert about is not None  # a new workbook has its one sheet
+    about.title = SHEETS["about"][en]
+    _about(about, report, lang, sample=sample)
+    province = pd.DataFrame(
+        [{k: v for k, v in report.province.items() if k in report.cities.columns or k == "name"}]
+    )
+    tables: list[tuple[str, pd.DataFrame, pd.Series | None]] = [
+        ("province", province, None),
+        ("cities", report.cities, None),
+        ("counties", report.counties, ~report.counties["meets_rule"].astype(bool)),
+    ]
+    if gaps is not None:
+        tables.append(("gaps", pd.DataFrame(gaps).drop(columns="geometry", errors="ignore"), None))
+    tables.append(("mismatches", report.mismatches, None))
+    if sites is not None:
+        tables.append(
+            ("sites", pd.DataFrame(sites).drop(columns="geometry", errors="ignore"), None)
+        )
+    for key, frame, highlight in tables:
+        _table(book.create_sheet(SHEETS[key][en]), frame, lang, highlight)
+    return book
+
+
+def report_bytes(
+    report: CoverageReport,
+    *,
+    gaps: pd.DataFrame | None = None,
+    sites: pd.DataFrame | None = None,
+    lang: str = "zh",
+) -> bytes:
+    """The workbook of `write_report` as bytes (the app's download)."""
+    buffer = io.BytesIO()
+    _workbook(report, gaps=gaps, sites=sites, lang=lang).save(buffer)
+    return buffer.getvalue()
+
+
 def write_report(
     path: Path | str,
     report: CoverageReport,
@@ -210,32 +265,15 @@ def write_report(
     -------
     Path
         ``path``.
+
+    Raises
+    ------
+    ValidationError
+        When ``path`` does not end in ``.xlsx`` or cannot be written there.
     """
-    lang = parse_lang(lang)
-    en = lang == "en"
-    sample = bool(report.province.get("sample_registry"))
-    book = Workbook()
-    about = book.active
-    assert about is not None  # a new workbook has its one sheet
-    about.title = SHEETS["about"][en]
-    _about(about, report, lang, sample=sample)
-    province = pd.DataFrame(
-        [{k: v for k, v in report.province.items() if k in report.cities.columns or k == "name"}]
-    )
-    tables: list[tuple[str, pd.DataFrame, pd.Series | None]] = [
-        ("province", province, None),
-        ("cities", report.cities, None),
-        ("counties", report.counties, ~report.counties["meets_rule"].astype(bool)),
-    ]
-    if gaps is not None:
-        tables.append(("gaps", pd.DataFrame(gaps).drop(columns="geometry", errors="ignore"), None))
-    tables.append(("mismatches", report.mismatches, None))
-    if sites is not None:
-        tables.append(
-            ("sites", pd.DataFrame(sites).drop(columns="geometry", errors="ignore"), None)
-        )
-    for key, frame, highlight in tables:
-        _table(book.create_sheet(SHEETS[key][en]), frame, lang, highlight)
-    path = Path(path)
-    book.save(path)
+    path = check_output_path(path, "path")
+    if path.suffix.lower() != ".xlsx":
+        msg = f"path {str(path)!r}: the report is an Excel workbook; end the name in .xlsx"
+        raise ValidationError(msg)
+    _workbook(report, gaps=gaps, sites=sites, lang=lang).save(path)
     return path

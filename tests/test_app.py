@@ -225,7 +225,7 @@ def test_the_planner_figures_equal_locator_coverage(
     assert metrics[t("p_share", r=3.0)] == f"{province['covered_share']:.1%}"
     assert metrics[t("p_mean")] == f"{province['mean_km']:.2f}"
     assert {b.label for b in at.get("download_button")} >= {
-        t(k) for k in ("download_csv", "download_gaps", "download_html")
+        t(k) for k in ("download_csv", "download_gaps", "download_html", "download_xlsx")
     }
     assert at.query_params["view"] == "planner"
 

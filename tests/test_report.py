@@ -261,3 +261,20 @@ def test_exported_map_of_the_sample_shows_the_notice(tmp_path, counties):
     real.attrs["metadata"] = {}
     text = export_map(tmp_path / "real.html", real, counties, options=options).read_text("utf-8")
     assert "locator-notice" not in text and "样例数据" not in text
+
+
+def test_report_bytes_are_the_workbook_and_paths_are_checked(tmp_path, report):
+    import io
+
+    from locator._errors import ValidationError
+    from locator.report import report_bytes
+
+    in_memory = openpyxl.load_workbook(io.BytesIO(report_bytes(report, lang="en")))
+    on_disk = openpyxl.load_workbook(write_report(tmp_path / "r.xlsx", report, lang="en"))
+    assert in_memory.sheetnames == on_disk.sheetnames
+    for name in in_memory.sheetnames:
+        assert list(in_memory[name].values) == list(on_disk[name].values)
+    with pytest.raises(ValidationError, match=r"path .*\.xlsx"):
+        write_report(tmp_path / "r.csv", report)
+    with pytest.raises(ValidationError, match="path"):
+        write_report(tmp_path / "no such folder" / "r.xlsx", report)

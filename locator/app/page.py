@@ -58,6 +58,7 @@ from locator.planning.bank_coverage import coverage_by_bank
 from locator.planning.coverage import coverage_report, gaps
 from locator.planning.demand import estimate_demand
 from locator.planning.siting import coverage_gain_curve, suggest_sites
+from locator.report import XLSX_MIME, report_bytes
 from locator.tasks import TASK_CODES, Task, get_task
 
 __all__ = ["main"]
@@ -554,7 +555,11 @@ def download_buttons(page: Page, report: Any, far: Any) -> None:
         m = province_map(page.outlets, page.counties, gaps=far, options=page.map_options)
         return standalone_html(m)
 
+    def workbook() -> bytes:  # the file of `locator report` (its 20 largest gaps)
+        return report_bytes(report, gaps=far.head(20), lang=page.lang)
+
     downloads.append(("download_html", export, "locator-map.html", "text/html"))
+    downloads.append(("download_xlsx", workbook, "覆盖报告.xlsx", XLSX_MIME))
     for column, (label, data, name, mime) in zip(
         st.columns(len(downloads)), downloads, strict=True
     ):
