@@ -47,6 +47,17 @@ def _add_registry_arguments(p: Any) -> None:
         help="read COLUMN as FIELD (name, bank, kind, lon, lat, lonlat, county, address, phone, "
         "hours, services, instant_issue, transit_topup, id, city, extra); repeat as needed",
     )
+    p.add_argument(
+        "--kind",
+        choices=("government", "bank", "branch"),
+        help="the kind of every row (default: each row's kind column, bank and name tell): "
+        "branch for a bank's list of its ordinary branches (not one-stop outlets)",
+    )
+    p.add_argument(
+        "--bank",
+        help="with --kind branch or bank: the list is this partner bank's (工行, 中国工商银行, "
+        "ICBC ...); a row naming another bank is rejected",
+    )
     p.add_argument("--report", type=Path, help="write every problem to this CSV (UTF-8 with BOM)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
 
@@ -64,6 +75,15 @@ def add_import(sub: Any) -> None:
     )
     _add_registry_arguments(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="registry GeoJSON to write")
+    p.add_argument(
+        "--merge",
+        type=Path,
+        metavar="REGISTRY",
+        help="merge the imported outlets into this registry GeoJSON and write the result to OUT: "
+        "nothing lost, nothing twice (a branch that is a one-stop outlet stays one); "
+        f"same bank within {settings.merge_distance_m:g} m, or same name in the county, "
+        "is the same outlet",
+    )
     p.set_defaults(run=_run_import)
 
 
@@ -89,15 +109,19 @@ def _parse_map(items: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def _check_registry(args: argparse.Namespace) -> Any:
+def _check_registry(args: argparse.Namespace, *, merging: bool = False) -> Any:
+    """Import ``args.source`` as the options say; print the warnings and the first problems."""
     from locator import datasets
-    from locator.importer import import_registry, write_report
+    from locator.importer import import_registry
 
     output = getattr(args, "output", None)
     if output is not None:
         output_format(None, output, ("geojson",))
     if args.report is not None:
         output_format(None, args.report, ("csv",))
+    if args.bank is not None and args.kind not in ("bank", "branch"):
+        msg = f"--bank {args.bank} says whose list the file is: give --kind branch (ordinary branches) or --kind bank (one-stop bank outlets) with it"  # fmt: skip
+        raise ValidationError(msg)
     check_output(output)
     check_output(args.report)
     result = import_registry(
@@ -106,9 +130,12 @@ def _check_registry(args: argparse.Namespace) -> Any:
         sheet=args.sheet,
         columns=_parse_map(args.map),
         counties=datasets.counties(),
+        kind=args.kind,
+        bank=args.bank,
     )
-    for message in result.warnings:
-        warn(cli_message(message))
+    for reason, message in zip(_file_reasons(result), result.warnings, strict=True):
+        if not (merging and reason == "no_one_stop"):  # the merge says whether it still holds
+            warn(cli_message(message))
     problems = result.report[result.report["row"].notna()]
     for entry in problems.head(_REPORT_LINES).itertuples(index=False):
         print(
@@ -120,27 +147,71 @@ def _check_registry(args: argparse.Namespace) -> Any:
             f"... and {len(problems) - _REPORT_LINES} more: write them all with --report FILE.csv",
             file=sys.stderr,
         )
-    if args.report is not None:
-        write_report(result, args.report)
-        print(f"wrote {args.report}", file=sys.stderr)
     return result
 
 
-def _run_import(args: argparse.Namespace) -> int:
-    from locator.registry import write_outlets
+def _file_reasons(result: Any) -> list[str]:
+    """The reason code of each file-level warning, in the order of ``result.warnings``."""
+    return result.report.loc[result.report["row"].isna(), "reason"].tolist()
 
-    result = _check_registry(args)
+
+def _print_merge(merge: Any, report_path: Path | None) -> None:
+    """The merge's lines: each merged outlet or new id (the first few), a warning, if any."""
+    import pandas as pd
+
+    for entry in merge.report[merge.report["reason"] == "no_one_stop"].itertuples(index=False):
+        warn(str(entry.message))
+    entries = merge.report[merge.report["reason"] != "no_one_stop"]
+    for entry in entries.head(_REPORT_LINES).itertuples(index=False):
+        where = f"{entry.side} {entry.id}" if pd.isna(entry.row) else f"row {entry.row}"
+        print(f"{where}: {entry.level} {entry.reason}: {entry.id} {entry.name}: {entry.message}", file=sys.stderr)  # fmt: skip
+    if len(entries) > _REPORT_LINES and report_path is None:
+        print(
+            f"... and {len(entries) - _REPORT_LINES} more merged: write them all with --report FILE.csv",
+            file=sys.stderr,
+        )
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from locator.output import write_csv
+    from locator.registry import load_outlets, write_outlets
+
+    merging = args.merge is not None
+    if merging:
+        output_format(None, args.merge, ("geojson", "json"))
+    base = load_outlets(args.merge) if merging else None  # a bad registry fails before the import
+    result = _check_registry(args, merging=merging)
+    report, outlets, merge = result.report, result.outlets, None
+    if base is not None and result.accepted:
+        import pandas as pd
+
+        from locator.importer import merge_registry
+
+        merge = merge_registry(base, result.outlets)
+        _print_merge(merge, args.report)
+        report = pd.concat([report, merge.report], ignore_index=True)
+        outlets = merge.outlets
+    if args.report is not None:
+        write_csv(report, args.report)
+        print(f"wrote {args.report}", file=sys.stderr)
     if result.accepted:
-        write_outlets(result.outlets, args.output)
+        write_outlets(outlets, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(f"nothing usable: {args.output} not written", file=sys.stderr)
     print(result.summary(args.lang), file=sys.stderr)
+    if merge is not None:
+        print(merge.summary(args.lang), file=sys.stderr)
     return EXIT_OK if result.accepted else EXIT_NOTHING
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    from locator.importer import write_report
+
     result = _check_registry(args)
+    if args.report is not None:
+        write_report(result, args.report)
+        print(f"wrote {args.report}", file=sys.stderr)
     print(result.summary(args.lang), file=sys.stderr)
     return EXIT_OK if result.accepted else EXIT_NOTHING
 

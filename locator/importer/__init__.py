@@ -49,13 +49,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from locator._errors import DataFileError, ValidationError
-from locator._validate import check_upload_size
+from locator._errors import DataFileError, UnknownBankError, ValidationError
+from locator._validate import check_choice, check_upload_size
+from locator.banks import normalize_bank
 from locator.counties import CountyMatcher
 from locator.crs import _crs_key
 from locator.importer._headers import crs_hints, map_headers
+from locator.importer._merge import MERGE_REASONS, MERGE_REPORT_COLUMNS, MergeResult, merge_registry
 from locator.importer._rows import (
     Cells,
+    Given,
     Row,
     RowMemo,
     deduplicate,
@@ -66,13 +69,18 @@ from locator.importer._rows import (
 from locator.importer._tables import Table, read_source, read_table
 from locator.output import write_csv
 from locator.registry import OUTLET_COLUMNS
+from locator.tasks import KINDS, ONE_STOP_KINDS
 
 __all__ = [
+    "MERGE_REASONS",
+    "MERGE_REPORT_COLUMNS",
     "REASONS",
     "REPORT_COLUMNS",
     "ImportResult",
+    "MergeResult",
     "check_upload_size",
     "import_registry",
+    "merge_registry",
     "write_report",
 ]
 
@@ -86,6 +94,8 @@ REASONS: dict[str, str] = {
     "county_mismatch": "the declared county differs from the one the point lies in; the declared one is kept (warning)",
     "unknown_county": "the county column names no Shanxi county, or one several cities share (城区) without its city (the candidates are named); the point's county is used (warning)",
     "unknown_bank": "a bank that is none of the 16 partner banks, or a bank outlet without its bank (error)",
+    "other_bank": "one bank's list (bank=...): the row's bank column or name names another partner bank; both are named (error)",
+    "branch_services": "an ordinary branch (kind branch) listed tasks or equipment only one-stop outlets have; dropped, the own-bank tasks kept (warning)",
     "unknown_kind": "the kind column names neither kind, or there is none and the name does not tell (warning)",
     "unknown_task": "service names that are no task; the known ones are kept (warning)",
     "bad_flag": "a yes/no column that says neither (warning; taken as no)",
@@ -98,6 +108,7 @@ REASONS: dict[str, str] = {
     "merged_cells": "Excel merged cells were filled down: each row under a merged cell takes its value (file-level warning)",
     "crs_hint": "the file hints at another coordinate system than the one given (file-level warning)",
     "encoding": "the text encoding was assumed, not certain (file-level warning)",
+    "no_one_stop": "every accepted row is an ordinary branch: no one-stop outlet, so the planning functions refuse the registry alone; merge it into one (file-level warning)",
 }
 REPORT_COLUMNS: tuple[str, ...] = ("row", "level", "reason", "column", "value", "message", "name", "original")  # fmt: skip
 
@@ -376,6 +387,7 @@ def _read_rows(
     body: list[tuple[int, list[str]]],
     fields: dict[int, str],
     matcher: CountyMatcher,
+    given: Given,
 ) -> list[Row]:
     """One `Row` per data row, its cells read and checked (the location is checked later)."""
     header_of = {f: header[p] for p, f in fields.items()}
@@ -397,12 +409,12 @@ def _read_rows(
         if number in flagged or (n_cells != width and table.format == "csv"):
             _read_problems(row, table, fields)
         if not row.rejected:
-            parse_row(row, matcher, points.get(number), memo, key)
+            parse_row(row, matcher, points.get(number), memo, key, given)
         rows.append(row)
     return rows
 
 
-def import_registry(
+def import_registry(  # noqa: PLR0913 (the command's options, one keyword each)
     source: str | Path | bytes | IO[bytes],
     *,
     counties: gpd.GeoDataFrame,
@@ -410,8 +422,10 @@ def import_registry(
     crs: str = "wgs84",
     sheet: str | None = None,
     columns: Mapping[str, str] | None = None,
+    kind: str | None = None,
+    bank: str | None = None,
 ) -> ImportResult:
-    """Read a registry file, check every row, and return the accepted outlets and a report.
+    r"""Read a registry file, check every row, and return the accepted outlets and a report.
 
     Parameters
     ----------
@@ -433,6 +447,14 @@ def import_registry(
     columns : mapping of str to str, optional
         Column name → field (``name``, ``bank``, ``lon``, ``lat``, ``lonlat``, ``county``,
         ``address``, ``services``, ... or ``extra``); overrides the header recognition.
+    kind : {"government", "bank", "branch"}, optional
+        The kind of every row (the file's kind column, if any, is then kept in ``extra``):
+        ``branch`` for a bank's list of its ordinary branches (not one-stop outlets; they do
+        the card's own-bank tasks only). None: each row's kind column, bank and name tell.
+    bank : str, optional
+        With ``kind`` ``bank`` or ``branch``: the list is this partner bank's (工行, 中国工商银行,
+        ICBC ...). Rows without a bank column take it; a row whose bank column or name names
+        another partner bank is rejected (``other_bank``).
 
     Returns
     -------
@@ -443,11 +465,41 @@ def import_registry(
     ------
     DataFileError
         When the file is missing, empty, unreadable, or has no name or location column;
-        ``ValidationError`` for a bad ``crs``, ``sheet`` or ``columns``.
+        ``ValidationError`` for a bad ``crs``, ``sheet``, ``columns``, ``kind`` or ``bank``
+        (`UnknownBankError` for a bank that is none of the 16).
+
+    Examples
+    --------
+    >>> csv = "\n".join(["网点名称,经度,纬度", "迎泽支行,112.55,37.86", "建行柳巷支行,112.56,37.87"])
+    >>> from locator import datasets
+    >>> result = import_registry(csv.encode(), name="icbc.csv", kind="branch", bank="工行",
+    ...                          counties=datasets.counties())
+    >>> result.outlets[["name", "kind", "bank"]].values.tolist()
+    [['迎泽支行', 'branch', '中国工商银行']]
+    >>> result.report["reason"].tolist()
+    ['no_one_stop', 'other_bank']
     """
     crs_name = _crs_key(crs)
+    given = _given(kind, bank)
     with _without_cyclic_gc():
-        return _import(source, name, crs_name, sheet, columns, counties)
+        return _import(source, name, crs_name, sheet, columns, counties, given)
+
+
+def _given(kind: str | None, bank: str | None) -> Given:
+    """The ``kind`` and ``bank`` parameters of `import_registry`, checked."""
+    if kind is not None:
+        check_choice(kind, KINDS, "kind")
+    if bank is None:
+        return Given(kind)
+    if kind not in ("bank", "branch"):
+        msg = f"bank {bank!r} says whose list the file is: give kind='branch' (ordinary branches) or kind='bank' (one-stop bank outlets) with it"  # fmt: skip
+        raise ValidationError(msg)
+    try:
+        canonical = normalize_bank(bank)
+    except UnknownBankError:
+        msg = f"bank {bank!r} is none of the 16 partner banks: give one of them (`locator banks`; short names such as 工行, 建行, 邮储 work)"  # fmt: skip
+        raise UnknownBankError(msg) from None
+    return Given(kind, canonical)
 
 
 @contextlib.contextmanager
@@ -476,6 +528,7 @@ def _import(
     sheet: str | None,
     columns: Mapping[str, str] | None,
     counties: gpd.GeoDataFrame,
+    given: Given,
 ) -> ImportResult:
     """The import of `import_registry`, its arguments checked."""
     data, label = read_source(source, name)
@@ -486,14 +539,17 @@ def _import(
         raise ValidationError(msg)
     header, body, hints = _header_and_body(table, columns)
     fields = map_headers(header, columns, label)
+    if given.kind is not None:  # the given kind rules; the file's kind column is kept in extra
+        fields = {p: f for p, f in fields.items() if f != "kind"}
     _check_columns(table, header, {f: header[p] for p, f in fields.items()})
     file_level = _file_level(table, [*header, *hints], crs_name)
     matcher = CountyMatcher(counties)
-    rows = _read_rows(table, header, body, fields, matcher)
+    rows = _read_rows(table, header, body, fields, matcher, given)
     lines = len(rows) + sum(table.last_line[r.number] - r.number for r in rows if r.number in table.last_line)  # fmt: skip
     del body, table
     locate(rows, crs_name, counties, matcher)
     deduplicate(rows)
+    file_level += _no_one_stop(label, rows)
     # The report first, then the outlets, each from only the rows it needs: the report's
     # transient entries and the outlets frame are never in memory together.
     report = _report([r for r in rows if r.problems], file_level)
@@ -502,6 +558,8 @@ def _import(
     n_accepted = len(accepted)
     metadata = {"sample": False, "source": label, "source_crs": crs_name, "crs": "EPSG:4326",
                 "read": read, "accepted": n_accepted, "rejected": read - n_accepted}  # fmt: skip
+    if given.kind is not None:
+        metadata.update({"kind": given.kind, "bank": given.bank})
     outlets = _outlets(accepted, metadata)
     del accepted
     return ImportResult(
@@ -514,6 +572,15 @@ def _import(
         source=label,
         lines=lines,
     )
+
+
+def _no_one_stop(label: str, rows: list[Row]) -> list[tuple[str, str]]:
+    """The file-level warning for a registry of ordinary branches only (empty otherwise)."""
+    kinds = {r.kind for r in rows if not r.rejected}
+    if not kinds or kinds & set(ONE_STOP_KINDS):
+        return []
+    message = f"{label}: every accepted row is an ordinary branch (kind branch), no one-stop outlet: the county rule, coverage and siting refuse such a registry alone; merge it into the one-stop registry (merge_registry, `locator import --merge`)"  # fmt: skip
+    return [("no_one_stop", message)]
 
 
 def write_report(result: ImportResult, path: Path | str) -> Path:

@@ -271,19 +271,32 @@ def parse_flag(text: str) -> bool | None:
 _GOVERNMENT_WORDS = ("人社", "社保", "社会保障", "人力资源", "经办", "服务机构", "服务中心",
                      "服务站", "政务", "便民服务", "大厅", "government", "hall")  # fmt: skip
 _BANK_WORDS = ("银行", "支行", "分行", "信用社", "农商", "储蓄所", "bank")
+# An ordinary branch, not a one-stop outlet: what a registry written by locator says
+# (``branch``, 银行普通网点), checked before the bank words (普通网点 is a bank's too).
+_BRANCH_WORDS = ("branch", "普通网点", "非一站式")
 
 
 def parse_kind(text: str) -> str | None:
-    """``government`` or ``bank`` from a kind cell (社保卡服务银行网点, 人社, bank); None when empty.
+    """The kind a kind cell names (社保卡服务银行网点, 人社, bank, branch); None when empty.
+
+    ``government`` or ``bank`` (one-stop outlets), or ``branch`` (an ordinary branch of a
+    partner bank: ``branch``, 银行普通网点, 非一站式).
 
     Raises
     ------
     ValueError
-        When the cell names neither kind.
+        When the cell names no kind.
+
+    Examples
+    --------
+    >>> parse_kind("社保卡服务银行网点"), parse_kind("银行普通网点"), parse_kind("人社")
+    ('bank', 'branch', 'government')
     """
     value = _fold(text)
     if not value:
         return None
+    if any(w in value for w in _BRANCH_WORDS):
+        return "branch"
     if any(w in value for w in _BANK_WORDS):
         return "bank"
     if any(w in value for w in _GOVERNMENT_WORDS):

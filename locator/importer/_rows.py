@@ -19,7 +19,7 @@ import shapely
 from locator import settings
 from locator._errors import UnknownBankError
 from locator._typing import BoolArray, FloatArray, IntArray, ObjectArray
-from locator.banks import normalize_bank
+from locator.banks import BANKS, normalize_bank
 from locator.counties import CountyMatcher, in_shanxi, province_outline
 from locator.crs import to_wgs84
 from locator.distance import haversine_km, unit_vectors
@@ -32,15 +32,64 @@ from locator.importer._headers import (
     parse_services,
     to_simplified,
 )
-from locator.tasks import default_services
+from locator.tasks import TASKS, default_services
 
-__all__ = ["Cells", "Row", "RowMemo", "deduplicate", "locate", "memo_keys", "parse_row"]
+__all__ = [
+    "Cells",
+    "Given",
+    "Row",
+    "RowMemo",
+    "bank_in_name",
+    "close_pairs",
+    "deduplicate",
+    "fold_name",
+    "locate",
+    "memo_keys",
+    "parse_row",
+]
 
 _PLACEHOLDERS = {"", "-", "--", "—", "/", "无", "暂无", "空", "null", "none", "nan", "n/a", "na", "不适用"}  # fmt: skip
 SAME_PLACE_M = 1.0
 SAME_BANK_M = 10.0
 _BORDER_DEG = 0.01  # about 1 km: the county outlines are accurate to ~100 m
 _COORDINATES = "coordinates"  # pseudo-field: whichever columns (or the geometry) hold them
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the caller says of every row of a file: its kind and, for bank kinds, its bank.
+
+    ``kind`` None: each row's kind comes from its kind column, bank and name (as always).
+    ``bank`` (a canonical partner-bank name) with kind ``bank`` or ``branch``: the file is
+    one bank's list, so a row naming another partner bank is an error (``other_bank``).
+    """
+
+    kind: str | None = None
+    bank: str | None = None
+
+
+# The bank names a branch's name may carry (中国工商银行…支行, 建行…, 邮储…): full names and the
+# short names that say "bank" (…行, 农信社, 邮储). Street-name words that are also short bank
+# names (兴业路, 民生街, 光大巷) are left out: a branch of one bank may be named after them.
+_NAME_BANKS = sorted(
+    ((key, b.name) for b in BANKS for key in (b.name, *b.aliases)
+     if key.endswith(("行", "社", "储", "储蓄", "农信"))),
+    key=lambda kv: -len(kv[0]),
+)  # fmt: skip
+_NAME_BANK_PATTERN = re.compile("|".join(re.escape(key) for key, _ in _NAME_BANKS))
+_NAME_BANK_OF = dict(_NAME_BANKS)
+
+
+def bank_in_name(name: str) -> str | None:
+    """The partner bank an outlet's name names by a word that says bank, or None.
+
+    Examples
+    --------
+    >>> bank_in_name("中国建设银行太原兴业路支行"), bank_in_name("兴业路支行")
+    ('中国建设银行', None)
+    """
+    found = _NAME_BANK_PATTERN.search(unicodedata.normalize("NFKC", name))
+    return _NAME_BANK_OF[found.group(0)] if found else None
 
 
 class Cells:
@@ -242,8 +291,47 @@ def _read_bank(row: Row, name: str) -> bool:
         else:
             row.error("unknown_bank", "bank" if "bank" in row.columns else "name", "a bank outlet needs one of the 16 partner banks (see `locator banks`): none is given, and the name names none")  # fmt: skip
             return False
-    row.kind = "bank" if row.bank is not None else "government"
+    if row.bank is None:
+        row.kind = "government"
+    else:
+        row.kind = "branch" if kind == "branch" else "bank"
     return True
+
+
+def _read_given_bank(row: Row, name: str, given: Given) -> bool:
+    """Set ``row.kind`` and ``row.bank`` as ``given`` says; False when the row contradicts it."""
+    cell = row.cell
+    bank_text = "" if _is_blank(cell.get("bank", "")) else cell["bank"]
+    row.kind = given.kind or "government"
+    if row.kind == "government":
+        if bank_text:
+            row.extra[row.columns["bank"]] = bank_text  # a hall's bank column is kept, not used
+        return True
+    if bank_text:
+        bank = _bank_of(bank_text)
+        if isinstance(bank, UnknownBankError):
+            row.error("unknown_bank", "bank", str(bank))
+            return False
+        if given.bank is not None and bank != given.bank:
+            row.error("other_bank", "bank", f"names {bank}, but this is a list of {given.bank} outlets (bank={given.bank!r}); import that bank's rows with its own list")  # fmt: skip
+            return False
+        row.bank = bank
+    elif given.bank is not None:
+        row.bank = given.bank
+    else:
+        bank = _bank_of(name)
+        if isinstance(bank, UnknownBankError):
+            row.error("unknown_bank", "bank" if "bank" in row.columns else "name", f"a {row.kind} outlet needs one of the 16 partner banks (see `locator banks`): none is given, and the name names none; give the bank (bank=...) when the whole list is one bank's")  # fmt: skip
+            return False
+        row.bank = bank
+    return True
+
+
+def _check_name_bank(row: Row, name: str) -> None:
+    """Reject a row of one bank's list whose name names another partner bank."""
+    named = bank_in_name(name)
+    if named is not None and named != row.bank:
+        row.error("other_bank", "name", f"the name names {named}, but this is a list of {row.bank} outlets (bank={row.bank!r}); import that bank's rows with its own list")  # fmt: skip
 
 
 def _read_services(row: Row) -> None:
@@ -257,12 +345,29 @@ def _read_services(row: Row) -> None:
             value = False
             row.warn("bad_flag", flag, "is neither yes nor no (是/否, 1/0); taken as no")
         flags.append(value if value is not None else flag in codes)
+    if row.kind == "branch":
+        codes = _branch_only(row, codes, flags)
+        flags = [False, False]
     row.flags = _FLAGS[flags[0], flags[1]]
     default = list(_default_services(row.kind, *flags))
     if unknown:
         kept = ", ".join(codes) or f"none known, so a {row.kind} outlet's defaults ({', '.join(default)})"  # fmt: skip
         row.warn("unknown_task", "services", f"unknown task name(s) {', '.join(map(repr, unknown))} (see `locator tasks`); kept: {kept}")  # fmt: skip
     row.services = codes or default
+
+
+def _branch_only(row: Row, codes: list[str], flags: list[bool]) -> list[str]:
+    """An ordinary branch's tasks: the own-bank ones; the others are reported and dropped.
+
+    A branch that listed ``apply`` or said yes to instant issue or transit top-up would be
+    found by searches only one-stop outlets answer, and counted in figures that count those.
+    """
+    kept = [c for c in codes if "branch" in TASKS[c].kinds]
+    dropped = [c for c in codes if c not in kept]
+    dropped += [f for f, on in zip(("instant_issue", "transit_topup"), flags, strict=True) if on and f not in dropped]  # fmt: skip
+    if dropped:
+        row.warn("branch_services", "services", f"an ordinary branch (kind branch) does the card's own-bank tasks only; dropped: {', '.join(dropped)}; import the list with kind='bank' if these are one-stop outlets", ", ".join(dropped))  # fmt: skip
+    return kept
 
 
 #: The fields whose cells alone decide a row's kind, bank, flags, services and county
@@ -274,17 +379,22 @@ _MEMO_FIELDS = ("bank", "kind", "services", "instant_issue", "transit_topup", "c
 RowMemo = dict[tuple[str, ...], tuple[str, str | None, dict[str, bool], tuple[str, ...], str | None]]  # fmt: skip
 
 
-def _name_free(row: Row) -> bool:
+def _name_free(row: Row, given: Given) -> bool:
     """Whether the row's kind and bank follow from its kind and bank cells, not its name.
 
     A government hall's bank cell moves to ``extra`` (a change to the row itself), so such a
-    row is read in full every time.
+    row is read in full every time. With a ``given`` bank, the name is checked on every row
+    anyway (`_check_name_bank`), after the memo.
     """
     bank_text = row.cell.get("bank", "")
+    if given.kind is not None:
+        if given.kind == "government":
+            return _is_blank(bank_text)
+        return given.bank is not None or not _is_blank(bank_text)
     kind = _kind_of(row.cell.get("kind", ""))
     if _is_blank(bank_text):
         return kind == "government"
-    return kind == "bank" and isinstance(_bank_of(bank_text), str)
+    return kind in ("bank", "branch") and isinstance(_bank_of(bank_text), str)
 
 
 def _read_county(row: Row, matcher: CountyMatcher) -> None:
@@ -322,6 +432,7 @@ def parse_row(
     point: tuple[float, float] | str | None,
     memo: RowMemo,
     key: tuple[str, ...],
+    given: Given,
 ) -> None:
     """Read one row's cells into values, adding its problems (the location is checked later).
 
@@ -340,13 +451,18 @@ def parse_row(
     if known is not None:
         row.kind, row.bank, row.flags, services, row.declared = known
         row.services = list(services)
-        return
-    if not _read_bank(row, name):
-        return
-    _read_services(row)
-    _read_county(row, matcher)
-    if not row.problems and _name_free(row):
-        memo[key] = (row.kind, row.bank, row.flags, tuple(row.services), row.declared)
+    else:
+        if given.kind is None:
+            if not _read_bank(row, name):
+                return
+        elif not _read_given_bank(row, name, given):
+            return
+        _read_services(row)
+        _read_county(row, matcher)
+        if not row.problems and _name_free(row, given):
+            memo[key] = (row.kind, row.bank, row.flags, tuple(row.services), row.declared)
+    if given.bank is not None:
+        _check_name_bank(row, name)
 
 
 def _convert(
@@ -446,7 +562,8 @@ def locate(rows: list[Row], crs: str, counties: gpd.GeoDataFrame, matcher: Count
             row.warn("county_mismatch", "county", f"declared {declared} ({row.declared}) but the point lies in {found} ({adcode}); the declared county is kept")  # fmt: skip
 
 
-def _fold_name(name: str) -> str:
+def fold_name(name: str) -> str:
+    """A name as compared: NFKC (full-width to ASCII), no white space, case folded."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
 
 
@@ -519,7 +636,7 @@ def deduplicate(rows: list[Row]) -> None:
         if first.rejected or later.rejected:
             continue
         metres = float(haversine_km(first.lon, first.lat, later.lon, later.lat)) * 1000.0
-        if _fold_name(first.cell["name"]) == _fold_name(later.cell["name"]) and metres <= SAME_PLACE_M:  # fmt: skip
+        if fold_name(first.cell["name"]) == fold_name(later.cell["name"]) and metres <= SAME_PLACE_M:  # fmt: skip
             why = f"same name and place as row {first.number} ({metres:.1f} m apart)"
         elif (
             first.bank is not None and first.bank == later.bank and metres <= SAME_BANK_M
