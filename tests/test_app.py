@@ -22,15 +22,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from locator import settings
+from locator import datasets, settings
 from locator.app.state import escape_markdown
 from locator.app.upload import import_upload
+from locator.distance import haversine_km
 from locator.i18n import STRINGS, column_label, t
 from locator.index import OutletIndex
 from locator.planning.coverage import coverage_report
 from locator.planning.demand import estimate_demand
 from locator.planning.siting import suggest_sites
-from locator.tasks import TASKS
+from locator.tasks import KIND_LABELS, TASKS, far_alternatives
 from tests.test_app_state import (
     HOSTILE_LAT,
     HOSTILE_LON,
@@ -79,18 +80,91 @@ def demand(counties: gpd.GeoDataFrame) -> Any:
 # --- resident view ---------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def both_index() -> OutletIndex:
+    """What the resident page searches: both shipped layers (one-stop outlets and branches)."""
+    return OutletIndex(datasets.registry())
+
+
+def _nearest_of_bank(lon: float, lat: float, bank: str, task: str) -> tuple[str, float]:
+    """Brute force over both shipped layers: the nearest branch of ``bank`` that does ``task``."""
+    both = datasets.registry()
+    mine = both[(both["bank"] == bank) & both["services"].map(lambda s: task in s)]
+    d = haversine_km(lon, lat, mine.geometry.x.to_numpy(), mine.geometry.y.to_numpy())
+    return str(mine["name"].iloc[int(np.argmin(d))]), float(d.min())
+
+
+def _far_point(bank: str) -> tuple[float, float, float]:
+    """From the data: the county point farthest from every branch of ``bank``, and how far."""
+    both, counties = datasets.registry(), datasets.counties()
+    branches = both[both["bank"] == bank]
+    points = counties.geometry.representative_point()
+    gap = haversine_km(
+        points.x.to_numpy()[:, None],
+        points.y.to_numpy()[:, None],
+        branches.geometry.x.to_numpy()[None, :],
+        branches.geometry.y.to_numpy()[None, :],
+    ).min(axis=1)
+    at = int(gap.argmax())
+    return float(points.x.iloc[at]), float(points.y.iloc[at]), float(gap[at])
+
+
+@pytest.mark.slow
+def test_the_cmb_card_of_the_issue_gets_the_nearest_cmb_branch_of_either_kind() -> None:
+    # Issue 14: a 招商银行 card at 36.0 N, 111.5 E was sent 136 km to 晋城.
+    name, km = _nearest_of_bank(111.5, 36.0, "招商银行", "activate_finance")
+    at = _app(lat="36.0", lon="111.5", task="activate_finance", bank="招行", k="3")
+    _ok(at)
+    shown = _frame_with(at, "名称")
+    assert shown["名称"].iloc[0] == name
+    assert shown["距离（公里）"].iloc[0] == round(km, 2)
+    assert set(shown["银行"]) == {"招商银行"}
+    assert set(shown["类型"]) <= {KIND_LABELS["bank"]["zh"], KIND_LABELS["branch"]["zh"]}
+    cards = [m for m in _texts(at) if m.startswith("**1. ")]
+    kind = shown["类型"].iloc[0]
+    assert cards and escape_markdown(kind) in cards[0]
+    far = [w.value for w in at.warning if "上门服务" in w.value]
+    if km > settings.far_branch_km:
+        assert far and "12333" in far[0] and "95555" in far[0]
+    else:
+        assert not far
+        assert any(t("branches_searched") in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("bank", "lang"), [("渤海银行", "zh"), ("山西银行", "en")])
+def test_a_far_bank_gets_the_note_with_the_alternatives(bank: str, lang: str) -> None:
+    lon, lat, gap = _far_point(bank)
+    assert gap > settings.far_branch_km, "the sample has a county far from this bank"
+    at = _app(lat=f"{lat:.6f}", lon=f"{lon:.6f}", task="unfreeze_account", bank=bank, lang=lang)
+    _ok(at)
+    notes = [w.value for w in at.warning if str(round(gap)) in w.value]
+    assert len(notes) == 1, [w.value for w in at.warning]
+    note = notes[0]
+    assert note.startswith(
+        t("far_branch", lang, km=f"{gap:.0f}", limit=f"{settings.far_branch_km:g}")
+    )
+    for line in far_alternatives(bank, lang):
+        assert escape_markdown(line) in note
+    assert "上门服务" in note and "代理办理" in note and "12333" in note
+    if bank == "山西银行":
+        assert "back of your card" in note  # no number we are not sure of
+    # The answer itself is still there: the nearest branches of that bank.
+    assert len(_frame_with(at, t("col_name", lang))) > 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("task", "bank"),
     [("activate_finance", "工行"), ("reset_card_pin", None), ("transit_topup", None)],
 )
 def test_a_link_gives_the_nearest_outlets_of_the_index(
-    index: OutletIndex, task: str, bank: str | None
+    both_index: OutletIndex, task: str, bank: str | None
 ) -> None:
     params = {"lat": "37.86", "lon": "112.55", "task": task, "k": "4"}
     at = _app(**params, **({"bank": bank} if bank else {}))
     _ok(at)
-    expected = index.nearest(lon=112.55, lat=37.86, k=4, task=task, bank=bank)
+    expected = both_index.nearest(lon=112.55, lat=37.86, k=4, task=task, bank=bank)
     shown = _frame_with(at, "名称")
     assert shown["名称"].tolist() == expected["name"].tolist()
     assert shown["距离（公里）"].tolist() == expected["distance_km"].round(2).tolist()
@@ -103,7 +177,7 @@ def test_a_link_gives_the_nearest_outlets_of_the_index(
 
 
 @pytest.mark.slow
-def test_widgets_and_a_map_click_give_the_nearest_outlets(index: OutletIndex) -> None:
+def test_widgets_and_a_map_click_give_the_nearest_outlets(both_index: OutletIndex) -> None:
     at = _app()
     _ok(at)
     assert any(t("no_location") in i.value for i in at.info)  # nothing asked yet
@@ -113,7 +187,9 @@ def test_widgets_and_a_map_click_give_the_nearest_outlets(index: OutletIndex) ->
     at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
     at.run()
     _ok(at)
-    expected = index.nearest(lon=112.9, lat=38.0, k=3, task="reset_bank_password", bank="中国银行")
+    expected = both_index.nearest(
+        lon=112.9, lat=38.0, k=3, task="reset_bank_password", bank="中国银行"
+    )
     assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
     assert set(_frame_with(at, "名称")["银行"]) == {"中国银行"}
     params = at.query_params
@@ -121,12 +197,14 @@ def test_widgets_and_a_map_click_give_the_nearest_outlets(index: OutletIndex) ->
 
 
 @pytest.mark.slow
-def test_the_place_search_sets_the_location(index: OutletIndex, counties: gpd.GeoDataFrame) -> None:
+def test_the_place_search_sets_the_location(
+    both_index: OutletIndex, counties: gpd.GeoDataFrame
+) -> None:
     at = _app(task="apply")
     at.text_input(key="place_q").input("晋城城区").run()
     _ok(at)
     seat = counties[(counties["name"] == "城区") & (counties["city"] == "晋城市")].iloc[0]
-    expected = index.nearest(lon=seat["seat_lon"], lat=seat["seat_lat"], k=5, task="apply")
+    expected = both_index.nearest(lon=seat["seat_lon"], lat=seat["seat_lat"], k=5, task="apply")
     assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
     assert at.selectbox(key="place_pick").value == 0
     assert float(at.query_params["lon"]) == pytest.approx(seat["seat_lon"], abs=1e-6)
@@ -154,11 +232,11 @@ def test_an_online_only_task_shows_the_online_channel_alone() -> None:
 
 
 @pytest.mark.slow
-def test_a_point_outside_shanxi_is_answered_with_a_warning(index: OutletIndex) -> None:
+def test_a_point_outside_shanxi_is_answered_with_a_warning(both_index: OutletIndex) -> None:
     at = _app(task="apply", lat="39.90", lon="116.40")  # Beijing
     _ok(at)
     assert any(t("outside") in w.value for w in at.warning)
-    expected = index.nearest(lon=116.40, lat=39.90, k=5, task="apply")
+    expected = both_index.nearest(lon=116.40, lat=39.90, k=5, task="apply")
     assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
 
 
@@ -477,3 +555,40 @@ def test_locator_app_gives_the_settings_of_the_config_file() -> None:
     given = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert cmd[4] == str(PAGE)
     assert given == {**expected, "--server.port": "8600"}
+
+
+# --- planner view: coverage by partner bank (issue 14) ----------------------------------------
+
+
+@pytest.mark.slow
+def test_the_planner_by_bank_table_equals_coverage_by_bank(
+    counties: gpd.GeoDataFrame, demand: Any
+) -> None:
+    from locator import datasets
+    from locator.banks import BANK_NAMES
+    from locator.planning.bank_coverage import coverage_by_bank
+
+    at = _app(view="planner")
+    at.slider(key="radius").set_value(3.0).run()
+    _ok(at)
+    by_bank = coverage_by_bank(datasets.registry(), counties, demand=demand, radius_km=3.0)
+    shown = _frame_with(at, column_label("one_stop_outlets")).reset_index(drop=True)
+    assert shown[column_label("bank")].tolist() == list(BANK_NAMES)
+    assert shown[column_label("branches")].tolist() == by_bank.banks["branches"].tolist()
+    np.testing.assert_allclose(
+        shown[column_label("covered_share")], by_bank.banks["covered_share"] * 100, atol=0.05
+    )
+    assert (
+        shown[column_label("uncovered_counties")].tolist()
+        == by_bank.banks["uncovered_counties"].tolist()
+    )
+    at.selectbox(key="uncovered_bank").set_value("招商银行").run()
+    _ok(at)
+    left = by_bank.uncovered("招商银行")
+    assert len(left) > 0
+    table = _frame_with(at, column_label("uncovered_population"))
+    assert table[column_label("name")].tolist() == left["name"].tolist()
+    assert any(
+        t("bank_uncovered", bank="招商银行", n=len(left), r=3.0) in c.value for c in at.caption
+    )
+    assert t("download_banks") in {b.label for b in at.get("download_button")}

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from locator import settings
+from locator import datasets, settings
 from locator._errors import DataFileError, LocatorError, ValidationError
 from locator.app.state import (
     UrlState,
@@ -37,7 +37,7 @@ from locator.i18n import parameter_label, t
 from locator.importer import import_registry
 from locator.index import OutletIndex
 from locator.planning.coverage import coverage_report, gaps
-from locator.tasks import TASKS
+from locator.tasks import KIND_LABELS, TASKS, far_alternatives
 
 
 def test_a_full_link_is_read() -> None:
@@ -159,6 +159,57 @@ def test_answer_equals_the_index(index: OutletIndex, task: str) -> None:
     expected = index.nearest(lon=lon, lat=lat, k=4, task=task, bank="中行")
     pd.testing.assert_frame_equal(answer.found.drop(columns="nav_url"), expected)
     assert answer.found["nav_url"].str.startswith("https://").all()
+
+
+@pytest.fixture(scope="module")
+def both_index() -> OutletIndex:
+    return OutletIndex(datasets.registry())
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_answer_over_both_layers_equals_the_index_and_says_the_kind(
+    both_index: OutletIndex, task: str
+) -> None:
+    lon, lat = 111.5, 36.0
+    answer = resident_answer(both_index, lon=lon, lat=lat, task=task, bank="招行", k=6)
+    if not TASKS[task].kinds:
+        assert answer.online_only and answer.found.empty and not answer.far
+        return
+    expected = both_index.nearest(lon=lon, lat=lat, k=6, task=task, bank="招行")
+    pd.testing.assert_frame_equal(answer.found.drop(columns="nav_url"), expected)
+    kinds = set(answer.found["kind"])
+    if TASKS[task].own_bank:
+        assert set(answer.found["bank"]) == {"招商银行"} and "branch" in kinds
+    else:
+        assert "branch" not in kinds
+    for (text, _), kind in zip(outlet_cards(answer, "en"), answer.found["kind"], strict=True):
+        assert escape_markdown(KIND_LABELS[kind]["en"]) in text
+
+
+def test_far_is_the_setting_against_the_nearest_branch(
+    both_index: OutletIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = resident_answer(
+        both_index, lon=111.5, lat=36.0, task="activate_finance", bank="招行", k=2
+    )
+    km = answer.nearest_km
+    assert km is not None and not answer.far and answer.alternatives("zh") == []
+    monkeypatch.setattr(settings, "far_branch_km", km - 0.01)
+    answer = resident_answer(
+        both_index, lon=111.5, lat=36.0, task="activate_finance", bank="招行", k=2
+    )
+    assert answer.far and answer.alternatives("en") == far_alternatives("招商银行", "en")
+    assert "95555" in answer.alternatives("zh")[1]
+    # Any outlet will do for a one-stop task: never far, however far.
+    answer = resident_answer(both_index, lon=111.5, lat=36.0, task="apply", bank=None, k=1)
+    assert not answer.far
+
+
+def test_no_branch_of_the_bank_at_all_is_far(outlets: gpd.GeoDataFrame) -> None:
+    index = OutletIndex(outlets[outlets["bank"] != "渤海银行"])
+    answer = resident_answer(index, lon=112.5, lat=37.8, task="unfreeze_account", bank="渤海", k=3)
+    assert answer.found.empty and answer.nearest_km is None and answer.far
+    assert "95541" in answer.alternatives("zh")[1]
 
 
 def test_no_query_without_the_bank_an_own_bank_task_needs(index: OutletIndex) -> None:

@@ -48,7 +48,7 @@ from locator.index import OutletIndex
 from locator.output import csv_bytes
 from locator.planning.coverage import CoverageReport
 from locator.registry import outlets_to_geojson
-from locator.tasks import KIND_LABELS, TASK_CODES, Task, get_task
+from locator.tasks import KIND_LABELS, TASK_CODES, Task, far_alternatives, get_task, is_far
 
 __all__ = [
     "planner_table",
@@ -200,8 +200,11 @@ class ResidentAnswer:
     """The answer to "where can I do this, near here?".
 
     ``found`` is :meth:`OutletIndex.nearest`'s table plus ``nav_url`` (Amap navigation);
-    it is empty when the task is online only or needs a bank that was not given.
-    ``county`` names the county and city of the point ("" outside Shanxi).
+    it is empty when the task is online only or needs a bank that was not given. Its
+    ``kind`` says whether each is a one-stop outlet or an ordinary branch of the bank.
+    ``county`` names the county and city of the point ("" outside Shanxi). ``far``: the
+    task needs the card's own bank and its nearest branch is beyond
+    ``settings.far_branch_km`` (or there is none); `alternatives` then says what else.
     """
 
     task: Task
@@ -209,11 +212,22 @@ class ResidentAnswer:
     inside: bool
     needs_bank: bool
     county: str = ""
+    bank: str | None = None
+    far: bool = False
 
     @property
     def online_only(self) -> bool:
         """The task cannot be done at any outlet."""
         return not self.task.kinds
+
+    @property
+    def nearest_km(self) -> float | None:
+        """Distance to the nearest outlet found, or None when none was found."""
+        return None if self.found.empty else float(self.found["distance_km"].iloc[0])
+
+    def alternatives(self, lang: str) -> list[str]:
+        """What else a resident far from the card's bank can do (`locator.tasks.far_alternatives`)."""
+        return far_alternatives(self.bank, lang) if self.far else []
 
 
 def resident_answer(
@@ -233,11 +247,15 @@ def resident_answer(
 
     Examples
     --------
-    >>> index = OutletIndex(datasets.outlets())
+    >>> index = OutletIndex(datasets.registry())
     >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="reset_card_pin",
     ...                          bank=None, k=2)
     >>> len(answer.found), answer.inside, answer.found["nav_url"].str.startswith("https://").all()
     (2, True, np.True_)
+    >>> mine = resident_answer(index, lon=111.5, lat=36.0, task="activate_finance",
+    ...                        bank="招行", k=1)
+    >>> mine.found[["bank", "kind"]].iloc[0].tolist(), mine.far
+    (['招商银行', 'branch'], False)
     """
     from locator.maps import amap_navigation_url
 
@@ -257,7 +275,9 @@ def resident_answer(
             amap_navigation_url(lon=x, lat=y, name=str(n))
             for x, y, n in zip(found["lon"], found["lat"], found["name"], strict=True)
         ]
-    return ResidentAnswer(task_obj, found, inside, needs_bank, county)
+    answer = ResidentAnswer(task_obj, found, inside, needs_bank, county, bank=bank)
+    answer.far = not needs_bank and is_far(task_obj, answer.nearest_km)
+    return answer
 
 
 def result_table(answer: ResidentAnswer, lang: str) -> pd.DataFrame:
@@ -303,7 +323,7 @@ def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:
 
     Examples
     --------
-    >>> index = OutletIndex(datasets.outlets())
+    >>> index = OutletIndex(datasets.registry())
     >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="apply", bank=None, k=1)
     >>> text, url = outlet_cards(answer, "zh")[0]
     >>> text.startswith("**1. "), url.startswith("https://uri.amap.com/")
