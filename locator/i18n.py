@@ -125,6 +125,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_bring": {"zh": "请携带", "en": "Bring"},
     "col_nav": {"zh": "导航", "en": "Navigate"},
     "download_html": {"zh": "下载地图（HTML）", "en": "Download the map (HTML)"},
+    "download_xlsx": {"zh": "下载Excel报告", "en": "Download the Excel report"},
     "tiles": {"zh": "底图", "en": "Base map"},
     "tiles_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
     "tiles_amap": {"zh": "高德地图", "en": "Amap (Gaode)"},
@@ -316,6 +317,48 @@ COLUMNS: dict[str, dict[str, str]] = {
     "lon": {"zh": "经度", "en": "Lon"},
     "lat": {"zh": "纬度", "en": "Lat"},
 }
+
+
+# Planners, coverage per partner bank (issue 14): the by-bank table and its columns.
+STRINGS.update(
+    {
+        "bank_coverage": {"zh": "各合作银行的覆盖", "en": "Coverage by partner bank"},
+        "bank_coverage_help": {
+            "zh": "距该银行任一网点（一站式网点或普通网点）{r:g} 公里以内的居民比例；未覆盖区县："
+            "多数居民 {r:g} 公里内没有该银行网点的区县。激活金融功能、忘记银行密码、账户解限"
+            "须到社保卡所属银行办理。",
+            "en": "Share of residents within {r:g} km of a branch of the bank (one-stop or "
+            "ordinary); uncovered counties: where most residents have no branch of the bank "
+            "within {r:g} km. Activating the financial function, a forgotten bank password and "
+            "unfreezing an account need the card's own bank.",
+        },
+        "bank_uncovered_pick": {
+            "zh": "查看某银行未覆盖的区县",
+            "en": "Counties a bank leaves uncovered",
+        },
+        "bank_uncovered": {
+            "zh": "{bank}：{n} 个区县的多数居民 {r:g} 公里内没有其网点",
+            "en": "{bank}: in {n} counties most residents have no branch within {r:g} km",
+        },
+        "bank_none_uncovered": {
+            "zh": "{bank}：每个区县的多数居民 {r:g} 公里内都有其网点",
+            "en": "{bank}: in every county most residents have a branch within {r:g} km",
+        },
+        "download_banks": {
+            "zh": "下载各银行分区县覆盖 (CSV)",
+            "en": "Download coverage by bank and county (CSV)",
+        },
+    }
+)
+COLUMNS.update(
+    {
+        "bank": {"zh": "银行", "en": "Bank"},
+        "branches": {"zh": "网点数（含普通网点）", "en": "Branches (all kinds)"},
+        "one_stop_outlets": {"zh": "一站式网点数", "en": "One-stop outlets"},
+        "uncovered_counties": {"zh": "未覆盖区县数", "en": "Uncovered counties"},
+        "uncovered_population": {"zh": "未覆盖人口", "en": "Not covered"},
+    }
+)
 
 
 # The library's parameters as the page names them: an error never shows `lat` or a flag.

@@ -53,9 +53,12 @@ from locator.maps import (
     standalone_html,
     use_local_assets,
 )
+from locator.output import csv_bytes
+from locator.planning.bank_coverage import coverage_by_bank
 from locator.planning.coverage import coverage_report, gaps
 from locator.planning.demand import estimate_demand
 from locator.planning.siting import coverage_gain_curve, suggest_sites
+from locator.report import XLSX_MIME, report_bytes
 from locator.tasks import TASK_CODES, Task, get_task
 
 __all__ = ["main"]
@@ -67,6 +70,13 @@ COUNTY_COLUMNS = [
 ]  # fmt: skip
 GAP_COLUMNS = [
     "rank", "county_name", "city", "population", "population_65plus", "distance_km", "lon", "lat",
+]  # fmt: skip
+BANK_COLUMNS = [
+    "bank", "branches", "one_stop_outlets", "covered_share", "covered_share_65plus",
+    "uncovered_counties",
+]  # fmt: skip
+UNCOVERED_COLUMNS = [
+    "adcode", "name", "city", "branches", "population", "covered_share", "uncovered_population",
 ]  # fmt: skip
 SITE_COLUMNS = [
     "rank", "reason", "county_name", "new_population", "new_population_65plus",
@@ -146,6 +156,12 @@ def sites_for(
     """Rule repair and the first MAX_NEW_SITES sites; greedy, so the first N are the answer for N."""
     setting = {"demand": demand(), "radius_km": radius_km, "task": task, "bank": bank}
     return suggest_sites(_outlets, shipped()[1], new=MAX_NEW_SITES, **setting)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def banks_for(fingerprint: str, radius_km: float, _index: Any) -> Any:
+    """Residents within reach of each partner bank's branches: ``locator coverage --by bank``."""
+    return coverage_by_bank(_index, shipped()[1], demand=demand(), radius_km=radius_km)
 
 
 def registry() -> tuple[Any, str]:
@@ -520,6 +536,36 @@ def planner_tables(report: Any, far: Any, lang: str) -> None:
     st.dataframe(planner_table(far.head(200), lang, GAP_COLUMNS), hide_index=True)
 
 
+def bank_tables(page: Page, radius: float) -> None:
+    """Coverage per partner bank: its share of residents in reach, the counties it leaves out."""
+    lang = page.lang
+    st.subheader(t("bank_coverage", lang))
+    try:
+        with st.spinner(t("computing", lang)):
+            by_bank = banks_for(page.fingerprint, radius, page.index)
+    except LocatorError as error:
+        st.error(error_markdown(error, lang, "coverage_error"))
+        return
+    st.caption(t("bank_coverage_help", lang, r=radius))
+    st.dataframe(planner_table(by_bank.banks, lang, BANK_COLUMNS), hide_index=True)
+    bank = st.selectbox(t("bank_uncovered_pick", lang), BANK_NAMES, key="uncovered_bank")
+    left = by_bank.uncovered(bank)
+    fields = {"bank": escape_markdown(bank), "n": len(left), "r": radius}
+    if len(left):
+        st.caption(t("bank_uncovered", lang, **fields))
+        st.dataframe(planner_table(left, lang, UNCOVERED_COLUMNS), hide_index=True)
+    else:
+        st.caption(t("bank_none_uncovered", lang, **fields))
+    st.download_button(
+        t("download_banks", lang),
+        data=lambda: csv_bytes(by_bank.counties),
+        file_name="coverage_by_bank.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="download_banks",
+    )
+
+
 def download_buttons(page: Page, report: Any, far: Any) -> None:
     """The planner's files, made only when asked for."""
     downloads = planner_downloads(report, far)
@@ -528,7 +574,11 @@ def download_buttons(page: Page, report: Any, far: Any) -> None:
         m = province_map(page.outlets, page.counties, gaps=far, options=page.map_options)
         return standalone_html(m)
 
+    def workbook() -> bytes:  # the file of `locator report` (its 20 largest gaps)
+        return report_bytes(report, gaps=far.head(20), lang=page.lang)
+
     downloads.append(("download_html", export, "locator-map.html", "text/html"))
+    downloads.append(("download_xlsx", workbook, "覆盖报告.xlsx", XLSX_MIME))
     for column, (label, data, name, mime) in zip(
         st.columns(len(downloads)), downloads, strict=True
     ):
@@ -581,6 +631,7 @@ def planner_view(page: Page) -> None:
         st.line_chart(coverage_gain_curve(sites).set_index("n")["covered_share"])
         st.dataframe(planner_table(sites, lang, SITE_COLUMNS), hide_index=True)
     planner_tables(report, far, lang)
+    bank_tables(page, radius)
     download_buttons(page, report, far)
 
 
