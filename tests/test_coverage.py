@@ -29,6 +29,7 @@ from locator.planning.coverage import (
     write_gaps,
 )
 from locator.planning.demand import Demand, demand_from_points, estimate_demand
+from locator.planning.inputs import PlanningInputs
 from locator.registry import write_outlets
 
 
@@ -402,3 +403,94 @@ def test_cli_mistakes_are_one_line(capsys, tmp_path):
         lines = err.strip().splitlines()
         assert code == 2, argv
         assert message in lines[-1] and "Traceback" not in err
+
+
+# --- the published figures, with the branch layer in the registry (issue 14) -----------------
+
+
+@pytest.fixture(scope="module")
+def registry() -> gpd.GeoDataFrame:
+    """Both shipped layers: the 1,443 one-stop outlets and the ordinary branches."""
+    return datasets.registry()
+
+
+def test_registry_holds_both_layers(registry: gpd.GeoDataFrame) -> None:
+    one_stop = registry["kind"].isin(["government", "bank"])
+    assert int(one_stop.sum()) == 1443
+    assert int((registry["kind"] == "branch").sum()) > 0
+    assert int(registry.loc[one_stop, "transit_topup"].astype(bool).sum()) == 443
+    # The branches alone would not meet the rule anywhere near as often: they must not count.
+    assert set(registry.loc[~one_stop, "kind"]) == {"branch"}
+
+
+def test_rule_counts_one_stop_outlets_only(
+    registry: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
+) -> None:
+    with_branches = county_rule(registry, counties)
+    alone = county_rule(outlets, counties)
+    pd.testing.assert_frame_equal(with_branches, alone)
+    assert int(with_branches["outlets"].sum()) == 1443
+    assert int(with_branches["outlets"].min()) >= 2
+    # Counted by location, independently: one-stop points in each county.
+    one_stop = registry.loc[registry["kind"].isin(["government", "bank"])]
+    where = county_of(one_stop.geometry.x, one_stop.geometry.y, counties=counties)
+    counts = pd.Series(np.asarray(where, dtype=object)).value_counts()
+    expected = with_branches["adcode"].map(counts).fillna(0).astype(int)
+    assert with_branches["outlets"].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("task", [None, "reset_card_pin", "transit_topup"])
+def test_coverage_figures_unchanged_by_branches(
+    registry: gpd.GeoDataFrame,
+    outlets: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    coarse: Demand,
+    task: str | None,
+) -> None:
+    with_branches = coverage_report(registry, counties, demand=coarse, task=task)
+    alone = coverage_report(outlets, counties, demand=coarse, task=task)
+    pd.testing.assert_frame_equal(with_branches.counties, alone.counties)
+    pd.testing.assert_frame_equal(with_branches.cities, alone.cities)
+    assert with_branches.province == alone.province
+    np.testing.assert_array_equal(with_branches.distance_km, alone.distance_km)
+    if task is None:
+        assert with_branches.province["outlets"] == 1443
+        assert with_branches.province["branches"] == 0
+
+
+def test_transit_topup_outlets_are_443(
+    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
+) -> None:
+    inputs = PlanningInputs.build(registry, counties, task="transit_topup")
+    assert inputs.counted.size == 443
+
+
+def test_mismatches_list_one_stop_outlets_only(
+    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
+) -> None:
+    # A branch declaring the wrong county is not a one-stop figure: it is not listed.
+    broken = registry.copy()
+    branch = int(np.flatnonzero((broken["kind"] == "branch").to_numpy())[0])
+    outlet = int(np.flatnonzero((broken["kind"] == "government").to_numpy())[0])
+    for row in (branch, outlet):
+        broken.iloc[row, broken.columns.get_loc("county_adcode")] = "140000"
+    found = mismatches(broken, counties)
+    assert found["id"].tolist() == [str(broken["id"].iloc[outlet])]
+
+
+def test_own_bank_task_coverage_reaches_ordinary_branches(
+    registry: gpd.GeoDataFrame,
+    outlets: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    coarse: Demand,
+) -> None:
+    keywords = {"demand": coarse, "task": "activate_finance", "bank": "招商银行"}
+    with_branches = coverage_report(registry, counties, **keywords)
+    alone = coverage_report(outlets, counties, **keywords)
+    assert with_branches.province["covered_population"] > alone.province["covered_population"]
+    assert with_branches.province["branches"] > 0
+    # The rule still counts one-stop outlets of the bank, not its ordinary branches.
+    pd.testing.assert_frame_equal(
+        county_rule(registry, counties, task="activate_finance", bank="招商银行"),
+        county_rule(outlets, counties, task="activate_finance", bank="招商银行"),
+    )

@@ -1,4 +1,4 @@
-"""Coverage per partner bank against brute force; one-stop figures unchanged by the branch layer."""
+"""Coverage per partner bank (`locator.planning.bank_coverage`) against brute force, and its CLI."""
 
 from __future__ import annotations
 
@@ -17,10 +17,7 @@ from locator.cli import main
 from locator.counties import county_of
 from locator.distance import haversine_km
 from locator.planning.bank_coverage import UNCOVERED_SHARE, coverage_by_bank
-from locator.planning.coverage import county_rule, coverage_report, mismatches
 from locator.planning.demand import Demand, estimate_demand
-from locator.planning.inputs import PlanningInputs
-from locator.planning.siting import suggest_closures, suggest_sites
 
 
 @pytest.fixture(scope="module")
@@ -45,125 +42,6 @@ def brute_covered(demand: Demand, branches: gpd.GeoDataFrame, radius_km: float) 
     # No cell sits on the edge, where the index's chord and the haversine might round apart.
     assert not np.any(np.abs(nearest - radius_km) < 1e-6)
     return nearest <= radius_km
-
-
-# --- the published figures, with the branch layer in the registry ------------------------------
-
-
-def test_registry_holds_both_layers(registry: gpd.GeoDataFrame) -> None:
-    one_stop = registry["kind"].isin(["government", "bank"])
-    assert int(one_stop.sum()) == 1443
-    assert int((registry["kind"] == "branch").sum()) > 0
-    assert int(registry.loc[one_stop, "transit_topup"].astype(bool).sum()) == 443
-    # The branches alone would not meet the rule anywhere near as often: they must not count.
-    assert set(registry.loc[~one_stop, "kind"]) == {"branch"}
-
-
-def test_rule_counts_one_stop_outlets_only(
-    registry: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
-) -> None:
-    with_branches = county_rule(registry, counties)
-    alone = county_rule(outlets, counties)
-    pd.testing.assert_frame_equal(with_branches, alone)
-    assert int(with_branches["outlets"].sum()) == 1443
-    assert int(with_branches["outlets"].min()) >= 2
-    # Counted by location, independently: one-stop points in each county.
-    one_stop = registry.loc[registry["kind"].isin(["government", "bank"])]
-    where = county_of(one_stop.geometry.x, one_stop.geometry.y, counties=counties)
-    counts = pd.Series(np.asarray(where, dtype=object)).value_counts()
-    expected = with_branches["adcode"].map(counts).fillna(0).astype(int)
-    assert with_branches["outlets"].tolist() == expected.tolist()
-
-
-@pytest.mark.parametrize("task", [None, "reset_card_pin", "transit_topup"])
-def test_coverage_figures_unchanged_by_branches(
-    registry: gpd.GeoDataFrame,
-    outlets: gpd.GeoDataFrame,
-    counties: gpd.GeoDataFrame,
-    coarse: Demand,
-    task: str | None,
-) -> None:
-    with_branches = coverage_report(registry, counties, demand=coarse, task=task)
-    alone = coverage_report(outlets, counties, demand=coarse, task=task)
-    pd.testing.assert_frame_equal(with_branches.counties, alone.counties)
-    pd.testing.assert_frame_equal(with_branches.cities, alone.cities)
-    assert with_branches.province == alone.province
-    np.testing.assert_array_equal(with_branches.distance_km, alone.distance_km)
-    if task is None:
-        assert with_branches.province["outlets"] == 1443
-        assert with_branches.province["branches"] == 0
-
-
-def test_transit_topup_outlets_are_443(
-    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
-) -> None:
-    inputs = PlanningInputs.build(registry, counties, task="transit_topup")
-    assert inputs.counted.size == 443
-
-
-def test_mismatches_list_one_stop_outlets_only(
-    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
-) -> None:
-    # A branch declaring the wrong county is not a one-stop figure: it is not listed.
-    broken = registry.copy()
-    branch = int(np.flatnonzero((broken["kind"] == "branch").to_numpy())[0])
-    outlet = int(np.flatnonzero((broken["kind"] == "government").to_numpy())[0])
-    for row in (branch, outlet):
-        broken.iloc[row, broken.columns.get_loc("county_adcode")] = "140000"
-    found = mismatches(broken, counties)
-    assert found["id"].tolist() == [str(broken["id"].iloc[outlet])]
-
-
-def test_own_bank_task_coverage_reaches_ordinary_branches(
-    registry: gpd.GeoDataFrame,
-    outlets: gpd.GeoDataFrame,
-    counties: gpd.GeoDataFrame,
-    coarse: Demand,
-) -> None:
-    keywords = {"demand": coarse, "task": "activate_finance", "bank": "招商银行"}
-    with_branches = coverage_report(registry, counties, **keywords)
-    alone = coverage_report(outlets, counties, **keywords)
-    assert with_branches.province["covered_population"] > alone.province["covered_population"]
-    assert with_branches.province["branches"] > 0
-    # The rule still counts one-stop outlets of the bank, not its ordinary branches.
-    pd.testing.assert_frame_equal(
-        county_rule(registry, counties, task="activate_finance", bank="招商银行"),
-        county_rule(outlets, counties, task="activate_finance", bank="招商银行"),
-    )
-
-
-def test_registry_of_branches_only_is_refused(
-    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
-) -> None:
-    branches = registry.loc[registry["kind"] == "branch"]
-    with pytest.raises(ValidationError, match=r"outlets holds no one-stop outlet.*registry\(\)"):
-        PlanningInputs.build(branches, counties)
-
-
-def test_closures_close_one_stop_outlets_only(
-    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, coarse: Demand
-) -> None:
-    shut = suggest_closures(
-        registry, counties, demand=coarse, close=30, task="activate_finance", bank="农商行"
-    )
-    assert len(shut) == 30
-    kinds = registry.set_index(registry["id"].astype(str)).loc[shut["id"], "kind"]
-    assert set(kinds) <= {"bank"}
-
-
-def test_new_sites_keep_the_published_baseline(
-    registry: gpd.GeoDataFrame,
-    outlets: gpd.GeoDataFrame,
-    counties: gpd.GeoDataFrame,
-    coarse: Demand,
-) -> None:
-    with_branches = suggest_sites(registry, counties, demand=coarse, new=5)
-    alone = suggest_sites(outlets, counties, demand=coarse, new=5)
-    pd.testing.assert_frame_equal(
-        pd.DataFrame(with_branches.drop(columns="geometry")),
-        pd.DataFrame(alone.drop(columns="geometry")),
-    )
-    assert with_branches.attrs["suitable_outlets"] == 1443
 
 
 # --- coverage by bank ------------------------------------------------------------------------

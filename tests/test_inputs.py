@@ -274,3 +274,20 @@ def test_every_mistake_is_a_locator_error(outlets, counties):
     ):
         with pytest.raises(LocatorError):
             call()
+
+
+# --- the published figures, with the branch layer in the registry (issue 14) -----------------
+
+
+@pytest.fixture(scope="module")
+def registry() -> gpd.GeoDataFrame:
+    """Both shipped layers: the 1,443 one-stop outlets and the ordinary branches."""
+    return datasets.registry()
+
+
+def test_registry_of_branches_only_is_refused(
+    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame
+) -> None:
+    branches = registry.loc[registry["kind"] == "branch"]
+    with pytest.raises(ValidationError, match=r"outlets holds no one-stop outlet.*registry\(\)"):
+        PlanningInputs.build(branches, counties)

@@ -626,3 +626,38 @@ def test_cli_suggest_takes_a_population_file_like_coverage(capsys, tmp_path, cou
     assert site["new_population"] == pytest.approx(expected["new_population"].iloc[0])
     assert main(["suggest", "--new", "1", "--radius-km", "0"]) == 2
     assert "--radius-km 0.0 must be a number above 0" in capsys.readouterr().err
+
+
+# --- the published figures, with the branch layer in the registry (issue 14) -----------------
+
+
+@pytest.fixture(scope="module")
+def registry() -> gpd.GeoDataFrame:
+    """Both shipped layers: the 1,443 one-stop outlets and the ordinary branches."""
+    return datasets.registry()
+
+
+def test_closures_close_one_stop_outlets_only(
+    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, demand: Demand
+) -> None:
+    shut = suggest_closures(
+        registry, counties, demand=demand, close=30, task="activate_finance", bank="农商行"
+    )
+    assert len(shut) == 30
+    kinds = registry.set_index(registry["id"].astype(str)).loc[shut["id"], "kind"]
+    assert set(kinds) <= {"bank"}
+
+
+def test_new_sites_keep_the_published_baseline(
+    registry: gpd.GeoDataFrame,
+    outlets: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    demand: Demand,
+) -> None:
+    with_branches = suggest_sites(registry, counties, demand=demand, new=5)
+    alone = suggest_sites(outlets, counties, demand=demand, new=5)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(with_branches.drop(columns="geometry")),
+        pd.DataFrame(alone.drop(columns="geometry")),
+    )
+    assert with_branches.attrs["suitable_outlets"] == 1443
