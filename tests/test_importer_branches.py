@@ -419,3 +419,11 @@ def test_merged_metadata_is_json(imported):
     """The merged registry's metadata travels into the written GeoJSON."""
     merged, _ = merge_registry(datasets.outlets(), imported.outlets)
     json.dumps(locator.registry.outlets_to_geojson(merged)["metadata"], ensure_ascii=False)
+
+
+def test_cli_refuses_the_output_before_reading_the_registry(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.xlsx").write_bytes(xlsx([["迎泽支行", "", "", "", "", 112.5492, 37.8570, ""]]))
+    code, _, err = cli(capsys, "import", "x.xlsx", "--merge", "missing.geojson", "-o", "out.xlsx")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "-o 'out.xlsx'" in err and "missing.geojson" not in err

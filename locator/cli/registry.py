@@ -109,11 +109,8 @@ def _parse_map(items: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def _check_registry(args: argparse.Namespace, *, merging: bool = False) -> Any:
-    """Import ``args.source`` as the options say; print the warnings and the first problems."""
-    from locator import datasets
-    from locator.importer import import_registry
-
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse what cannot be written, and ``--bank`` without a bank kind, before any work."""
     output = getattr(args, "output", None)
     if output is not None:
         output_format(None, output, ("geojson",))
@@ -124,6 +121,14 @@ def _check_registry(args: argparse.Namespace, *, merging: bool = False) -> Any:
         raise ValidationError(msg)
     check_output(output)
     check_output(args.report)
+
+
+def _check_registry(args: argparse.Namespace, *, merging: bool = False) -> Any:
+    """Import ``args.source`` as the options say; print the warnings and the first problems."""
+    from locator import datasets
+    from locator.importer import import_registry
+
+    _check_options(args)
     result = import_registry(
         args.source,
         crs=args.crs,
@@ -177,8 +182,7 @@ def _run_import(args: argparse.Namespace) -> int:
     from locator.registry import load_outlets, write_outlets
 
     merging = args.merge is not None
-    if merging:
-        output_format(None, args.merge, ("geojson", "json"))
+    _check_options(args)
     base = load_outlets(args.merge) if merging else None  # a bad registry fails before the import
     result = _check_registry(args, merging=merging)
     report, outlets, merge = result.report, result.outlets, None
