@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -63,3 +64,7 @@ def test_notebook_runs_in_this_interpreter(tmp_path):
     text = json.dumps(outputs, ensure_ascii=False)
     assert "of 117 counties have at least 2 outlets" in text
     assert "counties with 2 outlets that reset a PIN" in text
+    # A planner's report in Chinese, with a 65+ view that is not the all-residents one again.
+    assert "个区县达标" in text and "可重置密码网点不足 2 个的区县" in text
+    fewer = re.search(r"(\d+) 个区县的老人覆盖率低于全部人口", text)
+    assert fewer is not None and int(fewer.group(1)) > 0
