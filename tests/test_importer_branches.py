@@ -427,3 +427,20 @@ def test_cli_refuses_the_output_before_reading_the_registry(tmp_path, capsys, mo
     code, _, err = cli(capsys, "import", "x.xlsx", "--merge", "missing.geojson", "-o", "out.xlsx")
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "-o 'out.xlsx'" in err and "missing.geojson" not in err
+
+
+_NAMES = ("迎泽支行", "兴业路支行", "中国建设银行柳巷支行", "工行并州支行", "民生街分理处", "邮储太原分行", "")  # fmt: skip
+_BANK_CELLS = ("", "工行", "中国工商银行股份有限公司太原分行", "建设银行", "花旗银行", "无")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(_BANK_CELLS)), min_size=1, max_size=12))  # fmt: skip
+def test_every_row_of_a_bank_list_is_its_bank_or_reported(counties, cells):
+    rows = [[name, bank, "", "", "", 112.50 + 0.01 * i, 37.80, ""] for i, (name, bank) in enumerate(cells)]  # fmt: skip
+    result = import_registry(xlsx(rows), name="x.xlsx", kind="branch", bank="工行", counties=counties)  # fmt: skip
+    assert result.read == result.accepted + result.rejected == len(rows)
+    assert set(result.outlets["kind"]) <= {"branch"} and set(result.outlets["bank"]) <= {ICBC}
+    rejected = set(result.report.loc[result.report["level"] == "error", "row"])
+    for number, (name, bank) in enumerate(cells, start=3):
+        other = any(b in name for b in ("建设银行", "邮储")) or bank in ("建设银行", "花旗银行")
+        assert (number in rejected) == (other or not name), (name, bank)
