@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -504,3 +505,56 @@ def test_read_gaps_names_the_file(tmp_path):
     bad.write_text("not json", encoding="utf-8")
     with pytest.raises(DataFileError, match="bad.geojson"):
         maps.read_gaps(bad)
+
+
+# --- the branch layer (issue 14): its own colour, a legend entry only when drawn ---------------
+
+
+def test_ordinary_branches_have_their_own_colour_and_legend_entry_only_when_drawn():
+    from locator.maps._outlets import kind_key, outlet_legend
+    from locator.tasks import KIND_LABELS
+
+    assert [kind_key(k) for k in ("government", "bank", "branch", "kiosk", None)] == [
+        "government", "bank", "branch", "other", "other",
+    ]  # fmt: skip
+    colours = {k: _layers.COLORS[k] for k in ("government", "bank", "branch", "other")}
+    assert len(set(colours.values())) == 4
+    one_stop = outlet_legend("zh", ["government", "bank", "bank"])
+    assert [name for _, _, name in one_stop] == [
+        KIND_LABELS["government"]["zh"],
+        KIND_LABELS["bank"]["zh"],
+    ]
+    assert outlet_legend("en", ["branch"]) == [
+        (colours["branch"], "dot", KIND_LABELS["branch"]["en"])
+    ]
+    assert outlet_legend("zh") == one_stop  # no kinds given: the one-stop kinds
+
+
+def _legend_names(m):
+    from locator.maps._leaflet import Legend
+
+    legends = [c for c in m._children.values() if isinstance(c, Legend)]
+    assert len(legends) == 1
+    return [name for _, _, name in json.loads(legends[0].data)["entries"]]
+
+
+def test_maps_of_both_layers_draw_and_name_the_branches(counties):
+    from locator import datasets
+    from locator.index import OutletIndex
+    from locator.tasks import KIND_LABELS
+
+    branch = KIND_LABELS["branch"]["zh"]
+    both = datasets.registry()
+    found = OutletIndex(both).nearest(
+        lon=111.5, lat=36.0, k=5, task="activate_finance", bank="招行"
+    )
+    assert "branch" in set(found["kind"]) and set(found["kind"]) != {"branch"}
+    m = maps.resident_map(found, you=(111.5, 36.0))
+    assert branch in _legend_names(m)
+    assert _layers.COLORS["branch"] in maps.standalone_html(m)
+    one_stop = found[found["kind"] != "branch"]
+    assert branch not in _legend_names(maps.resident_map(one_stop, you=(111.5, 36.0)))
+    m = maps.province_map(both, counties, layers=["outlets"])
+    assert branch in _legend_names(m) and ".locator-pt-branch" in maps.standalone_html(m)
+    m = maps.province_map(datasets.outlets(), counties, layers=["outlets"])
+    assert branch not in _legend_names(m)

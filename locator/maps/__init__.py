@@ -169,7 +169,7 @@ def resident_map(
         county_polygons(counties, options, fill=None).add_to(m)
     lon, lat = to_display(frame["lon"], frame["lat"], options)
     lons, lats = [float(x) for x in lon], [float(y) for y in lat]
-    legend = outlet_legend(options.lang)
+    legend = outlet_legend(options.lang, frame["kind"])
     if you is not None:
         you_lon, you_lat = (float(a[0]) for a in to_display([you[0]], [you[1]], options))
         routes = route_features(
@@ -231,7 +231,7 @@ def planner_map(
     if outlets is not None and len(outlets):
         circles = outlet_circles(outlet_frame(outlets), options, radius=3.5, with_distance=False)
         Features(circles, name=word("map_outlets")).add_to(m)
-        legend += outlet_legend(options.lang)
+        legend += outlet_legend(options.lang, outlet_frame(outlets)["kind"])
     if suggestions is not None and len(suggestions):
         sites = suggestion_features(suggestions, options)
         Features(sites, name=word("map_suggestions")).add_to(m)
@@ -304,7 +304,7 @@ def province_map(
         legend.append((COLORS["gap"], "box", options.word("map_gaps")))
     if "outlets" in chosen:
         Cluster(outlet_frame(outlets), options).add_to(m)
-        legend += outlet_legend(options.lang)
+        legend += outlet_legend(options.lang, outlet_frame(outlets)["kind"])
         legend.append(("#6ecc39", "dot", options.word("map_cluster")))
     if legend:
         Legend(options.word("map_legend"), legend).add_to(m)

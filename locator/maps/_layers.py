@@ -125,6 +125,7 @@ _SIMPLIFY_DEG = 0.002
 COLORS = {
     "government": "#1565c0",
     "bank": "#ef6c00",
+    "branch": "#8d6e63",
     "other": "#616161",
     "you": "#d32f2f",
     "route": "#d32f2f",

@@ -308,6 +308,7 @@ class Style(RawMacro):
                     box-shadow: 0 0 2px rgba(0,0,0,0.6); }
                 .locator-pt-government { background: {{ this.colors.government }}; }
                 .locator-pt-bank { background: {{ this.colors.bank }}; }
+                .locator-pt-branch { background: {{ this.colors.branch }}; }
                 .locator-pt-other { background: {{ this.colors.other }}; }
                 .locator-popup td { padding: 0 6px 0 0; vertical-align: top; }
                 {% if this.blank %}#{{ this._parent.get_name() }} { background: #fff; }{% endif %}

@@ -8,7 +8,7 @@ card in the browser. Texts from data stay plain text, drawn by the page with ``t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -66,9 +66,12 @@ def amap_navigation_url(*, lon: float, lat: float, name: str) -> str:
     )
 
 
+_KINDS = ("government", "bank", "branch")
+
+
 def kind_key(kind: Any) -> str:
-    """``government``, ``bank`` or ``other``: the kinds the map colours."""
-    return str(kind) if str(kind) in ("government", "bank") else "other"
+    """``government``, ``bank``, ``branch`` (an ordinary bank branch) or ``other``: the map's colours."""
+    return str(kind) if str(kind) in _KINDS else "other"
 
 
 def kind_label(kind: str, lang: str) -> str:
@@ -141,11 +144,14 @@ def outlet_circles(
     return features
 
 
-def outlet_legend(lang: str) -> list[tuple[str, str, str]]:
-    """Legend entries for the outlet kinds: (colour, "dot", name)."""
-    return [
-        (COLORS[k], "dot", KIND_LABELS[k][lang]) for k in ("government", "bank") if k in KIND_LABELS
-    ]
+def outlet_legend(lang: str, kinds: Iterable[Any] | None = None) -> list[tuple[str, str, str]]:
+    """Legend entries for the outlet kinds drawn: (colour, "dot", name).
+
+    ``kinds`` are the kinds on the map (e.g. the frame's ``kind`` column); None: the
+    one-stop kinds. Ordinary branches get an entry only when some are drawn.
+    """
+    drawn = {kind_key(k) for k in kinds} if kinds is not None else {"government", "bank"}
+    return [(COLORS[k], "dot", KIND_LABELS[k][lang]) for k in _KINDS if k in drawn]
 
 
 def route_features(
@@ -220,7 +226,7 @@ class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
             ("markerclustercss", _assets.data_url(_assets.CLUSTER_CSS)),
             ("markerclusterdefaultcss", _assets.data_url(_assets.CLUSTER_DEFAULT_CSS)),
         ]
-        kinds = ["government", "bank", "other"]
+        kinds = [*_KINDS, "other"]
         banks: dict[str, int] = {}
         hours: dict[str, int] = {}
         lon, lat = to_display(frame["lon"], frame["lat"], options)
