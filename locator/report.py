@@ -24,7 +24,7 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from openpyxl import Workbook
@@ -37,12 +37,46 @@ from locator._validate import check_output_path
 from locator.i18n import COLUMNS, parse_lang
 from locator.i18n import column_label as i18n_label
 from locator.output import SAMPLE_NOTICE, jsonable
-from locator.planning.coverage import CoverageReport
 
 __all__ = ["BELOW_RULE_FILL", "SHEETS", "XLSX_MIME", "column_label", "report_bytes", "write_report"]
 
 #: The MIME type of an ``.xlsx`` (for a download).
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CoverageReport(Protocol):
+    """What the report reads of a :class:`locator.planning.coverage.CoverageReport`.
+
+    A protocol, so this top-level module imports no subpackage (see the README's Code map).
+    """
+
+    @property
+    def province(self) -> dict[str, Any]: ...  # noqa: D102
+
+    @property
+    def cities(self) -> pd.DataFrame: ...  # noqa: D102
+
+    @property
+    def counties(self) -> pd.DataFrame: ...  # noqa: D102
+
+    @property
+    def mismatches(self) -> pd.DataFrame: ...  # noqa: D102
+
+    @property
+    def radius_km(self) -> float: ...  # noqa: D102
+
+    @property
+    def radii_km(self) -> tuple[float, ...]: ...  # noqa: D102
+
+    @property
+    def detour_factor(self) -> float: ...  # noqa: D102
+
+    @property
+    def task(self) -> str | None: ...  # noqa: D102
+
+    @property
+    def bank(self) -> str | None: ...  # noqa: D102
+
 
 #: Sheet names, in the order written (``sites`` only when sites are given).
 SHEETS = {
