@@ -196,13 +196,19 @@ def reduce_model(
     )
 
 
-def _new_highs() -> Any:
-    """A silent HiGHS solver; a missing ``highspy`` is a LocatorError saying what to install."""
+def _highspy() -> Any:
+    """The ``highspy`` module; missing, a LocatorError saying what to install."""
     try:
         import highspy
     except ImportError:
         msg = "exact=True needs HiGHS: pip install highspy (or leave exact=False for the greedy)"
         raise LocatorError(msg) from None
+    return highspy
+
+
+def _new_highs() -> Any:
+    """A silent HiGHS solver."""
+    highspy = _highspy()
     # The first solver of a process writes HiGHS's banner to the process's own stdout (C
     # level, out of reach of sys.stdout); the library never prints, so that goes to devnull.
     try:
@@ -224,7 +230,7 @@ def _new_highs() -> Any:
 
 def _model(reduced: Reduced, n: int) -> Any:
     """The HiGHS model of the reduced problem: columns x (candidates), then y (groups)."""
-    import highspy
+    highspy = _highspy()
 
     k, g = reduced.matrix.shape
     # Rows 0..g-1: y_g - (x covering g) <= 0; row g: sum x <= n.
@@ -273,9 +279,8 @@ class _Run:
 
 def _solve(reduced: Reduced, n: int, start: IntArray, time_limit_s: float) -> _Run:
     """Run HiGHS on the reduced model from ``start``."""
-    import highspy
-
     solver = _new_highs()
+    highspy = _highspy()
     solver.setOptionValue("time_limit", float(time_limit_s))
     solver.setOptionValue("mip_rel_gap", 0.0)  # "optimal" means optimal, not within 0.01 %
     solver.passModel(_model(reduced, n))
