@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -38,7 +39,15 @@ from locator.i18n import COLUMNS, parse_lang
 from locator.i18n import column_label as i18n_label
 from locator.output import SAMPLE_NOTICE, jsonable
 
-__all__ = ["BELOW_RULE_FILL", "SHEETS", "XLSX_MIME", "column_label", "report_bytes", "write_report"]
+__all__ = [
+    "BELOW_RULE_FILL",
+    "SHEETS",
+    "XLSX_MIME",
+    "coinciding_65plus",
+    "column_label",
+    "report_bytes",
+    "write_report",
+]
 
 #: The MIME type of an ``.xlsx`` (for a download).
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -183,7 +192,31 @@ def _table(
     sheet.auto_filter.ref = f"A1:{last}"
 
 
-def _about(sheet: Worksheet, report: CoverageReport, lang: str, *, sample: bool) -> None:
+def coinciding_65plus(counties: pd.DataFrame) -> list[str]:
+    """The county columns of the 65+ that repeat the all-residents ones by construction.
+
+    When the population source has no 65+ by location (a raster, points without a
+    ``population_65plus`` column), each cell's 65+ are its county's share of its residents,
+    so within every county the 65+ shares and distances equal those of all residents: these
+    are shown once. Cities and the province still differ (their counties' 65+ shares differ).
+    Empty when any county's figures differ.
+    """
+    pairs = {
+        column: column.replace("_65plus", "")
+        for column in counties.columns
+        if "_65plus" in column and ("share" in column or column.endswith("_km_65plus"))
+    }
+    for older, everyone in pairs.items():
+        a = counties[older].to_numpy(dtype=float)
+        b = counties[everyone].to_numpy(dtype=float)
+        if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
+            return []
+    return list(pairs)
+
+
+def _about(
+    sheet: Worksheet, report: CoverageReport, lang: str, *, sample: bool, once: bool
+) -> None:
     en = lang == "en"
     p = report.province
     rows: list[tuple[str, Any]] = [
@@ -209,6 +242,18 @@ def _about(sheet: Worksheet, report: CoverageReport, lang: str, *, sample: bool)
         ("distances (km)" if en else "距离档（公里）", list(report.radii_km)),
         ("counties below the rule" if en else "未达标区县数", p.get("counties_below_rule")),
     ]
+    if once:
+        rows.append(
+            (
+                "65+ per county" if en else "各县65岁以上",
+                "the population source places the 65+ like all residents inside each county, "
+                "so per county their shares and distances equal those of all residents: shown "
+                "once (the cities and the province still differ)"
+                if en
+                else "人口来源在县内按全部人口分布65岁以上人口，各县65岁以上的覆盖率和距离与全部人口相同，"
+                "只列一次（地市和全省仍有差别）",
+            )
+        )
     if sample:
         rows.insert(1, ("notice" if en else "提示", SAMPLE_NOTICE))
     for i, (label, value) in enumerate(rows, start=1):
@@ -237,14 +282,19 @@ def _workbook(
     about = book.active
     assert about is not None  # a new workbook has its one sheet
     about.title = SHEETS["about"][en]
-    _about(about, report, lang, sample=sample)
+    once = coinciding_65plus(report.counties)
+    _about(about, report, lang, sample=sample, once=bool(once))
     province = pd.DataFrame(
         [{k: v for k, v in report.province.items() if k in report.cities.columns or k == "name"}]
     )
     tables: list[tuple[str, pd.DataFrame, pd.Series | None]] = [
         ("province", province, None),
         ("cities", report.cities, None),
-        ("counties", report.counties, ~report.counties["meets_rule"].astype(bool)),
+        (
+            "counties",
+            report.counties.drop(columns=once),
+            ~report.counties["meets_rule"].astype(bool),
+        ),
     ]
     if gaps is not None:
         tables.append(("gaps", pd.DataFrame(gaps).drop(columns="geometry", errors="ignore"), None))

@@ -278,3 +278,30 @@ def test_report_bytes_are_the_workbook_and_paths_are_checked(tmp_path, report):
         write_report(tmp_path / "r.csv", report)
     with pytest.raises(ValidationError, match="path"):
         write_report(tmp_path / "no such folder" / "r.xlsx", report)
+
+
+def test_65plus_figures_that_repeat_all_residents_are_shown_once(tmp_path, counties):
+    from locator.planning.demand import demand_from_points, estimate_demand
+    from locator.report import coinciding_65plus
+
+    cells = estimate_demand(counties, cell_area_km2=25.0)
+    points = pd.DataFrame({"lon": cells.lon, "lat": cells.lat, "population": cells.population})
+    outlets = datasets.outlets()
+    # No 65+ column: inside a county the 65+ are placed like all residents.
+    report = coverage_report(outlets, counties, demand=demand_from_points(points, counties))
+    repeated = coinciding_65plus(report.counties)
+    assert {"covered_share_65plus", "mean_km_65plus", "share_65plus_within_5km"} <= set(repeated)
+    for column in repeated:
+        np.testing.assert_allclose(
+            report.counties[column], report.counties[column.replace("_65plus", "")], rtol=1e-9
+        )
+    workbook = openpyxl.load_workbook(write_report(tmp_path / "points.xlsx", report))
+    header, _ = read_sheet(workbook["区县"])
+    assert column_label("covered_share") in header
+    assert column_label("covered_share_65plus") not in header
+    assert column_label("covered_population_65plus") in header  # a count, not a repeat
+    assert "各县65岁以上" in dict(workbook["说明"].iter_rows(values_only=True))
+    assert column_label("covered_share_65plus") in read_sheet(workbook["地市"])[0]
+    # The estimate places the 65+ by the rural/urban gap: nothing repeats, all is shown.
+    estimated = coverage_report(outlets, counties, demand=cells)
+    assert coinciding_65plus(estimated.counties) == []
