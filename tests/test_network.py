@@ -7,6 +7,7 @@ import re
 import shutil
 import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -382,7 +383,8 @@ def test_suggest_sites_by_road_serves_by_road(
     site = pd.DataFrame({"lon": [WEST + 4 * STEP], "lat": [SOUTH + 4 * STEP]})
     site_path = tmp_path / "site.csv"
     site.to_csv(site_path, index=False)
-    keywords = {"demand": demand, "radius_km": 1.8, "new": 1, "candidates": str(site_path)}
+    keywords: dict[str, Any] = {"demand": demand, "radius_km": 1.8, "new": 1}
+    keywords["candidates"] = str(site_path)
     straight = suggest_sites(mine, counties, **keywords)
     by_road = suggest_sites(mine, counties, network=net, **keywords)
     assert straight["new_population"].sum() == pytest.approx(500.0)

@@ -39,6 +39,8 @@ FLAGS: dict[str, str] = {
     "radius_km": "--radius-km",
     "radii_km": "--radii-km",
     "detour_factor": "--detour-factor",
+    "network": "--network",
+    "mode": "--mode",
     "cell_area_km2": "--cell-area-km2",
     "weight_65plus": "--weight-65plus",
     "time_limit_s": "--time-limit",

@@ -21,6 +21,7 @@ from locator.cli._common import (
     warn,
     warn_if_sample,
 )
+from locator.cli.planning import add_network_arguments, road_network
 from locator.output import render_table, to_json
 from locator.tasks import KIND_LABELS, TASKS, Task, far_alternatives, get_task, is_far
 
@@ -63,6 +64,7 @@ def add_nearest(sub: Any) -> None:
     )
     p.add_argument("-o", "--output", help="write to this file (.txt, .json or .csv)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
+    add_network_arguments(p)  # the 4k nearest in a straight line, re-ranked by road
     p.set_defaults(run=_run_nearest)
 
 
@@ -112,6 +114,20 @@ def _nearest_text(
     return "\n".join(lines)
 
 
+def _nearest(args: argparse.Namespace, index: Any, lon: float, lat: float) -> Any:
+    """The nearest outlets in a straight line, or with ``--network`` by road (re-ranked)."""
+    if args.network is None:
+        return index.nearest(lon=lon, lat=lat, k=args.k, task=args.task, bank=args.bank)
+    from locator.planning.network import nearest_by_road
+
+    network = road_network(args)
+    found = nearest_by_road(
+        index, network, lon=lon, lat=lat, k=args.k, task=args.task, bank=args.bank
+    )
+    found["distance"] = network.label
+    return found
+
+
 def _run_nearest(args: argparse.Namespace) -> int:
     from locator import datasets
     from locator.counties import in_shanxi
@@ -121,7 +137,7 @@ def _run_nearest(args: argparse.Namespace) -> int:
     lon, lat = check_lonlat(args.lon, args.lat)
     task = get_task(args.task) if args.task else None
     index = _load_index(args.outlets)
-    found = index.nearest(lon=lon, lat=lat, k=args.k, task=args.task, bank=args.bank)
+    found = _nearest(args, index, lon, lat)
     # After every input is checked, so a mistake in one is the only line on stderr.
     warn_if_sample(index.outlets)
     if not bool(in_shanxi([lon], [lat], counties=datasets.counties())[0]):
@@ -151,7 +167,10 @@ def _run_nearest(args: argparse.Namespace) -> int:
     elif fmt == "csv":
         emit_csv(found, args.output)
     else:
-        emit(_nearest_text(found, task, lang, alternatives), args.output)
+        text = _nearest_text(found, task, lang, alternatives)
+        if args.network is not None:
+            text = f"distance_km: {found['distance'].iloc[0]}\n{text}" if len(found) else text
+        emit(text, args.output)
     return EXIT_OK
 
 

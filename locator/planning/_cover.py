@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,9 @@ from locator._validate import (
     check_positive,
 )
 from locator.distance import km_to_chord, unit_vectors
+
+if TYPE_CHECKING:
+    from locator.planning.network import RoadNetwork
 
 __all__ = [
     "coverage_sets",
@@ -85,8 +88,12 @@ def coverage_sets(
     radius_km: float,
     *,
     detour_factor: float | None = None,
+    network: RoadNetwork | None = None,
 ) -> sparse.csr_matrix:
     """Which demand points each site covers, as a sparse sites x demand boolean matrix.
+
+    With a ``network``, by road: of the pairs within reach in a straight line, those
+    within ``radius_km`` along the roads (`RoadNetwork.reach`).
 
     A site covers a point when the great-circle distance times ``detour_factor`` is at
     most ``radius_km``: radius queries of a BallTree over unit vectors (exact).
@@ -121,6 +128,8 @@ def coverage_sets(
         shape=shape,
     )
     matrix.sort_indices()
+    if network is not None:
+        return network.reach(s_lon, s_lat, d_lon, d_lat, radius_km, within=matrix)
     return matrix
 
 

@@ -260,7 +260,7 @@ def _province(
         "radius_km": inputs.radius_km,
         "radii_km": list(inputs.radii_km),
         "detour_factor": inputs.detour_factor,
-        "distance": "great-circle distance × detour_factor",
+        "distance": inputs.distance_label,
         "demand": demand.source,
         "cell_area_km2": demand.cell_area_km2,
         "demand_outside_population": demand.outside_population,
@@ -319,11 +319,12 @@ def _report_distances(inputs: PlanningInputs, report: CoverageReport | None) -> 
         report.task == inputs.task
         and report.bank == inputs.bank
         and report.detour_factor == inputs.detour_factor
+        and report.province.get("distance") == inputs.distance_label
         and report.distance_km.size == len(inputs.demand)
     )
     if not same:
         msg = (
-            "report was computed with another task, bank, detour_factor or demand than "
+            "report was computed with another task, bank, detour_factor, network or demand than "
             "these gaps; give the report of the same inputs, or none"
         )
         raise ValidationError(msg)
@@ -383,6 +384,7 @@ def gaps(
         {
             "radius_km": radius,
             "detour_factor": inputs.detour_factor,
+            "distance": inputs.distance_label,
             "task": inputs.task,
             "bank": inputs.bank,
         }

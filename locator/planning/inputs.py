@@ -51,6 +51,7 @@ from locator._validate import (
 from locator.counties import check_counties, county_of, load_counties
 from locator.index import OutletIndex
 from locator.planning.demand import Demand, check_demand, estimate_demand
+from locator.planning.network import RoadNetwork
 from locator.registry import load_outlets
 from locator.tasks import ONE_STOP_KINDS, get_task
 
@@ -78,6 +79,7 @@ KEYWORDS = (
     "radii_km",
     "detour_factor",
     "weight_65plus",
+    "network",
 )
 
 
@@ -179,6 +181,8 @@ class PlanningInputs:
     one_stop : ndarray of bool
         Which rows of the registry are one-stop outlets (the published figures count
         only these; ordinary branches, ``kind`` ``branch``, serve the own-bank tasks).
+    network : RoadNetwork or None
+        When given, distances run along its roads (see `nearest_distances`).
     """
 
     index: OutletIndex
@@ -192,6 +196,7 @@ class PlanningInputs:
     weight_65plus: float
     suitable: IntArray
     one_stop: BoolArray
+    network: RoadNetwork | None = None
 
     @classmethod
     def build(  # noqa: PLR0913 (the one signature that names every planning input)
@@ -206,6 +211,7 @@ class PlanningInputs:
         radii_km: Any = None,
         detour_factor: float | None = None,
         weight_65plus: float | None = None,
+        network: RoadNetwork | None = None,
     ) -> PlanningInputs:
         """Read and check the inputs of the planning functions, each by one rule.
 
@@ -230,6 +236,10 @@ class PlanningInputs:
             ``settings.detour_factor``, 1.0; about 1.3 approximates roads).
         weight_65plus : float, optional
             A resident aged 65+ counts this many times in siting (default 1).
+        network : RoadNetwork, optional
+            Measure along roads instead (:meth:`RoadNetwork.from_osm` of an extract that
+            overlaps the counties): the distance from every cell to its nearest outlet comes
+            from one pass over the network, and ``detour_factor`` must stay 1.
 
         Raises
         ------
@@ -243,6 +253,8 @@ class PlanningInputs:
             settings.detour_factor if detour_factor is None else detour_factor
         )
         weight = _check_weight(1.0 if weight_65plus is None else weight_65plus)
+        if network is not None:
+            factor = _check_network(network, detour_factor)
         _check_task(task)
         index = outlet_index(outlets)
         one_stop = one_stop_mask(index.outlets)
@@ -251,9 +263,12 @@ class PlanningInputs:
             suitable = suitable[one_stop[suitable]]
         layer = county_layer(counties)
         given = None if demand is None else check_demand(demand)
+        if network is not None:
+            network.check_overlap(layer.total_bounds, "the counties")
         return cls(
-            index, layer, given, task, bank, radius, radii, factor, weight, suitable, one_stop
-        )
+            index, layer, given, task, bank, radius, radii, factor, weight, suitable, one_stop,
+            network,
+        )  # fmt: skip
 
     @functools.cached_property
     def demand(self) -> Demand:
@@ -261,6 +276,13 @@ class PlanningInputs:
         if self.given_demand is not None:
             return self.given_demand
         return estimate_demand(self.counties)
+
+    @property
+    def distance_label(self) -> str:
+        """How distances are measured, as the outputs say it."""
+        if self.network is not None:
+            return self.network.label
+        return "great-circle distance × detour_factor"
 
     @property
     def outlets(self) -> gpd.GeoDataFrame:
@@ -303,16 +325,47 @@ class PlanningInputs:
     def distance_km(self) -> FloatArray:
         """Distance (km) from every demand cell to the nearest suitable outlet (computed once).
 
-        Great-circle distance times ``detour_factor``; ``inf`` where no outlet can do the
-        task. Cells are queried in chunks of ``settings.chunk_size``. Read-only.
+        Great-circle distance times ``detour_factor``, or the road distance on ``network``;
+        ``inf`` where no outlet can do the task (or reach the cell). Cells are queried in chunks of ``settings.chunk_size``. Read-only.
         """
         distance = nearest_distances(self)
         distance.flags.writeable = False
         return distance
 
 
+def _check_network(network: Any, detour_factor: float | None) -> float:
+    """The detour factor with a road network: 1 (the roads are the detour)."""
+    if not isinstance(network, RoadNetwork):
+        msg = (
+            f"network is a {type(network).__name__}, not a RoadNetwork; build it with "
+            "RoadNetwork.from_osm(path_of_extract)"
+        )
+        raise ValidationError(msg)
+    if detour_factor is not None and detour_factor != 1:
+        msg = (
+            f"detour_factor={detour_factor!r} given with a road network, which measures the "
+            "roads themselves; leave detour_factor out (or 1)"
+        )
+        raise ValidationError(msg)
+    return 1.0
+
+
 def nearest_distances(inputs: PlanningInputs) -> FloatArray:
-    """The distance pass behind `PlanningInputs.distance_km` (a new array on every call)."""
+    """The distance pass behind `PlanningInputs.distance_km` (a new array on every call).
+
+    With a road network, one multi-source pass from the suitable outlets
+    (:meth:`RoadNetwork.distance_to_nearest`); else great-circle distance × detour factor.
+    """
+    if inputs.network is not None:
+        frame = inputs.outlets.iloc[inputs.suitable]
+        road_km, _ = inputs.network.distance_to_nearest(
+            frame.geometry.x.to_numpy(dtype=np.float64),
+            frame.geometry.y.to_numpy(dtype=np.float64),
+            inputs.demand.lon,
+            inputs.demand.lat,
+            source_names=[f"{i} {n}" for i, n in zip(frame["id"], frame["name"], strict=True)],
+        )
+        return road_km
     demand, step = inputs.demand, check_chunk_size(settings.chunk_size)
     distance = np.empty(len(demand))
     for start in range(0, len(demand), step):

@@ -222,6 +222,15 @@ class RoadNetwork:
             object.__setattr__(self, "_kdtree", tree)
         return tree
 
+    def _reverse(self) -> csr_array:
+        """The graph with every road turned round (a trip from a cell to an outlet), once."""
+        reverse = self.__dict__.get("_reverse_graph")
+        if reverse is None:
+            reverse = csr_array(self.graph.T)
+            reverse.sort_indices()
+            object.__setattr__(self, "_reverse_graph", reverse)
+        return reverse
+
     def snap(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[IntArray, FloatArray]:
         """The nearest node of each point and the straight-line distance (km) to it.
 
@@ -287,11 +296,15 @@ class RoadNetwork:
         # each source is a node of its own (n + i), joined to its road node by its leg;
         # the pass runs on the reversed roads, from the sources towards every node
         m = src_lon.size
-        reverse = self.graph.T.tocoo()
-        rows = np.concatenate([reverse.row, n + np.arange(m)])
-        cols = np.concatenate([reverse.col, src_node])
-        data = np.concatenate([reverse.data, src_leg])
-        graph = csr_array(coo_array((data, (rows, cols)), shape=(n + m, n + m)))
+        reverse = self._reverse()
+        graph = csr_array(
+            (
+                np.concatenate([reverse.data, src_leg]),  # a zero leg stays an edge in CSR
+                np.concatenate([reverse.indices, src_node]),
+                np.concatenate([reverse.indptr, reverse.indptr[-1] + np.arange(1, m + 1)]),
+            ),
+            shape=(n + m, n + m),
+        )
         distance, _, nearest = dijkstra(
             graph,
             directed=True,
@@ -364,7 +377,7 @@ class RoadNetwork:
             within = csr_matrix(np.ones((s_lon.size, d_lon.size), dtype=bool))
         site_node, site_leg = self.snap(s_lon, s_lat)
         cell_node, cell_leg = self.snap(d_lon, d_lat)
-        reverse = csr_array(self.graph.T)  # a trip runs from the cell to the site
+        reverse = self._reverse()  # a trip runs from the cell to the site
         n = self.lon.size
         step = max(1, int(settings.chunk_size) * 100 // n)
         keep = np.zeros(within.nnz, dtype=bool)

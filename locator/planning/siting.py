@@ -111,6 +111,7 @@ def _prepare(inputs: PlanningInputs) -> _Setting:
     attrs = {
         "radius_km": inputs.radius_km,
         "detour_factor": inputs.detour_factor,
+        "distance": inputs.distance_label,
         "task": inputs.task,
         "bank": inputs.bank,
         "weight_65plus": inputs.weight_65plus,
@@ -238,6 +239,7 @@ def _outlet_coverage(inputs: PlanningInputs) -> sparse.csr_matrix:
         inputs.demand.lat,
         inputs.radius_km,
         detour_factor=inputs.detour_factor,
+        network=inputs.network,
     )
 
 
@@ -437,6 +439,7 @@ def suggest_sites(
         np.asarray(inputs.demand.lat)[cols],
         inputs.radius_km,
         detour_factor=inputs.detour_factor,
+        network=inputs.network,
     )
     weights = base.weights[cols]
     rule_rows, unrepaired = _repair(inputs, cand, matrix, weights, forbidden)
