@@ -43,6 +43,7 @@ def _add_demand_arguments(p: Any) -> None:
         "--outlets", type=Path, help="outlet registry GeoJSON (default: the shipped sample)"
     )
     p.add_argument("--counties", type=Path, help="county GeoJSON (default: the shipped 117)")
+    add_network_arguments(p)
     p.add_argument(
         "--population",
         type=Path,
@@ -102,6 +103,8 @@ def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInput
     else:
         demand = demand_from_points(args.population, counties)
     # Residents of --population outside every county are a LocatorWarning of the reader.
+    if args.network is not None:
+        keywords["network"] = road_network(args)
     inputs = PlanningInputs.build(
         outlets,
         counties,
@@ -115,6 +118,35 @@ def _planning_inputs(args: argparse.Namespace, **keywords: Any) -> PlanningInput
     # After the inputs load, so a mistake in them is the only line on stderr.
     warn_if_sample(outlets)
     return inputs
+
+
+def add_network_arguments(p: Any) -> None:
+    """``--network FILE --mode drive|walk``: road distance on an OpenStreetMap extract."""
+    p.add_argument(
+        "--network",
+        type=Path,
+        help="measure along the roads of this OpenStreetMap extract (.osm.pbf; the built "
+        "network is cached beside it) instead of the straight line",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("drive", "walk"),
+        default="drive",
+        help="with --network: the roads a car may use (default) or those on foot",
+    )
+
+
+def road_network(args: argparse.Namespace) -> Any:
+    """The `RoadNetwork` of ``--network`` for ``--mode``."""
+    from locator.planning.network import RoadNetwork
+
+    return RoadNetwork.from_osm(args.network, mode=args.mode)
+
+
+def _distance_words(label: str, detour_factor: float) -> str:
+    if label.startswith("road distance"):
+        return label
+    return f"straight line x {detour_factor:g}"
 
 
 def _is_sample(inputs: PlanningInputs) -> bool:
@@ -209,6 +241,9 @@ def _run_coverage_by_bank(args: argparse.Namespace, fmt: str, radii: Any) -> int
     from locator.planning.coverage import coverage_report
 
     check_bank_task(args.task)  # before the demand grid is built
+    if args.network is not None:
+        msg = "--by bank measures straight lines; drop --network, or use --by county or city"
+        raise ValidationError(msg)
     inputs = _planning_inputs(args, radii_km=radii)
     by_bank = coverage_by_bank(inputs)
     if fmt == "json":
@@ -254,7 +289,7 @@ def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:
         f"(aged 65+: {p['covered_share_65plus']:.1%} of {p['population_65plus']:,.0f})",
         f"distance to the nearest outlet: mean {p['mean_km']:.2f} km, median "
         f"{p['median_km']:.2f}, p95 {p['p95_km']:.2f}, max {p['max_km']:.2f} "
-        f"(straight line x {report.detour_factor:g}; demand: {p['demand']}{cell})",
+        f"({_distance_words(p['distance'], report.detour_factor)}; demand: {p['demand']}{cell})",
         "",
     ]
     columns = ["adcode", "name", "city", "outlets", "meets_rule", "shortfall"]
