@@ -116,7 +116,11 @@ def read_extract(path: Path, mode: str) -> Roads:
     DataFileError
         When the file cannot be read as an OSM extract, or holds no road of the mode.
     """
-    import osmium
+    try:
+        import osmium
+    except ImportError as error:  # an optional part: the network extra
+        msg = "reading an OpenStreetMap extract needs pyosmium: pip install 'locator[network]'"
+        raise ImportError(msg) from error
 
     allowed = MODES[mode]
     refs: list[int] = []
