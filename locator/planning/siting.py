@@ -24,8 +24,9 @@ per cent (``benchmarks/README.md``).
 
 The maths is on arrays in :mod:`locator.planning._cover` (:func:`coverage_sets`,
 :func:`greedy_max_cover`, :func:`repair_rule`, :func:`greedy_close`,
-:func:`swap_improve`, re-exported here); this module adapts outlets, counties, demand and
-candidate files to those arrays and the answers back to GeoDataFrames.
+:func:`swap_improve`, re-exported here) and :mod:`locator.planning._exact`
+(:func:`solve_mclp`, :func:`reduce_model`, also re-exported); this module adapts outlets,
+counties, demand and candidate files to those arrays and the answers back to GeoDataFrames.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from locator.planning._cover import (
     repair_rule,
     swap_improve,
 )
-from locator.planning._exact import solve_mclp
+from locator.planning._exact import reduce_model, solve_mclp
 from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 from locator.planning.rule import rule_table
 
@@ -73,7 +74,9 @@ __all__ = [
     "coverage_sets",
     "greedy_close",
     "greedy_max_cover",
+    "reduce_model",
     "repair_rule",
+    "solve_mclp",
     "suggest_closures",
     "suggest_sites",
     "swap_improve",
