@@ -174,3 +174,17 @@ def test_cli_coverage_by_bank_refuses_a_one_stop_task(capsys: pytest.CaptureFixt
     assert code == 2
     err = capsys.readouterr().err
     assert "--task" in err and "Traceback" not in err
+
+
+def test_coverage_by_bank_refuses_a_road_network(
+    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, coarse: Demand
+) -> None:
+    from locator.planning.inputs import PlanningInputs
+    from locator.planning.network import RoadNetwork
+
+    roads = RoadNetwork.from_arrays(
+        [112.50, 112.51, 112.52], [37.8, 37.8, 37.8], [0, 1, 1, 2], [1, 0, 2, 1]
+    )
+    inputs = PlanningInputs.build(registry, counties, demand=coarse, network=roads)
+    with pytest.raises(ValidationError, match=r"network given: coverage by bank measures straight"):
+        coverage_by_bank(inputs)

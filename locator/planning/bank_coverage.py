@@ -294,9 +294,16 @@ def coverage_by_bank(
     Raises
     ------
     ValidationError
-        For a task any one-stop outlet does (the card's bank does not matter for it).
+        For a task any one-stop outlet does (the card's bank does not matter for it), or
+        inputs with a road ``network`` (coverage by bank is straight-line).
     """
     inputs = resolve(outlets, counties, keywords)
+    if inputs.network is not None:
+        msg = (
+            "network given: coverage by bank measures straight lines (times detour_factor), "
+            "one index sub-tree per bank; leave network out, or use coverage_report for roads"
+        )
+        raise ValidationError(msg)
     task = check_bank_task(inputs.task)
     banks = [normalize_bank(inputs.bank)] if inputs.bank is not None else list(BANK_NAMES)
     groups = _Groups.of(inputs)
