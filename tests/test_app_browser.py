@@ -190,7 +190,7 @@ def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
 def test_a_shared_link_reopens_the_answer_in_english(server: str, page: Any) -> None:
     params = "lang=en&task=activate_finance&bank=%E5%B7%A5%E8%A1%8C&lat=37.87&lon=112.55"
     page.goto(f"{server}/?{params}")
-    expected = OutletIndex(datasets.outlets()).nearest(
+    expected = OutletIndex(datasets.registry()).nearest(
         lon=112.55, lat=37.87, k=5, task="activate_finance", bank="工行"
     )
     page.get_by_text(f"1. {expected['name'].iloc[0]}").wait_for()
