@@ -270,8 +270,9 @@ def province_map(
     gaps: gpd.GeoDataFrame | None = None,
     options: MapOptions | None = None,
 ) -> folium.Map:
-    """The whole province: counties, clustered outlets, gaps, a legend, a layer control and,
-    when the registry is the generated sample, a notice in view that says so.
+    """The whole province: counties, clustered outlets, gaps, a legend and a layer control.
+
+    When the registry is the generated sample, a notice in view says so.
 
     Parameters
     ----------
@@ -290,7 +291,7 @@ def province_map(
     Returns
     -------
     folium.Map
-        The layers chosen, a legend and a layer control.
+        The layers chosen, a legend, a layer control and, for the sample, the notice.
     """
     options = options or MapOptions()
     chosen = parse_layers(layers)
