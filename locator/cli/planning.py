@@ -248,9 +248,9 @@ def _run_coverage_by_bank(args: argparse.Namespace, fmt: str, radii: Any) -> int
     by_bank = coverage_by_bank(inputs)
     if fmt == "json":
         document = {**coverage_report(inputs).to_dict(), "banks": by_bank.to_dict()}
-        emit(to_json(document), args.output)
+        emit(to_json(mark_sample_json(document, _is_sample(inputs))), args.output)
     elif fmt == "csv":
-        _write_table(by_bank.counties, args.output)
+        _write_table(mark_sample(by_bank.counties, _is_sample(inputs)), args.output)
     else:
         emit(_bank_text(by_bank), args.output)
     return EXIT_OK
@@ -282,9 +282,12 @@ def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:
     radius = f"{report.radius_km:g} km"
     what = f"task {p['task']}" if p["task"] else "any task"
     cell = f", {p['cell_area_km2']:g} km² cells" if p["cell_area_km2"] else ""
+    # Ordinary branches serve an own-bank task (or a bank): in the distances, not the rule.
+    branches = f" and {p['branches']:,} ordinary branches" if p.get("branches") else ""
     lines = [
-        f"山西省 ({what}): {p['outlets']:,} outlets; {p['counties_meeting_rule']} of "
-        f"{p['counties']} counties have at least {p['min_outlets_per_county']}",
+        f"山西省 ({what}): {p['outlets']:,} one-stop outlets{branches}; "
+        f"{p['counties_meeting_rule']} of {p['counties']} counties have at least "
+        f"{p['min_outlets_per_county']} one-stop outlets",
         f"residents within {radius}: {p['covered_share']:.1%} of {p['population']:,.0f} "
         f"(aged 65+: {p['covered_share_65plus']:.1%} of {p['population_65plus']:,.0f})",
         f"distance to the nearest outlet: mean {p['mean_km']:.2f} km, median "
