@@ -144,10 +144,12 @@ def test_cli_coverage_by_bank_csv_and_json(
     table = pd.read_csv(path, encoding="utf-8-sig", dtype={"adcode": str})
     assert set(table["bank"]) == set(BANK_NAMES)
     assert len(table) == 16 * 117
+    assert table["sample_data"].all()  # the shipped sample says so in every output
     out = tmp_path / "coverage.json"
     assert main(["coverage", "--by", "bank", "--cell-area-km2", "25", "-o", str(out)]) == 0
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["province"]["outlets"] == 1443
+    assert document["sample"] is True
     assert [row["bank"] for row in document["banks"]["banks"]] == list(BANK_NAMES)
     library = coverage_by_bank(registry, counties, demand=coarse).banks
     np.testing.assert_allclose(
