@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -21,6 +22,7 @@ from locator import datasets, settings
 from locator._errors import DataFileError, LocatorError, ValidationError
 from locator.app.state import (
     UrlState,
+    drawn_outlets,
     error_markdown,
     escape_markdown,
     outlet_cards,
@@ -272,6 +274,11 @@ def test_planner_downloads_are_csv_with_bom_and_geojson(
     layer = json.loads(files["download_gaps"][0])
     assert layer["type"] == "FeatureCollection" and len(layer["features"]) == len(far)
     assert json.loads(files["download_json"][0])["province"]["radius_km"] == 5
+    # The shipped sample says so in every file, in a form Excel, pandas and json accept.
+    assert table["sample_data"].all()
+    mismatches = pd.read_csv(io.BytesIO(files["download_mismatch"][0]), encoding="utf-8-sig")
+    assert "sample_data" in mismatches.columns
+    assert json.loads(files["download_json"][0])["sample"] is True
 
 
 def test_planner_table_rounds_for_reading_and_names_columns_in_the_language():
@@ -541,3 +548,31 @@ def test_every_payload_is_escaped_to_itself(text: str) -> None:
     shown = "".join(ch if ch.isprintable() else " " for ch in text)  # bidi marks: spaces
     assert re.sub(r"\\(.)", r"\1", escaped) == shown
     assert "\u202e" not in escaped and "\n" not in escaped
+
+
+@pytest.mark.parametrize(
+    ("task", "bank"),
+    [(None, None), ("reset_card_pin", None), ("transit_topup", None),
+     ("activate_finance", "招商银行"), (None, "中国工商银行")],
+)  # fmt: skip
+def test_the_planner_map_draws_the_outlets_its_figures_count(
+    both_index: OutletIndex, counties: gpd.GeoDataFrame, task: str | None, bank: str | None
+) -> None:
+    from locator.planning.coverage import county_rule
+    from locator.tasks import ONE_STOP_KINDS
+
+    drawn = drawn_outlets(both_index, task=task, bank=bank)
+    registry = both_index.outlets
+    # Independently: which registry rows can serve (task, bank), by the routing rules.
+    can = np.ones(len(registry), dtype=bool)
+    if task is not None:
+        can &= registry["services"].map(lambda s: task in s).to_numpy()
+    own_bank = task is not None and TASKS[task].own_bank
+    if bank is not None and (task is None or own_bank):
+        can &= (registry["bank"] == bank).to_numpy()
+    if not own_bank and bank is None:
+        can &= registry["kind"].isin(ONE_STOP_KINDS).to_numpy()
+    assert sorted(drawn["id"]) == sorted(registry.loc[can, "id"])
+    if bank is None:  # the rule table's count is what the map draws
+        rule = county_rule(both_index, counties, task=task)
+        assert int(rule["outlets"].sum()) == len(drawn)

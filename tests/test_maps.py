@@ -558,3 +558,20 @@ def test_maps_of_both_layers_draw_and_name_the_branches(counties):
     assert branch in _legend_names(m) and ".locator-pt-branch" in maps.standalone_html(m)
     m = maps.province_map(datasets.outlets(), counties, layers=["outlets"])
     assert branch not in _legend_names(m)
+
+
+def test_county_tooltips_count_one_stop_outlets_not_ordinary_branches(counties):
+    from locator import datasets
+    from locator.counties import county_of
+    from locator.maps import MapOptions, _outlet_counts
+
+    registry = datasets.registry()
+    layer = _outlet_counts(registry, counties, MapOptions())
+    shown = [int(f["properties"]["t"]["rows"][0][1].replace(",", "")) for f in layer.features]
+    one_stop = registry[registry["kind"] != "branch"]
+    where = county_of(one_stop.geometry.x, one_stop.geometry.y, counties=counties)
+    expected = pd.Series(where).value_counts()
+    # One feature per county, in the layer's order (names repeat: four cities have a 城区).
+    assert [f["properties"]["t"]["title"] for f in layer.features] == counties["name"].tolist()
+    assert shown == [int(expected.get(code, 0)) for code in counties["adcode"]]
+    assert sum(shown) == len(one_stop) == 1443

@@ -27,6 +27,7 @@ from locator._validate import check_lonlat
 from locator.app.state import (
     VIEWS,
     ResidentAnswer,
+    drawn_outlets,
     error_markdown,
     escape_markdown,
     outlet_cards,
@@ -617,7 +618,7 @@ def planner_view(page: Page) -> None:
                 return
             sites = ranked.iloc[: int((ranked["reason"] == "rule").sum()) + new]
         layers = {
-            "outlets": page.outlets if show_outlets else None,
+            "outlets": drawn_outlets(page.index, task=task, bank=bank) if show_outlets else None,
             "gaps": far if show_gaps else None,
         }
         m = planner_map(

@@ -45,7 +45,7 @@ from locator.counties import county_of, in_shanxi
 from locator.gazetteer import Place
 from locator.i18n import PARAMETERS, column_label, parameter_label, parse_lang, t
 from locator.index import OutletIndex
-from locator.output import csv_bytes
+from locator.output import csv_bytes, mark_sample, mark_sample_json
 from locator.planning.coverage import CoverageReport
 from locator.registry import outlets_to_geojson
 from locator.tasks import KIND_LABELS, TASK_CODES, Task, far_alternatives, get_task, is_far
@@ -425,14 +425,39 @@ def planner_downloads(
     The content is made only when asked for (a download button's deferred data); the CSV
     files are CSV for Excel (`locator.output.csv_bytes`, as ``locator coverage -o x.csv``).
     """
+    sample = bool(report.province.get("sample_registry"))
+
+    def table(frame: pd.DataFrame) -> bytes:
+        return csv_bytes(mark_sample(frame, sample))
+
     return [
-        ("download_csv", lambda: csv_bytes(report.counties), "coverage_counties.csv", "text/csv"),
-        ("download_mismatch", lambda: csv_bytes(report.mismatches), "mismatches.csv", "text/csv"),
+        ("download_csv", lambda: table(report.counties), "coverage_counties.csv", "text/csv"),
+        ("download_mismatch", lambda: table(report.mismatches), "mismatches.csv", "text/csv"),
         (
             "download_gaps",
             lambda: gaps.to_json(drop_id=True, ensure_ascii=False),
             "gaps.geojson",
             "application/geo+json",
         ),
-        ("download_json", report.to_json, "coverage.json", "application/json"),
+        (
+            "download_json",
+            lambda: _sample_json(report.to_json(), sample),
+            "coverage.json",
+            "application/json",
+        ),
     ]
+
+
+def _sample_json(text: str, sample: bool) -> str:
+    # The same top-level notice as `locator coverage --format json` on the sample.
+    return json.dumps(mark_sample_json(json.loads(text), sample), ensure_ascii=False, indent=2)
+
+
+def drawn_outlets(index: OutletIndex, *, task: str | None, bank: str | None) -> gpd.GeoDataFrame:
+    """The outlets a planner map draws: exactly those its figures count for ``task``/``bank``.
+
+    Without a task or bank, the one-stop outlets; with a one-stop task, those that do it;
+    with a task of the card's own bank, every branch of that bank that does it (the
+    distances reach them all).
+    """
+    return index.outlets.iloc[index.positions(task=task, bank=bank)]

@@ -64,6 +64,7 @@ from locator.maps._outlets import (
     you_feature,
 )
 from locator.output import SAMPLE_NOTICE
+from locator.tasks import ONE_STOP_KINDS
 
 __all__ = [
     "LAYERS",
@@ -247,6 +248,8 @@ def _outlet_counts(
 ) -> Features:
     """Counties outlined, each tooltip with its outlet count (by position) and population."""
     outlets_w = frame_in_wgs84(outlets)
+    # The count says what the rule counts: one-stop outlets, not ordinary bank branches.
+    outlets_w = outlets_w[outlets_w["kind"].isin(ONE_STOP_KINDS).to_numpy()]
     where = county_of(outlets_w.geometry.x, outlets_w.geometry.y, counties=counties)
     counts = pd.Series(where).value_counts()
     # Outlines with a faint fill, so the tooltip works inside.
