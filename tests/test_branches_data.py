@@ -188,3 +188,15 @@ def test_sources_shows_the_table_generated_from_the_file(monkeypatch, branches, 
 def test_readme_lists_the_file():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "| `data/branches.geojson` |" in readme
+
+
+def test_merging_the_two_shipped_layers_keeps_every_row_and_merges_none():
+    # The generator keeps a bank's points farther apart than the merge distance, so merging
+    # the branch layer into the one-stop registry finds no false repeat.
+    from locator import datasets, settings
+    from locator.importer import merge_registry
+
+    outlets, branches = datasets.outlets(), datasets.branches()
+    merged, report = merge_registry(outlets, branches, distance_m=settings.merge_distance_m)
+    assert len(report) == 0
+    assert sorted(merged["id"]) == sorted([*outlets["id"], *branches["id"]])
