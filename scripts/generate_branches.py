@@ -127,7 +127,8 @@ COUNTY_SEAT_FACTOR = 0.3  # a city bank's weight in a county seat of its home ci
 KM2_PER_TOWN = 150.0  # Shanxi has about 1,200 townships on 156,700 km2
 SEAT_SIGMA_M = {True: 2500.0, False: 1200.0}  # city district, county
 TOWN_SIGMA_M = 600.0
-MIN_GAP_M = 60.0  # beyond settings.merge_distance_m (50 m): merging never mistakes two branches for one
+# Beyond settings.merge_distance_m (50 m): merging never mistakes two branches for one.
+MIN_GAP_M = 60.0
 # Invented street and town names (a town is a word plus 镇): the outlets' streets and more.
 PLACE_WORDS = (
     *STREETS,
