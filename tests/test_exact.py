@@ -226,8 +226,20 @@ def test_a_tiny_time_limit_returns_the_start_with_its_gap():
     # The bound is proven without search (all cells, the five largest discs): finite, above.
     largest = np.sort(coverage.toarray() @ weights)[::-1][:5].sum()
     assert result.objective < result.bound <= min(weights.sum(), largest) + 1e-6
+    assert result.bound >= solve_mclp(coverage, weights, 5).objective - 1e-6  # a true bound
     assert result.gap == pytest.approx((result.bound - result.objective) / result.bound)
     assert 0 < result.gap < 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(instances(), st.data())
+def test_the_bound_without_search_is_never_below_the_optimum(case, data):
+    dense, weights, n = case
+    start = data.draw(st.lists(st.integers(0, dense.shape[0] - 1), unique=True, max_size=n))
+    reduced = reduce_model(csr_matrix(dense), weights)
+    bound = _exact._cheap_bound(reduced, n, np.asarray(start, dtype=np.intp))
+    assert bound >= best_subset(dense, weights, n) - 1e-9
+    assert bound <= weights.sum() + 1e-9
 
 
 def test_nothing_to_choose_needs_no_solver(monkeypatch):
