@@ -406,3 +406,13 @@ def t(key: str, lang: str = "zh", **fields: Any) -> str:
     entry = STRINGS[key]
     text = entry.get(lang, entry["zh"])
     return text.format(**fields) if fields else text
+
+
+# Planner map (issue 12): the cluster legend, one entry per size class markercluster draws.
+STRINGS.update(
+    {
+        "map_cluster_small": {"zh": "网点群：少于 10 个", "en": "Group of fewer than 10 outlets"},
+        "map_cluster_medium": {"zh": "网点群：10–99 个", "en": "Group of 10–99 outlets"},
+        "map_cluster_large": {"zh": "网点群：100 个及以上", "en": "Group of 100 or more outlets"},
+    }
+)

@@ -408,6 +408,86 @@ def test_gap_tooltips_sum_the_population(counties):
     assert [f["properties"]["t"]["rows"][-1] for f in layer] == [["Population", "180"]] * 2
 
 
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def test_suggested_sites_never_share_a_colour_with_meets_the_rule():
+    """Issue 12: "suggested" differs from every class a choropleth can give a county."""
+    suggestion = _rgb(_layers.COLORS["suggestion"])
+    classes = [*_choropleth.RED_TO_GREEN, *_choropleth.BLUES, _layers.COLORS["no_data"]]
+    outlet_kinds = [_layers.COLORS[k] for k in ("government", "bank", "branch", "other", "gap")]
+    # Far apart in RGB (Euclidean over 0-255 channels), not merely a different hex string.
+    distances = [float(np.linalg.norm(suggestion - _rgb(c))) for c in classes + outlet_kinds]
+    assert min(distances) > 60, distances
+    _, _, colour_of = _choropleth.classes(pd.Series([True, False]), "bool")
+    assert colour_of(True) != _layers.COLORS["suggestion"]
+
+
+def test_gaps_are_translucent_and_drawn_beneath_the_outlets_and_sites(counties):
+    cells = grid_cells(counties)
+    table = pd.DataFrame({"adcode": counties["adcode"], "outlets": 2})
+    outlets = gpd.GeoDataFrame(
+        {"kind": ["bank"], "name": ["a"], "bank": ["b"], "address": [""], "phone": [""]},
+        geometry=gpd.points_from_xy([112.5], [37.8]),
+        crs="EPSG:4326",
+    )
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy([112.6], [37.9]), crs="EPSG:4326")
+    options = maps.MapOptions("none", "en")
+    m = maps.planner_map(
+        counties,
+        table,
+        metric="outlets",
+        gaps=cells,
+        outlets=outlets,
+        suggestions=sites,
+        options=options,
+    )
+    layers = {c.layer_name: c for c in m._children.values() if isinstance(c, maps.Features)}
+    gap_pane, point_pane = _layers.GAP_PANE, _layers.POINT_PANE
+    assert json.loads(layers["Gaps in service"].pane) == list(gap_pane)
+    assert json.loads(layers["Outlets"].pane) == list(point_pane)
+    assert json.loads(layers["Suggested new outlets"].pane) == list(point_pane)
+    # Leaflet's overlayPane (the county fills) is 400: gaps above it, dots above the gaps.
+    assert 400 < gap_pane[1] < point_pane[1] < 650
+    for f in layers["Gaps in service"].features:
+        assert 0.25 <= f["properties"]["s"]["fillOpacity"] <= 0.4
+    page = maps.standalone_html(m)
+    assert page.count("createPane(pane[0])") == 3
+    assert "outline: none" in page
+
+
+def test_cluster_legend_shows_each_colour_the_clusters_are_drawn_in(outlets, counties):
+    """The three markercluster size classes, read from the stylesheet the page ships."""
+    from locator.maps._outlets import CLUSTER_CLASSES
+
+    css = (_assets.STATIC_DIR / _assets.CLUSTER_DEFAULT_CSS).read_text(encoding="utf-8")
+    drawn = {}
+    for css_class in ("small", "medium", "large"):
+        rule = re.search(
+            rf"^\.marker-cluster-{css_class} div \{{\s*background-color: rgba\((\d+), (\d+), (\d+)",
+            css,
+            re.MULTILINE,
+        )
+        assert rule is not None
+        drawn[f"marker-cluster-{css_class}"] = "#{:02x}{:02x}{:02x}".format(
+            *map(int, rule.groups())
+        )
+    assert {name: colour for name, _, colour in CLUSTER_CLASSES} == drawn
+    m = maps.province_map(outlets, counties, options=maps.MapOptions("none", "en"))
+    from locator.maps._leaflet import Legend
+
+    legends = [c for c in m._children.values() if isinstance(c, Legend)]
+    entries = json.loads(legends[0].data)["entries"]
+    groups = [(colour, label) for colour, _, label in entries if label.startswith("Group")]
+    assert [colour for colour, _ in groups] == list(drawn.values())
+    assert [label for _, label in groups] == [
+        "Group of fewer than 10 outlets",
+        "Group of 10–99 outlets",
+        "Group of 100 or more outlets",
+    ]
+
+
 # --- export and its command ---------------------------------------------------------------------
 
 

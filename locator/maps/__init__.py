@@ -41,6 +41,8 @@ from locator.maps._choropleth import METRICS, choropleth_layer, metric_label
 from locator.maps._gap_shapes import gap_population
 from locator.maps._layers import (
     COLORS,
+    GAP_PANE,
+    POINT_PANE,
     TILES,
     MapOptions,
     TileSource,
@@ -57,6 +59,7 @@ from locator.maps._leaflet import Features, LayerControl, Legend, Notice
 from locator.maps._outlets import (
     Cluster,
     amap_navigation_url,
+    cluster_legend,
     outlet_circles,
     outlet_frame,
     outlet_legend,
@@ -227,15 +230,16 @@ def planner_map(
     m = new_map(options)
     layer.add_to(m)
     if gaps is not None and len(gaps):
-        Features(gap_features(gaps, options, counties), name=word("map_gaps")).add_to(m)
+        gap_layer = gap_features(gaps, options, counties)
+        Features(gap_layer, name=word("map_gaps"), pane=GAP_PANE).add_to(m)
         legend.append((COLORS["gap"], "box", word("map_gaps")))
     if outlets is not None and len(outlets):
         circles = outlet_circles(outlet_frame(outlets), options, radius=3.5, with_distance=False)
-        Features(circles, name=word("map_outlets")).add_to(m)
+        Features(circles, name=word("map_outlets"), pane=POINT_PANE).add_to(m)
         legend += outlet_legend(options.lang, outlet_frame(outlets)["kind"])
     if suggestions is not None and len(suggestions):
         sites = suggestion_features(suggestions, options)
-        Features(sites, name=word("map_suggestions")).add_to(m)
+        Features(sites, name=word("map_suggestions"), pane=POINT_PANE).add_to(m)
         legend.append((COLORS["suggestion"], "dot", word("map_suggestions")))
     Legend(title, legend).add_to(m)
     LayerControl(collapsed=False).add_to(m)
@@ -304,12 +308,13 @@ def province_map(
         _outlet_counts(outlets, counties, options).add_to(m)
         legend.append((COLORS["county"], "line", options.word("map_counties")))
     if "gaps" in chosen and gaps is not None and len(gaps):
-        Features(gap_features(gaps, options, counties), name=options.word("map_gaps")).add_to(m)
+        gap_layer = gap_features(gaps, options, counties)
+        Features(gap_layer, name=options.word("map_gaps"), pane=GAP_PANE).add_to(m)
         legend.append((COLORS["gap"], "box", options.word("map_gaps")))
     if "outlets" in chosen:
         Cluster(outlet_frame(outlets), options).add_to(m)
         legend += outlet_legend(options.lang, outlet_frame(outlets)["kind"])
-        legend.append(("#6ecc39", "dot", options.word("map_cluster")))
+        legend += cluster_legend(options.lang)
     if legend:
         Legend(options.word("map_legend"), legend).add_to(m)
     if is_sample(outlets):

@@ -42,6 +42,8 @@ __all__ = [
     "figure_text",
     "fit",
     "frame_in_wgs84",
+    "GAP_PANE",
+    "POINT_PANE",
     "gap_features",
     "is_missing",
     "new_map",
@@ -131,9 +133,17 @@ COLORS = {
     "route": "#d32f2f",
     "county": "#455a64",
     "gap": "#8e24aa",
-    "suggestion": "#2e7d32",
+    # Cyan: apart from every choropleth class (greens meet the rule, reds miss it, blues
+    # count) and from the outlet kinds, so a suggested site never reads as "meets the rule".
+    "suggestion": "#00bcd4",
     "no_data": "#bdbdbd",
 }
+
+#: Leaflet panes (name, z-index) that keep the planner's layers in order however often the
+#: layer control redraws one: county fills in Leaflet's overlayPane (400), the gaps above
+#: them, outlet and site dots above the gaps, tooltips (650) above all.
+GAP_PANE = ("locatorGaps", 420)
+POINT_PANE = ("locatorPoints", 450)
 
 # --- text -------------------------------------------------------------------------------------
 
@@ -340,7 +350,7 @@ def gap_features(
 
     ``counties`` (optional) names the counties of gaps that carry only a county code.
     """
-    style = {"color": COLORS["gap"], "weight": 1, "fillColor": COLORS["gap"], "fillOpacity": 0.45}
+    style = {"color": COLORS["gap"], "weight": 1, "fillColor": COLORS["gap"], "fillOpacity": 0.35}
     features = []
     for area in merge_gaps(frame_in_wgs84(gaps), counties):
         # Cell outlines are staircases; smoothing them by a fraction of a cell keeps the page small.

@@ -148,15 +148,24 @@ class Features(folium.map.Layer, RawMacro):
     """GeoJSON features, each with its own style (``s``), tooltip (``t``) and popup (``p``).
 
     ``t`` and ``p`` are `card` specs. Points are drawn as circle markers (SVG paths), so no
-    marker image is needed.
+    marker image is needed. ``pane`` (name, z-index) draws the layer in its own Leaflet
+    pane, created on first use, so its place above or below other layers holds.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+            {% if this.pane %}
+            (function (pane, map) {
+                if (!map.getPane(pane[0])) { map.createPane(pane[0]).style.zIndex = pane[1]; }
+            })(/* data */ {{ this.pane }}, {{ this._parent.get_name() }});
+            {% endif %}
             var {{ this.get_name() }} = L.geoJSON(/* data */ {{ this.data }}, {
+                pane: {{ this.pane_name }},
                 style: function (f) { return f.properties.s; },
-                pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.s); },
+                pointToLayer: function (f, latlng) {
+                    return L.circleMarker(latlng, Object.assign({pane: {{ this.pane_name }}}, f.properties.s));
+                },
                 onEachFeature: function (f, layer) {
                     var p = f.properties;
                     if (p.t) { layer.bindTooltip(function () { return locatorCard(p.t); }, {sticky: true}); }
@@ -167,10 +176,19 @@ class Features(folium.map.Layer, RawMacro):
         """
     )
 
-    def __init__(self, features: list[dict[str, Any]], *, name: str, show: bool = True) -> None:
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        *,
+        name: str,
+        show: bool = True,
+        pane: tuple[str, int] | None = None,
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "LocatorFeatures"
         self.features = features
+        self.pane = js(list(pane)) if pane else ""
+        self.pane_name = js(pane[0] if pane else "overlayPane")
         self.data = js({"type": "FeatureCollection", "features": features})
 
     def _get_self_bounds(self) -> list[list[float | None]]:
@@ -311,6 +329,9 @@ class Style(RawMacro):
                 .locator-pt-branch { background: {{ this.colors.branch }}; }
                 .locator-pt-other { background: {{ this.colors.other }}; }
                 .locator-popup td { padding: 0 6px 0 0; vertical-align: top; }
+                /* A clicked county or marker keeps no focus rectangle (the popup shows which). */
+                .leaflet-container .leaflet-interactive:focus,
+                .leaflet-container .leaflet-marker-icon:focus { outline: none; }
                 {% if this.blank %}#{{ this._parent.get_name() }} { background: #fff; }{% endif %}
             </style>
         {% endmacro %}

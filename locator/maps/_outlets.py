@@ -21,6 +21,7 @@ from folium.template import Template
 
 from locator._errors import ValidationError
 from locator.crs import wgs84_to_gcj02
+from locator.i18n import t
 from locator.maps import _assets
 from locator.maps._layers import (
     COLORS,
@@ -36,7 +37,9 @@ from locator.maps._leaflet import RawMacro, bounds_of, card, js
 from locator.tasks import KIND_LABELS
 
 __all__ = [
+    "CLUSTER_CLASSES",
     "Cluster",
+    "cluster_legend",
     "amap_navigation_url",
     "kind_key",
     "kind_label",
@@ -177,6 +180,27 @@ def you_feature(lon: float, lat: float, options: MapOptions) -> dict[str, Any]:
     """Where you are (display coordinates)."""
     style = dot_style(9, COLORS["you"], weight=3, opacity=1)
     return feature(point(lon, lat), style, tip=card(options.word("map_you")))
+
+
+#: Leaflet.markercluster's size classes as its default icon function and stylesheet draw them
+#: (``MarkerCluster.Default.css``): CSS class, fewest outlets in the class, inner disc colour.
+CLUSTER_CLASSES = (
+    ("marker-cluster-small", 1, "#6ecc39"),
+    ("marker-cluster-medium", 10, "#f0c20c"),
+    ("marker-cluster-large", 100, "#f18017"),
+)
+
+
+def cluster_legend(lang: str) -> list[tuple[str, str, str]]:
+    """Legend entries for the outlet groups, one per colour the clustered layer draws.
+
+    >>> [label for _, _, label in cluster_legend("en")][-1]
+    'Group of 100 or more outlets'
+    """
+    return [
+        (colour, "dot", t(f"map_cluster_{css.rsplit('-', 1)[1]}", lang))
+        for css, _, colour in CLUSTER_CLASSES
+    ]
 
 
 class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
