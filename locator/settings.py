@@ -63,6 +63,16 @@ cache_dir : pathlib.Path
 road_snap_km : float
     Points (outlets, demand cells) farther than this from any road of a road network are
     reported; their way to the road still counts, as straight line.
+calendar_override_path : pathlib.Path or None
+    A local file of official days (JSON ``{"2027-10-01": "holiday"}`` or CSV ``date,kind``;
+    kind ``workday``, ``restday`` or ``holiday``) that `locator.hours` reads before China's
+    calendar package, e.g. for years the package does not know yet.
+    ``LOCATOR_CALENDAR_OVERRIDE`` in the environment sets it.
+capacity_by_kind : dict of str to float
+    Service counters of an outlet whose registry row gives no ``capacity``, by ``kind``
+    (`locator.planning.access`): a government service hall (``government``) usually runs
+    several social-security windows, 3; a bank outlet (``bank``, ``branch``) one counter
+    that issues the card, 1.
 """
 
 from __future__ import annotations
@@ -93,6 +103,8 @@ __all__ = [
     "merge_distance_m",
     "cache_dir",
     "road_snap_km",
+    "capacity_by_kind",
+    "calendar_override_path",
 ]
 
 data_dir: Path | None = (
@@ -119,3 +131,9 @@ merge_distance_m: float = 50.0
 far_branch_km: float = 30.0
 cache_dir: Path = Path(os.environ.get("LOCATOR_CACHE_DIR") or Path.home() / ".cache" / "locator")
 road_snap_km: float = 1.0
+calendar_override_path: Path | None = (
+    Path(os.environ["LOCATOR_CALENDAR_OVERRIDE"])
+    if os.environ.get("LOCATOR_CALENDAR_OVERRIDE")
+    else None
+)
+capacity_by_kind: dict[str, float] = {"government": 3.0, "bank": 1.0, "branch": 1.0}

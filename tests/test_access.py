@@ -1,0 +1,157 @@
+"""Tests of locator.planning.access: E2SFCA against PySAL access and a dense NumPy pass."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from access import Access, weights
+from inequality.gini import Gini
+
+from locator import datasets
+from locator._errors import ValidationError
+from locator.distance import haversine_km
+from locator.planning.access import accessibility, e2sfca, gini, lorenz, outlet_capacity
+from locator.planning.demand import Demand, estimate_demand
+from locator.planning.inputs import PlanningInputs
+
+
+def _small_case(seed: int = 0) -> tuple[gpd.GeoDataFrame, Demand, gpd.GeoDataFrame]:
+    counties = datasets.counties()
+    taiyuan = counties[counties["city"] == "太原市"]
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(112.4, 112.7, 40)
+    lat = rng.uniform(37.7, 37.95, 40)
+    demand = Demand(
+        lon=lon,
+        lat=lat,
+        population=rng.integers(0, 5000, 40).astype(float),
+        population_65plus=rng.integers(0, 500, 40).astype(float),
+        county=np.array(["140105"] * 40, dtype=object),
+        cell_size_m=None,
+        source="test",
+    )
+    outlets = datasets.outlets()
+    near = outlets.cx[112.45:112.65, 37.75:37.9].head(12).copy()
+    near["capacity"] = rng.integers(1, 5, len(near)).astype(float)
+    return near, demand, taiyuan
+
+
+def _dense(near: gpd.GeoDataFrame, demand: Demand, radius_km: float) -> np.ndarray:
+    """E2SFCA written out on the full cell × outlet matrix, independently of the module."""
+    d = haversine_km(
+        demand.lon[:, None], demand.lat[:, None], near.geometry.x.to_numpy(), near.geometry.y
+    )
+    w = np.where(d <= radius_km, np.exp(-(d**2) / (2 * (radius_km / 2) ** 2)), 0.0)
+    supply = near["capacity"].to_numpy()
+    with np.errstate(divide="ignore"):
+        r = supply / (demand.population @ w)
+    r[~np.isfinite(r)] = 0.0
+    return w @ r * 10_000
+
+
+# PySAL access 1.1.10 calls set_index(inplace=True), which pandas 3.1 deprecates.
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_e2sfca_matches_dense_numpy_and_pysal_access() -> None:
+    near, demand, taiyuan = _small_case()
+    inputs = PlanningInputs.build(near, taiyuan, demand=demand, radius_km=4.0)
+    result = accessibility(inputs)
+    expected = _dense(near, demand, 4.0)
+    assert (expected > 0).any() and (expected == 0).any()
+    np.testing.assert_allclose(result.per_cell, expected, rtol=1e-9, atol=1e-12)
+
+    d = haversine_km(
+        demand.lon[:, None], demand.lat[:, None], near.geometry.x.to_numpy(), near.geometry.y
+    )
+    cost = pd.DataFrame(
+        [(i, j, d[i, j]) for i in range(d.shape[0]) for j in range(d.shape[1])],
+        columns=["origin", "dest", "cost"],
+    )
+    pysal = Access(
+        demand_df=pd.DataFrame({"cell": range(len(demand)), "pop": demand.population}),
+        demand_index="cell",
+        demand_value="pop",
+        supply_df=pd.DataFrame({"outlet": range(len(near)), "cap": near["capacity"].to_numpy()}),
+        supply_index="outlet",
+        supply_value="cap",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="cost",
+    )
+    pysal.enhanced_two_stage_fca(weight_fn=weights.gaussian(2.0), max_cost=4.0)
+    theirs = pysal.access_df["e2sfca_cap"].reindex(range(len(demand))).fillna(0.0).to_numpy()
+    np.testing.assert_allclose(result.per_cell, theirs * 10_000, rtol=1e-9, atol=1e-12)
+
+
+def test_aggregates_are_population_weighted_and_conserve_counters() -> None:
+    near, demand, taiyuan = _small_case(1)
+    inputs = PlanningInputs.build(near, taiyuan, demand=demand, radius_km=50.0)
+    result = accessibility(inputs)
+    # Every cell reaches every outlet at 50 km: all counters are shared out exactly once.
+    total = float((result.per_cell * demand.population).sum() / 10_000)
+    assert total == pytest.approx(near["capacity"].sum())
+    row = result.counties.set_index("adcode").loc["140105"]
+    expected = np.average(result.per_cell, weights=demand.population)
+    assert row["access_per_10k"] == pytest.approx(expected)
+    assert row["population"] == pytest.approx(demand.population.sum())
+    assert result.cities.set_index("city").loc["太原市", "access_per_10k"] == pytest.approx(
+        expected
+    )
+    assert result.province == pytest.approx(expected)
+    assert result.equity["access_65plus_per_10k"] == pytest.approx(
+        np.average(result.per_cell, weights=demand.population_65plus)
+    )
+
+
+def test_gini_and_lorenz_hand_cases_and_pysal_inequality() -> None:
+    assert gini(np.array([0.0, 0.0, 0.0, 1.0]), np.ones(4)) == pytest.approx(0.75)
+    assert gini(np.full(5, 3.0), np.arange(1.0, 6.0)) == pytest.approx(0.0)
+    # Weights are repetitions: weight 2 equals listing the value twice.
+    assert gini(np.array([1.0, 4.0]), np.array([2.0, 1.0])) == pytest.approx(
+        gini(np.array([1.0, 1.0, 4.0]), np.ones(3))
+    )
+    values = np.random.default_rng(3).gamma(2.0, size=200)
+    assert gini(values, np.ones(200)) == pytest.approx(Gini(values).g)
+    x, y = lorenz(values, np.ones(200))
+    assert x[0] == y[0] == 0 and x[-1] == y[-1] == pytest.approx(1.0)
+    assert (np.diff(y) >= 0).all() and (y <= x + 1e-12).all()
+
+
+def test_worst_served_tenth_is_the_lowest_access() -> None:
+    per_cell = np.array([5.0, 1.0, 3.0, 0.5, 2.0])
+    population = np.full(5, 1.0)
+    cell = np.array([0, 1, 2, 3, 4])
+    assert e2sfca(cell, cell, np.zeros(5), population, per_cell, 1.0) == pytest.approx(per_cell)
+    counties = datasets.counties()
+    inputs = PlanningInputs.build(
+        datasets.outlets(), counties, demand=estimate_demand(counties, cell_area_km2=100)
+    )
+    result = accessibility(inputs)
+    pop = np.asarray(inputs.demand.population)
+    below = pop[result.per_cell < result.equity["worst10_threshold_per_10k"]].sum()
+    assert below <= 0.1 * pop.sum()
+    at_or_below = pop[result.per_cell <= result.equity["worst10_threshold_per_10k"]].sum()
+    assert at_or_below >= 0.1 * pop.sum()
+    assert 0 < result.equity["gini_access"] < 1
+    assert 0 < result.equity["gini_distance"] < 1
+
+
+@pytest.mark.parametrize("bad", [0, -2, "many"])
+def test_capacity_zero_negative_or_text_is_refused_naming_the_outlet(bad: object) -> None:
+    outlets = datasets.outlets().head(3).copy()
+    outlets["capacity"] = pd.Series([2, bad, None], index=outlets.index, dtype=object)
+    with pytest.raises(ValidationError, match=rf"capacity of outlet {outlets['id'].iloc[1]}"):
+        outlet_capacity(outlets)
+
+
+def test_capacity_blank_takes_the_kind_default_and_override() -> None:
+    outlets = datasets.outlets()
+    kinds = outlets["kind"].to_numpy()
+    capacity = outlet_capacity(outlets)
+    assert (capacity[kinds == "government"] == 3).all() and (capacity[kinds == "bank"] == 1).all()
+    capacity = outlet_capacity(outlets, default_by_kind={"government": 5, "bank": 2})
+    assert (capacity[kinds == "government"] == 5).all() and (capacity[kinds == "bank"] == 2).all()
+    with pytest.raises(ValidationError, match=r"default_by_kind\['bank'\]"):
+        outlet_capacity(outlets, default_by_kind={"bank": 0})
