@@ -1,0 +1,447 @@
+"""Opening hours on China's official calendar.
+
+Structured hours are a subset of OpenStreetMap's ``opening_hours`` syntax: rules separated
+by ``;``, each a day selector and times (``09:00-12:00,14:00-17:00``) or ``off``. Day
+selectors are weekday ranges and lists (``Mo-Fr``, ``Sa,Su``), ``PH`` (public holidays) and
+``WD``, our one addition: the official working days (工作日), make-up working days (调休)
+included. A later rule replaces an earlier one on the days both select.
+
+Days follow China's calendar (the ``chinese_calendar`` package), not the weekday alone:
+
+- a weekday range follows the weekday, but never opens on a public holiday;
+- ``WD`` opens on the official working days, make-up Saturdays and Sundays included;
+- a public holiday is closed unless a ``PH`` rule gives its hours (``PH 09:00-12:00``).
+
+Beyond the years the package knows (2004-2026 in version 1.11.0), Monday to Friday count as
+working days with no holidays, and `day_kind` says so (``known`` False); a local override
+file (``settings.calendar_override_path``: JSON ``{"2027-01-01": "holiday"}`` or CSV
+``date,kind``) fills in official days the package lacks. Times are Asia/Shanghai whatever
+the server's time zone: a naive datetime is read as Shanghai time.
+
+Examples
+--------
+>>> import datetime as dt
+>>> hours = parse_hours("Mo-Fr 09:00-17:00")
+>>> is_open(hours, dt.datetime(2026, 10, 1, 10, 0))  # 国庆节
+False
+>>> is_open(parse_hours("WD 09:00-17:00"), dt.datetime(2026, 10, 10, 10, 0))  # 调休 Saturday
+True
+>>> from_chinese("周一至周五 9:00-17:00，午休 12:00-14:00，法定节假日休息")
+('Mo-Fr 09:00-12:00,14:00-17:00; PH off', [])
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from locator import settings
+from locator._errors import ValidationError
+
+__all__ = [
+    "TIMEZONE",
+    "Hours",
+    "HoursError",
+    "Rule",
+    "day_kind",
+    "from_chinese",
+    "intervals_on",
+    "is_open",
+    "next_change",
+    "parse_hours",
+]
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_KINDS = ("workday", "restday", "holiday")
+# next_change looks this many days ahead; hours that never change within it give None.
+_HORIZON_DAYS = 370
+
+
+class HoursError(ValidationError):
+    """Opening hours text that is not in the supported ``opening_hours`` subset."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: the days it selects and its open intervals in minutes (empty: closed).
+
+    Attributes
+    ----------
+    weekdays : frozenset of int
+        Weekdays selected (0 Monday to 6 Sunday).
+    holidays : bool
+        Selects public holidays (``PH``).
+    workdays : bool
+        Selects official working days (``WD``).
+    intervals : tuple of (int, int)
+        Open from start to end minute of the day; empty for ``off``.
+    """
+
+    weekdays: frozenset[int]
+    holidays: bool
+    workdays: bool
+    intervals: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Parsed opening hours: the text and its rules in order.
+
+    Attributes
+    ----------
+    text : str
+        The structured hours as given.
+    rules : tuple of Rule
+        The rules; a later one replaces an earlier one on the days both select.
+    """
+
+    text: str
+    rules: tuple[Rule, ...]
+
+
+def _minutes(hour: str, minute: str, text: str) -> int:
+    value = int(hour) * 60 + int(minute)
+    if int(minute) > 59 or value > 24 * 60:
+        msg = f"opening_hours {text!r}: {hour}:{minute} is not a time of day; write HH:MM"
+        raise HoursError(msg)
+    return value
+
+
+def _parse_times(part: str, text: str) -> tuple[tuple[int, int], ...]:
+    if part in ("off", "closed"):
+        return ()
+    intervals = []
+    for piece in part.split(","):
+        match = _TIME.match(piece.strip())
+        if match is None:
+            msg = (
+                f"opening_hours {text!r}: {piece.strip()!r} is not a time range; "
+                "write e.g. 09:00-17:00, or off"
+            )
+            raise HoursError(msg)
+        start = _minutes(match[1], match[2], text)
+        end = _minutes(match[3], match[4], text)
+        if end <= start:
+            msg = f"opening_hours {text!r}: {piece.strip()!r} ends before it starts"
+            raise HoursError(msg)
+        intervals.append((start, end))
+    return tuple(sorted(intervals))
+
+
+def _parse_selector(selector: str, text: str) -> tuple[frozenset[int], bool, bool]:
+    weekdays: set[int] = set()
+    holidays = workdays = False
+    for item in selector.split(","):
+        if item == "PH":
+            holidays = True
+        elif item == "WD":
+            workdays = True
+        elif "-" in item and all(day in _DAYS for day in item.split("-", 1)):
+            first, last = (_DAYS.index(day) for day in item.split("-", 1))
+            weekdays.update(day % 7 for day in range(first, first + (last - first) % 7 + 1))
+        elif item in _DAYS:
+            weekdays.add(_DAYS.index(item))
+        else:
+            msg = (
+                f"opening_hours {text!r}: {item!r} is not a day selector; "
+                "use Mo..Su ranges or lists, PH or WD"
+            )
+            raise HoursError(msg)
+    return frozenset(weekdays), holidays, workdays
+
+
+def parse_hours(text: str) -> Hours:
+    """Parse structured opening hours.
+
+    Parameters
+    ----------
+    text : str
+        Rules separated by ``;``, e.g. ``"Mo-Fr 09:00-12:00,14:00-17:00; PH off"``.
+
+    Returns
+    -------
+    Hours
+        The parsed hours.
+
+    Raises
+    ------
+    HoursError
+        When the text is outside the supported subset; the message names the part.
+
+    Examples
+    --------
+    >>> parse_hours("Sa,Su 09:00-12:00").rules[0].weekdays == frozenset({5, 6})
+    True
+    """
+    rules = []
+    for raw in str(text).split(";"):
+        rule = raw.strip()
+        if not rule:
+            continue
+        selector, _, times = rule.partition(" ")
+        if not times.strip():
+            msg = f"opening_hours {text!r}: rule {rule!r} needs days and times, e.g. Mo-Fr 09:00-17:00"
+            raise HoursError(msg)
+        weekdays, holidays, workdays = _parse_selector(selector, text)
+        rules.append(Rule(weekdays, holidays, workdays, _parse_times(times.strip(), text)))
+    if not rules:
+        msg = "opening_hours is empty; give rules such as Mo-Fr 09:00-17:00"
+        raise HoursError(msg)
+    return Hours(str(text), tuple(rules))
+
+
+def _read_override(path: Path) -> dict[dt.date, str]:
+    try:
+        if path.suffix.lower() == ".json":
+            pairs = list(json.loads(path.read_text(encoding="utf-8")).items())
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                pairs = [(row[0], row[1]) for row in csv.reader(handle) if len(row) >= 2]
+    except (OSError, ValueError, AttributeError) as error:
+        msg = f"calendar_override_path {path}: cannot be read ({error}); give a JSON or CSV file"
+        raise HoursError(msg) from error
+    days = {}
+    for key, kind in pairs:
+        if key.strip().lower() == "date":
+            continue
+        if kind not in _KINDS:
+            msg = (
+                f"calendar_override_path {path}: {key} is {kind!r}; use one of {', '.join(_KINDS)}"
+            )
+            raise HoursError(msg)
+        try:
+            days[dt.date.fromisoformat(key.strip())] = kind
+        except ValueError as error:
+            msg = f"calendar_override_path {path}: {key!r} is not a date; write YYYY-MM-DD"
+            raise HoursError(msg) from error
+    return days
+
+
+@lru_cache(maxsize=4)
+def _override(path: str | None, modified_ns: int) -> dict[dt.date, str]:  # noqa: ARG001
+    # modified_ns is in the key so that an edited file is read again
+    return {} if path is None else _read_override(Path(path))
+
+
+def day_kind(day: dt.date) -> tuple[str, bool]:
+    """What kind of day ``day`` is on China's official calendar.
+
+    Parameters
+    ----------
+    day : datetime.date
+        The date.
+
+    Returns
+    -------
+    kind : str
+        ``"workday"`` (make-up working days included), ``"restday"`` or ``"holiday"``.
+    known : bool
+        False when neither the override file nor the calendar package knows the year,
+        and Monday to Friday were taken as working days.
+
+    Examples
+    --------
+    >>> day_kind(dt.date(2026, 10, 10))
+    ('workday', True)
+    >>> day_kind(dt.date(2027, 10, 1))
+    ('workday', False)
+    """
+    path = settings.calendar_override_path
+    try:
+        modified_ns = 0 if path is None else Path(path).stat().st_mtime_ns
+    except OSError as error:
+        msg = f"calendar_override_path {path}: cannot be read ({error}); give a JSON or CSV file"
+        raise HoursError(msg) from error
+    override = _override(None if path is None else str(path), modified_ns)
+    if day in override:
+        return override[day], True
+    import chinese_calendar
+
+    try:
+        if chinese_calendar.is_workday(day):
+            return "workday", True
+        _, name = chinese_calendar.get_holiday_detail(day)
+        return ("holiday" if name is not None else "restday"), True
+    except NotImplementedError:
+        return ("workday" if day.weekday() < 5 else "restday"), False
+
+
+def intervals_on(hours: Hours, day: dt.date) -> tuple[tuple[int, int], ...]:
+    """Open intervals (minutes from midnight) of ``hours`` on ``day``.
+
+    Examples
+    --------
+    >>> intervals_on(parse_hours("Mo-Fr 09:00-17:00"), dt.date(2026, 10, 9))
+    ((540, 1020),)
+    """
+    kind, _ = day_kind(day)
+    intervals: tuple[tuple[int, int], ...] = ()
+    for rule in hours.rules:
+        if kind == "holiday":
+            selected = rule.holidays
+        else:
+            selected = day.weekday() in rule.weekdays or (rule.workdays and kind == "workday")
+        if selected:
+            intervals = rule.intervals
+    return intervals
+
+
+def _local(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is None:
+        return at.replace(tzinfo=TIMEZONE)
+    return at.astimezone(TIMEZONE)
+
+
+def is_open(hours: Hours, at: dt.datetime) -> bool:
+    """Whether ``hours`` are open at ``at`` (naive: Asia/Shanghai time).
+
+    Examples
+    --------
+    >>> lunch = parse_hours("Mo-Fr 09:00-12:00,14:00-17:00")
+    >>> is_open(lunch, dt.datetime(2026, 12, 1, 13, 0)), is_open(lunch, dt.datetime(2026, 12, 1, 15, 0))
+    (False, True)
+    """
+    local = _local(at)
+    minute = local.hour * 60 + local.minute
+    return any(start <= minute < end for start, end in intervals_on(hours, local.date()))
+
+
+def _edges(hours: Hours, day: dt.date) -> list[tuple[int, bool]]:
+    """Minutes of ``day`` where the state becomes open (True) or closed (False)."""
+    edges: list[tuple[int, bool]] = []
+    for start, end in intervals_on(hours, day):
+        if edges and edges[-1] == (start, False):
+            edges.pop()  # 12:00 closing and 12:00 opening: no change
+        else:
+            edges.append((start, True))
+        edges.append((end, False))
+    return edges
+
+
+def next_change(hours: Hours, at: dt.datetime) -> dt.datetime | None:
+    """The first moment after ``at`` when ``hours`` open or close, in Asia/Shanghai time.
+
+    Returns None when nothing changes within a year.
+
+    Examples
+    --------
+    >>> next_change(parse_hours("Mo-Fr 09:00-17:00"), dt.datetime(2026, 9, 30, 18, 0))
+    datetime.datetime(2026, 10, 8, 9, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Shanghai'))
+    """
+    local = _local(at)
+    state = is_open(hours, local)
+    midnight = dt.datetime.combine(local.date(), dt.time(), TIMEZONE)
+    for offset in range(_HORIZON_DAYS):
+        day = local.date() + dt.timedelta(days=offset)
+        for minute, opens in _edges(hours, day):
+            moment = midnight + dt.timedelta(days=offset, minutes=minute)
+            if moment > local and opens != state:
+                return moment
+    return None
+
+
+_WEEKDAY_CN = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_DAY_CN = r"(?:周|星期)([一二三四五六日天])"
+_RANGE_CN = re.compile(_DAY_CN + r"\s*(?:至|到|-|—|~|～)\s*" + _DAY_CN)
+_ONE_CN = re.compile(_DAY_CN)
+_TIME_CN = re.compile(r"(\d{1,2})[:：](\d{2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})[:：](\d{2})")
+_HALF_DAY = {"上午": "09:00-12:00", "下午": "14:00-17:00"}
+_HOLIDAY_CN = re.compile(r"(?:法定)?节假日")
+
+
+def _days_cn(clause: str) -> str | None:
+    if "工作日" in clause:
+        return "WD"
+    if any(word in clause for word in ("每天", "每日", "全天", "全年")):
+        return "Mo-Su"
+    if "周末" in clause or "双休日" in clause:
+        return "Sa,Su"
+    match = _RANGE_CN.search(clause)
+    if match:
+        return f"{_DAYS[_WEEKDAY_CN[match[1]]]}-{_DAYS[_WEEKDAY_CN[match[2]]]}"
+    days = [_DAYS[_WEEKDAY_CN[day]] for day in _ONE_CN.findall(clause)]
+    return ",".join(days) if days else None
+
+
+def _times_cn(clause: str) -> list[str]:
+    times = [f"{int(a):02d}:{b}-{int(c):02d}:{d}" for a, b, c, d in _TIME_CN.findall(clause)]
+    times += [span for word, span in _HALF_DAY.items() if word in clause and not times]
+    return times
+
+
+def _cut(times: list[str], lunch: str) -> list[str]:
+    start, end = lunch.split("-")
+    cut = []
+    for span in times:
+        first, last = span.split("-")
+        if first < start and end < last:
+            cut += [f"{first}-{start}", f"{end}-{last}"]
+        else:
+            cut.append(span)
+    return cut
+
+
+def from_chinese(text: str) -> tuple[str | None, list[str]]:
+    """Convert common Chinese opening-hours text to structured hours.
+
+    Understands weekday ranges and lists (周一至周五, 星期六), 工作日, 周末, 每天, times
+    (9:00-17:00), 上午/下午, 午休 12:00-14:00, and 法定节假日休息 / 照常营业.
+
+    Parameters
+    ----------
+    text : str
+        The free text.
+
+    Returns
+    -------
+    hours : str or None
+        The structured hours, or None when nothing could be converted.
+    problems : list of str
+        The parts that could not be converted; the caller keeps the text and warns.
+
+    Examples
+    --------
+    >>> from_chinese("工作日 9:00-17:00；周六上午")
+    ('WD 09:00-17:00; Sa 09:00-12:00', [])
+    >>> from_chinese("预约办理")
+    (None, ['预约办理'])
+    """
+    rules: list[tuple[str, list[str]]] = []
+    sources: list[str] = []  # the clause each rule came from
+    holiday: str | None = None
+    problems = []
+    for raw in re.split(r"[;；,，。\n]+", str(text)):
+        clause = raw.strip()
+        if not clause:
+            continue
+        times = _times_cn(clause)
+        if "午休" in clause and len(times) == 1:
+            rules = [(days, _cut(spans, times[0])) for days, spans in rules]
+        elif _HOLIDAY_CN.search(clause) and ("休" in clause or "闭" in clause):
+            holiday = "PH off"
+        elif _HOLIDAY_CN.search(clause) and ("照常" in clause or "营业" in clause) and rules:
+            holiday = "PH " + ",".join(times or rules[0][1])
+        elif (days := _days_cn(clause)) is not None:
+            rules.append((days, times))
+            sources.append(clause)  # days alone: the times follow ("周一至周五，9:00-17:00")
+        elif times and rules and not rules[-1][1]:
+            rules[-1] = (rules[-1][0], times)
+        elif times and rules:
+            rules[-1] = (rules[-1][0], rules[-1][1] + times)  # "9:00-12:00, 13:30-17:30"
+        else:
+            problems.append(clause)
+    problems += [source for source, (_, spans) in zip(sources, rules, strict=True) if not spans]
+    rules = [(days, spans) for days, spans in rules if spans]
+    parts = [f"{days} {','.join(spans)}" for days, spans in rules]
+    if holiday is not None:
+        parts.append(holiday)
+    return ("; ".join(parts) if rules else None), problems

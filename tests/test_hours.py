@@ -1,0 +1,207 @@
+"""Tests of locator.hours: structured hours on China's official calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import locator.settings
+from locator._errors import LocatorError
+from locator.hours import (
+    TIMEZONE,
+    HoursError,
+    day_kind,
+    from_chinese,
+    is_open,
+    next_change,
+    parse_hours,
+)
+
+GOVERNMENT = parse_hours("Mo-Fr 09:00-12:00,14:00-17:00")
+WORKING_DAYS = parse_hours("WD 09:00-17:00")
+
+# The issue's list for 2026, written out by hand from the State Council notice.
+MAKE_UP_2026 = ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def test_national_day_closes_weekday_hours() -> None:
+    for day in range(1, 8):
+        assert not is_open(GOVERNMENT, dt.datetime(2026, 10, day, 10, 0))
+        assert day_kind(dt.date(2026, 10, day)) == ("holiday", True)
+    assert is_open(GOVERNMENT, at("2026-10-09 10:00"))
+
+
+def test_make_up_saturdays_open_working_day_hours_only() -> None:
+    for text in MAKE_UP_2026:
+        day = dt.date.fromisoformat(text)
+        assert day.weekday() >= 5
+        assert day_kind(day) == ("workday", True)
+        assert is_open(WORKING_DAYS, dt.datetime.combine(day, dt.time(10, 0)))
+        # a weekday range follows the weekday: Mo-Fr stays closed on a make-up weekend day
+        assert not is_open(GOVERNMENT, dt.datetime.combine(day, dt.time(10, 0)))
+    assert not is_open(WORKING_DAYS, at("2026-10-17 10:00"))  # an ordinary Saturday
+
+
+def test_public_holiday_rule_opens_on_holidays() -> None:
+    hours_ = parse_hours("Mo-Su 09:00-17:00; PH 10:00-15:00")
+    assert not is_open(hours_, at("2026-10-01 09:30"))
+    assert is_open(hours_, at("2026-10-01 10:30"))
+    assert is_open(hours_, at("2026-10-17 09:30"))
+    assert not is_open(parse_hours("Mo-Su 09:00-17:00; PH off"), at("2026-10-01 10:30"))
+
+
+def test_lunch_break_is_closed() -> None:
+    assert is_open(GOVERNMENT, at("2026-12-01 11:59"))
+    assert not is_open(GOVERNMENT, at("2026-12-01 12:00"))
+    assert not is_open(GOVERNMENT, at("2026-12-01 13:00"))
+    assert is_open(GOVERNMENT, at("2026-12-01 14:00"))
+    assert not is_open(GOVERNMENT, at("2026-12-01 17:00"))
+
+
+def test_time_zone_is_shanghai_whatever_the_caller() -> None:
+    utc = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shanghai
+    assert is_open(GOVERNMENT, utc)
+    assert not is_open(GOVERNMENT, dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc))
+    change = next_change(GOVERNMENT, utc)
+    assert change == dt.datetime(2026, 12, 1, 12, 0, tzinfo=TIMEZONE)
+
+
+def test_years_beyond_the_calendar_fall_back_to_weekdays() -> None:
+    assert day_kind(dt.date(2027, 10, 1)) == ("workday", False)  # a Friday
+    assert day_kind(dt.date(2027, 10, 2)) == ("restday", False)
+    assert is_open(GOVERNMENT, at("2027-10-01 10:00"))
+    assert day_kind(dt.date(2026, 12, 31))[1]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_override_file_comes_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    path = tmp_path / f"days{suffix}"
+    days = {"2027-10-01": "holiday", "2027-10-09": "workday", "2026-10-01": "workday"}
+    if suffix == ".json":
+        path.write_text(json.dumps(days), encoding="utf-8")
+    else:
+        lines = ["date,kind"] + [f"{key},{value}" for key, value in days.items()]
+        path.write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setattr(locator.settings, "calendar_override_path", path)
+    assert day_kind(dt.date(2027, 10, 1)) == ("holiday", True)
+    assert not is_open(GOVERNMENT, at("2027-10-01 10:00"))
+    assert is_open(WORKING_DAYS, at("2027-10-09 10:00"))  # a Saturday made a working day
+    assert is_open(GOVERNMENT, at("2026-10-01 10:00"))  # the local file wins
+    assert day_kind(dt.date(2027, 10, 4)) == ("workday", False)  # not in the file
+
+
+def test_bad_override_file_names_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "days.json"
+    path.write_text(json.dumps({"2027-10-01": "party"}), encoding="utf-8")
+    monkeypatch.setattr(locator.settings, "calendar_override_path", path)
+    with pytest.raises(HoursError, match="calendar_override_path.*party.*holiday"):
+        day_kind(dt.date(2027, 10, 1))
+    monkeypatch.setattr(locator.settings, "calendar_override_path", tmp_path / "missing.csv")
+    with pytest.raises(HoursError, match="calendar_override_path.*missing.csv"):
+        day_kind(dt.date(2027, 10, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("Mo-Fr 9-17", "'9-17' is not a time range"),
+        ("Monday 09:00-17:00", "'Monday' is not a day selector"),
+        ("Mo-Fr", "needs days and times"),
+        ("Mo-Fr 17:00-09:00", "ends before it starts"),
+        ("Mo-Fr 09:70-17:00", "not a time of day"),
+        ("  ", "opening_hours is empty"),
+    ],
+)
+def test_parse_errors_name_the_parameter(text: str, part: str) -> None:
+    with pytest.raises(HoursError, match="opening_hours") as caught:
+        parse_hours(text)
+    assert part in str(caught.value)
+    assert isinstance(caught.value, LocatorError)
+
+
+def test_weekday_ranges_wrap_and_list() -> None:
+    assert parse_hours("Fr-Mo 09:00-10:00").rules[0].weekdays == frozenset({4, 5, 6, 0})
+    assert parse_hours("Mo,We 09:00-10:00").rules[0].weekdays == frozenset({0, 2})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("周一至周五 9:00-17:00", "Mo-Fr 09:00-17:00"),
+        ("工作日 9:00-17:00", "WD 09:00-17:00"),
+        ("工作日 9:00-17:00，午休 12:00-14:00", "WD 09:00-12:00,14:00-17:00"),
+        ("周一至周五 9:00-17:00；周六上午", "Mo-Fr 09:00-17:00; Sa 09:00-12:00"),
+        ("周一至周五 9:00-17:00，法定节假日休息", "Mo-Fr 09:00-17:00; PH off"),
+        ("周一至周日 9:00-17:00，法定节假日照常营业", "Mo-Su 09:00-17:00; PH 09:00-17:00"),
+        ("周一至周五 9:00-12:00, 13:30-17:30", "Mo-Fr 09:00-12:00,13:30-17:30"),
+        ("星期六、星期日 10:00-16:00", "Sa,Su 10:00-16:00"),
+        ("周末 9：00～12：00", "Sa,Su 09:00-12:00"),
+    ],
+)
+def test_from_chinese_converts_the_common_texts(text: str, expected: str) -> None:
+    assert from_chinese(text) == (expected, [])
+    parse_hours(expected)  # what it writes is what it reads
+
+
+def test_from_chinese_converted_hours_behave() -> None:
+    text, _ = from_chinese("工作日 9:00-17:00，午休 12:00-14:00，法定节假日休息")
+    assert text is not None
+    converted = parse_hours(text)
+    assert is_open(converted, at("2026-10-10 10:00"))
+    assert not is_open(converted, at("2026-10-10 13:00"))
+    assert not is_open(converted, at("2026-10-01 10:00"))
+
+
+def test_from_chinese_reports_what_it_cannot_parse() -> None:
+    assert from_chinese("请电话预约") == (None, ["请电话预约"])
+    assert from_chinese("周一至周五 9:00-17:00，另行通知") == ("Mo-Fr 09:00-17:00", ["另行通知"])
+
+
+_TIMES = st.lists(
+    st.tuples(st.integers(0, 23), st.sampled_from([0, 30])), min_size=2, max_size=6, unique=True
+).map(sorted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    spans=_TIMES,
+    selector=st.sampled_from(["Mo-Fr", "WD", "Sa,Su", "Mo-Su", "Tu,Th; PH 10:00-11:00"]),
+    moment=st.datetimes(min_value=dt.datetime(2025, 12, 1), max_value=dt.datetime(2027, 3, 1)),
+)
+def test_next_change_is_later_and_flips_the_state(
+    spans: list[tuple[int, int]], selector: str, moment: dt.datetime
+) -> None:
+    marks = [f"{hour:02d}:{minute:02d}" for hour, minute in spans]
+    pairs = [f"{marks[i]}-{marks[i + 1]}" for i in range(0, len(marks) - 1, 2)]
+    days, _, rest = selector.partition(";")
+    hours_ = parse_hours(f"{days} {','.join(pairs)}" + (f";{rest}" if rest else ""))
+    change = next_change(hours_, moment)
+    assert change is not None
+    local = moment.replace(tzinfo=TIMEZONE)
+    assert change > local
+    before = is_open(hours_, local)
+    assert is_open(hours_, change) != before
+    # nothing changes before it: the state holds at every minute boundary in between
+    probe = local.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    step = dt.timedelta(minutes=30)
+    while probe < change:
+        assert is_open(hours_, probe) == before
+        probe += step
+
+
+def test_from_chinese_days_then_times() -> None:
+    assert from_chinese("周一至周五，9:00-17:00") == ("Mo-Fr 09:00-17:00", [])
+    assert from_chinese("周一至周五 9:00-17:00，周六") == ("Mo-Fr 09:00-17:00", ["周六"])
