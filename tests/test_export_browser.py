@@ -142,8 +142,9 @@ def test_exported_province_map_draws_offline_and_shows_names_as_text(
     assert page.evaluate("typeof L") == "object"
     assert page.evaluate("typeof L.markerClusterGroup") == "function"
     n_counties = len(hostile["counties"])
-    # counties and the gap area are SVG paths; outlets are cluster icons
-    assert page.locator(".leaflet-overlay-pane path").count() >= n_counties + 1
+    # counties and the gap area are SVG paths (the gaps in their own pane); outlets are icons
+    assert page.locator(".leaflet-overlay-pane path").count() >= n_counties
+    assert page.locator(".leaflet-locatorGaps-pane path").count() >= 1
     assert page.locator(".leaflet-marker-pane .marker-cluster").count() > 10
     assert page.locator(".leaflet-control-layers-overlays label").count() == 3
     assert "区县" in page.locator(".locator-legend").inner_text()
@@ -319,6 +320,64 @@ def test_planner_map_legend_and_layer_names_show_literally(
         }); return text; }""".replace("__MAP__", FIND_MAP)
     )
     assert tip.startswith("{% if 1 %}X{% endif %} · </script>")
+    assert_no_script_ran(offline)
+
+
+def _rgb(css_colour: str) -> tuple[int, ...]:
+    """The red, green and blue of a computed CSS colour (``rgb(...)`` or ``rgba(...)``)."""
+    inside = css_colour[css_colour.index("(") + 1 : css_colour.index(")")]
+    return tuple(int(float(part)) for part in inside.split(",")[:3])
+
+
+def test_cluster_legend_matches_the_drawn_clusters_and_a_click_leaves_no_outline(
+    offline: OfflinePage, outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    """Issue 12 §6: the legend swatches are the colours the cluster icons are drawn in."""
+    path = maps.export_map(
+        tmp_path / "province.html", outlets, counties, options=maps.MapOptions("none", "en")
+    )
+    page = offline.open(path)
+    drawn = page.evaluate(
+        """() => {
+            const seen = {};
+            for (const size of ["small", "medium", "large"]) {
+                const icon = document.querySelector(".marker-cluster-" + size + " div");
+                if (icon) seen[size] = getComputedStyle(icon).backgroundColor;
+            }
+            return seen;
+        }"""
+    )
+    assert len(drawn) >= 2, drawn  # the province at its first zoom shows several sizes
+    swatches = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".locator-legend div")).map(
+            (line) => [line.textContent, getComputedStyle(line.querySelector("i")).backgroundColor])"""
+    )
+    legend = {text: _rgb(colour) for text, colour in swatches if text.startswith("Group")}
+    names = {
+        "small": "Group of fewer than 10 outlets",
+        "medium": "Group of 10–99 outlets",
+        "large": "Group of 100 or more outlets",
+    }
+    assert set(legend) == set(names.values())
+    for size, colour in drawn.items():
+        assert legend[names[size]] == _rgb(colour), size
+
+    # a click on a county opens its popup or tooltip but draws no focus rectangle
+    box = page.locator(".leaflet-overlay-pane path").nth(40).bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(200)
+    focused = page.evaluate(
+        """() => { const el = document.activeElement, style = getComputedStyle(el);
+            return [el.tagName, style.outlineStyle, style.outlineWidth]; }"""
+    )
+    assert focused[1] == "none" or focused[2] == "0px", focused
+    outline = page.evaluate(
+        """() => { const path = document.querySelector(".leaflet-overlay-pane path");
+            path.setAttribute("tabindex", "0"); path.focus();
+            return getComputedStyle(path).outlineStyle; }"""
+    )
+    assert outline == "none"
     assert_no_script_ran(offline)
 
 
