@@ -205,3 +205,39 @@ def test_next_change_is_later_and_flips_the_state(
 def test_from_chinese_days_then_times() -> None:
     assert from_chinese("周一至周五，9:00-17:00") == ("Mo-Fr 09:00-17:00", [])
     assert from_chinese("周一至周五 9:00-17:00，周六") == ("Mo-Fr 09:00-17:00", ["周六"])
+
+
+_WEEKDAY_SELECTORS = st.sampled_from(["Mo-Fr", "Mo-Su", "Sa,Su", "Tu,Th", "Fr-Mo", "We"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    spans=_TIMES,
+    selector=_WEEKDAY_SELECTORS,
+    moment=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 12, 31)),
+)
+def test_ordinary_days_agree_with_opening_hours_py(
+    spans: list[tuple[int, int]], selector: str, moment: dt.datetime
+) -> None:
+    """Away from public holidays, the OSM reference implementation (a dev dependency) decides."""
+    import opening_hours
+
+    marks = [f"{hour:02d}:{minute:02d}" for hour, minute in spans]
+    pairs = [f"{marks[i]}-{marks[i + 1]}" for i in range(0, len(marks) - 1, 2)]
+    text = f"{selector} {','.join(pairs)}"
+    kind, known = day_kind(moment.date())
+    assert known
+    if kind == "holiday":  # closed: weekday hours never open on a public holiday
+        assert not is_open(parse_hours(text), moment)
+    else:  # weekday ranges follow the weekday, make-up working days included
+        reference = opening_hours.OpeningHours(text).is_open(moment)
+        assert is_open(parse_hours(text), moment) == reference
+
+
+def test_opening_hours_py_alone_opens_on_national_day() -> None:
+    """The reason for China's calendar: the OSM library knows no Chinese holidays."""
+    import opening_hours
+
+    text = "Mo-Fr 09:00-17:00; PH off"
+    assert opening_hours.OpeningHours(text).is_open(at("2026-10-01 10:00"))
+    assert not is_open(parse_hours(text), at("2026-10-01 10:00"))
