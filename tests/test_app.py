@@ -592,3 +592,26 @@ def test_the_planner_by_bank_table_equals_coverage_by_bank(
         t("bank_uncovered", bank="招商银行", n=len(left), r=3.0) in c.value for c in at.caption
     )
     assert t("download_banks") in {b.label for b in at.get("download_button")}
+
+
+# --- the planner map agrees with its numbers (issue 12) --------------------------------------
+
+
+@pytest.mark.slow
+def test_the_task_filter_keeps_its_label_after_interactions() -> None:
+    """The 'any task' choice stays named after other widgets change (not 'Choose an option')."""
+    at = _app(view="planner")
+    at.slider(key="radius").set_value(6.0).run()
+    at.toggle(key="show_gaps").set_value(True).run()
+    at.sidebar.radio(key="view").set_value("resident").run()
+    at.sidebar.radio(key="view").set_value("planner").run()
+    at.selectbox(key="metric").set_value("outlets").run()
+    _ok(at)
+    task = at.selectbox(key="planner_task")
+    assert task.index is not None and task.options[task.index] == "全部网点（不限业务）"
+    assert task.value == ""
+    at.selectbox(key="planner_task").set_value("reset_card_pin").run()
+    at.selectbox(key="planner_task").set_value("").run()
+    at.slider(key="radius").set_value(5.0).run()
+    task = at.selectbox(key="planner_task")
+    assert task.index is not None and task.options[task.index] == "全部网点（不限业务）"
