@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,10 +14,13 @@ from inequality.gini import Gini
 
 from locator import datasets
 from locator._errors import ValidationError
+from locator.cli import main
+from locator.cli._common import SAMPLE_WARNING
 from locator.distance import haversine_km
 from locator.planning.access import accessibility, e2sfca, gini, lorenz, outlet_capacity
 from locator.planning.demand import Demand, estimate_demand
 from locator.planning.inputs import PlanningInputs
+from locator.registry import load_outlets, write_outlets
 
 
 def _small_case(seed: int = 0) -> tuple[gpd.GeoDataFrame, Demand, gpd.GeoDataFrame]:
@@ -155,3 +161,89 @@ def test_capacity_blank_takes_the_kind_default_and_override() -> None:
     assert (capacity[kinds == "government"] == 5).all() and (capacity[kinds == "bank"] == 2).all()
     with pytest.raises(ValidationError, match=r"default_by_kind\['bank'\]"):
         outlet_capacity(outlets, default_by_kind={"bank": 0})
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def registry_with_capacity(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped registry, sample marks off, with a capacity column (blank on most rows)."""
+    outlets = datasets.registry().drop(columns="sample")
+    outlets["capacity"] = np.where(outlets["kind"] == "government", 4.0, np.nan)
+    outlets.attrs["metadata"] = {}
+    return write_outlets(
+        outlets, tmp_path_factory.mktemp("access") / "outlets.geojson", metadata={}
+    )
+
+
+def test_cli_json_and_csv_equal_the_library(
+    capsys: pytest.CaptureFixture[str], registry_with_capacity: Path, tmp_path: Path
+) -> None:
+    argv = ["access", "--outlets", str(registry_with_capacity), "--cell-area-km2", "100"]
+    code, out, err = _run(capsys, *argv, "--capacity-default", "bank=2", "--format", "json")
+    assert code == 0 and err == ""
+    document = json.loads(out)
+    counties = datasets.counties()
+    inputs = PlanningInputs.build(
+        load_outlets(registry_with_capacity),
+        counties,
+        demand=estimate_demand(counties, cell_area_km2=100),
+    )
+    expected = accessibility(inputs, capacity_by_kind={"government": 3, "bank": 2, "branch": 1})
+    assert document["province"]["province_access_per_10k"] == pytest.approx(expected.province)
+    assert document["province"]["gini_access"] == pytest.approx(expected.equity["gini_access"])
+    assert [c["access_per_10k"] for c in document["counties"]] == pytest.approx(
+        expected.counties["access_per_10k"].tolist()
+    )
+    # The government outlets' own capacity (4) counts, not the default (3) nor bank's 2.
+    other = accessibility(inputs, capacity_by_kind={"government": 9, "bank": 2, "branch": 1})
+    assert other.province == pytest.approx(expected.province)
+    assert accessibility(inputs).province < expected.province
+    output = tmp_path / "access.csv"
+    code, _, _ = _run(
+        capsys, *argv, "--by", "city", "--capacity-default", "bank=2", "-o", str(output)
+    )
+    assert code == 0
+    table = pd.read_csv(output, encoding="utf-8-sig")
+    assert table["access_per_10k"].tolist() == pytest.approx(
+        expected.cities["access_per_10k"].tolist()
+    )
+
+
+def test_cli_table_marks_the_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "access", "--cell-area-km2", "100")
+    assert code == 0 and SAMPLE_WARNING in err
+    assert "Gini of access" in out and "太原市" in out
+    code, out, _ = _run(capsys, "access", "--cell-area-km2", "100", "--format", "csv")
+    assert out.splitlines()[1].startswith("True,")
+
+
+@pytest.mark.parametrize("item", ["bank=0", "bank=-1", "bank=many", "=2"])
+def test_cli_bad_capacity_default_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], item: str
+) -> None:
+    code, out, err = _run(capsys, "access", "--capacity-default", item)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "--capacity-default" in err and "above 0" in err
+
+
+def test_cli_zero_capacity_in_the_registry_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outlets = datasets.outlets().drop(columns="sample")
+    outlets["capacity"] = np.nan
+    outlets.loc[outlets.index[5], "capacity"] = 0
+    outlets.attrs["metadata"] = {}
+    path = write_outlets(outlets, tmp_path / "zero.geojson", metadata={})
+    code, out, err = _run(capsys, "access", "--outlets", str(path))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"capacity of outlet {outlets['id'].iloc[5]}" in err

@@ -19,6 +19,7 @@ from typing import Any
 
 from locator._errors import DataFileError, LocatorError, LocatorWarning
 from locator.cli._common import EXIT_OK, EXIT_USAGE, Parser, cli_message, warn
+from locator.cli.access import add_access
 from locator.cli.planning import add_coverage, add_gaps, add_suggest
 from locator.cli.registry import add_export_map, add_import, add_validate
 from locator.cli.report import add_report
@@ -56,6 +57,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_coverage,
     add_gaps,
     add_suggest,
+    add_access,
     add_report,
     add_import,
     add_validate,

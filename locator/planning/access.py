@@ -206,6 +206,7 @@ class Accessibility:
     equity : dict
         ``gini_access``, ``gini_distance`` (over residents), ``worst10_access_per_10k``
         (mean access of the worst-served 10 % of residents), ``worst10_threshold_per_10k``,
+        ``share_without_access`` (residents beyond every catchment),
         ``access_65plus_per_10k`` against ``province_access_per_10k``.
     lorenz_x, lorenz_y : ndarray of float
         The Lorenz curve of access over residents.
@@ -218,6 +219,23 @@ class Accessibility:
     equity: dict[str, float]
     lorenz_x: FloatArray
     lorenz_y: FloatArray
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as plain data (``province``, ``equity``, ``counties``, ``cities``).
+
+        The Lorenz curve is given at 21 points (every 5 % of residents).
+        """
+        at = np.linspace(0.0, 1.0, 21)
+        return {
+            "unit": f"service counters per {PER_RESIDENTS:,} residents (E2SFCA)",
+            "province": dict(self.equity),
+            "lorenz": {
+                "residents_share": at.tolist(),
+                "access_share": np.interp(at, self.lorenz_x, self.lorenz_y).tolist(),
+            },
+            "counties": self.counties.to_dict("records"),
+            "cities": self.cities.to_dict("records"),
+        }
 
 
 def _pairs(inputs: PlanningInputs) -> tuple[IntArray, IntArray, FloatArray]:
@@ -258,7 +276,19 @@ def accessibility(
         (straight line × ``inputs.detour_factor``).
     capacity_by_kind : mapping of str to float, optional
         Overrides `settings.capacity_by_kind` (see `outlet_capacity`).
+
+    Raises
+    ------
+    ValidationError
+        For a capacity that is not above 0 (naming the outlet), or a road network in
+        ``inputs`` (access is measured along the straight line times the detour factor).
     """
+    if inputs.network is not None:
+        msg = (
+            "network: accessibility measures the straight line x detour_factor; drop the "
+            "road network (give detour_factor=1.3 to approximate roads)"
+        )
+        raise ValidationError(msg)
     demand = inputs.demand
     population = np.asarray(demand.population, dtype=np.float64)
     capacity = outlet_capacity(inputs.outlets, default_by_kind=capacity_by_kind)
@@ -291,7 +321,8 @@ def _equity(
     inputs: PlanningInputs, per_cell: FloatArray, population: FloatArray, province: float
 ) -> dict[str, float]:
     order = np.argsort(per_cell, kind="stable")
-    share = np.cumsum(population[order]) / max(float(population.sum()), 1e-300)
+    total = float(population.sum())
+    share = np.cumsum(population[order]) / max(total, 1e-300)
     worst = order[: int(np.searchsorted(share, WORST_SHARE)) + 1]
     older = np.asarray(inputs.demand.population_65plus, dtype=np.float64)
     distance = np.asarray(inputs.distance_km, dtype=np.float64)
@@ -300,6 +331,7 @@ def _equity(
         "province_access_per_10k": province,
         "gini_access": gini(per_cell, population),
         "gini_distance": gini(distance[reached], population[reached]),
+        "share_without_access": float(population[per_cell <= 0].sum() / max(total, 1e-300)),
         "worst10_threshold_per_10k": float(per_cell[worst[-1]]),
         "worst10_access_per_10k": float(
             np.average(per_cell[worst], weights=population[worst])
