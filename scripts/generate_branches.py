@@ -43,6 +43,7 @@ from pyproj import Transformer
 from locator import datasets
 from locator.banks import BANK_NAMES
 from locator.counties import SHANXI_EQUAL_AREA, load_counties
+from locator.hours import from_chinese
 from locator.registry import load_outlets, outlets_from_records, write_outlets
 from locator.tasks import TASKS
 
@@ -322,6 +323,7 @@ class _Sampler:
             "transit_topup": False,
             "sample": True,
         }
+        record["opening_hours"] = from_chinese(str(record["hours"]))[0]
         return _Branch(record, *lonlat)
 
 

@@ -36,6 +36,7 @@ from pyproj import Transformer
 from locator import datasets
 from locator.banks import BANK_NAMES
 from locator.counties import SHANXI_EQUAL_AREA, load_counties
+from locator.hours import from_chinese
 from locator.registry import outlets_from_records, write_outlets
 from locator.tasks import default_services
 
@@ -162,7 +163,8 @@ def _government_hall(county: _County, i: int) -> tuple[None, str, str, str]:
     """Bank (none), name, hours and phone of the county's ``i``-th card service hall."""
     row = county.row
     name = f"{row.name}社会保障卡服务中心" if i == 0 else f"{row.name}社会保障卡乡镇服务站"
-    return None, name, "周一至周五 9:00-12:00, 13:30-17:30", f"{AREA_CODES[row.adcode[:4]]}-12333"
+    # Halls keep the official working days (调休 Saturdays too) with a lunch break.
+    return None, name, "工作日 9:00-12:00, 13:30-17:30", f"{AREA_CODES[row.adcode[:4]]}-12333"
 
 
 def _bank_branch(
@@ -217,6 +219,7 @@ def _county_outlets(
             "address": f"{row.city}{row.name}{street}街{number}号（示例地址）",
             "phone": phone,
             "hours": hours,
+            "opening_hours": from_chinese(hours)[0],
             "sample": True,
         }
         outlets.append(_Outlet(record, x, y, in_town))
