@@ -179,6 +179,20 @@ def _clean_flag(flag: str, value: Any) -> bool:
     raise ValueError(msg)
 
 
+def _clean_capacity(value: Any) -> float | None:
+    """A service-counter count: a number above 0, or None (blank: the kind's default)."""
+    if value is None:
+        return None
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (is_number and math.isfinite(value) and value > 0):
+        msg = (
+            f"capacity {value!r} must be a number of service counters above 0 "
+            "(leave it out for the kind's default, settings.capacity_by_kind)"
+        )
+        raise ValueError(msg)
+    return float(value)
+
+
 def _branch_services(record: dict[str, Any]) -> list[str]:
     """Drop from an ordinary branch the task codes only a one-stop outlet does; return them.
 
@@ -221,6 +235,8 @@ def _clean_properties(properties: Any) -> dict[str, Any]:
         raise ValueError(str(error)) from None
     for flag in _FLAGS:
         record[flag] = _clean_flag(flag, record.get(flag))
+    if "capacity" in record:
+        record["capacity"] = _clean_capacity(record["capacity"])
     return record
 
 

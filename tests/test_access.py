@@ -13,7 +13,7 @@ from access import Access, weights
 from inequality.gini import Gini
 
 from locator import datasets
-from locator._errors import ValidationError
+from locator._errors import DataFileError, ValidationError
 from locator.cli import main
 from locator.cli._common import SAMPLE_WARNING
 from locator.distance import haversine_km
@@ -246,4 +246,22 @@ def test_cli_zero_capacity_in_the_registry_is_one_line_exit_2(
     code, out, err = _run(capsys, "access", "--outlets", str(path))
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert f"capacity of outlet {outlets['id'].iloc[5]}" in err
+    # The loader stops it first, naming the file's feature (the 6th).
+    assert "feature 6: capacity 0.0" in err and "above 0" in err
+
+
+@pytest.mark.parametrize("bad", [0, -1, "3", True])
+def test_registry_loader_refuses_a_capacity_not_above_zero(tmp_path: Path, bad: object) -> None:
+    outlets = datasets.outlets().head(4).drop(columns="sample")
+    document = json.loads(outlets.to_json())
+    document["features"][2]["properties"]["capacity"] = bad
+    document["features"][1]["properties"]["capacity"] = 2
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"capacity .* above 0"):
+        load_outlets(path)
+    document["features"][2]["properties"]["capacity"] = None
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert load_outlets(path)["capacity"].tolist()[:3] == pytest.approx(
+        [np.nan, 2.0, np.nan], nan_ok=True
+    )
