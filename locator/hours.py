@@ -39,7 +39,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
@@ -49,11 +52,16 @@ __all__ = [
     "Hours",
     "HoursError",
     "Rule",
+    "badge",
+    "calendar_note",
     "day_kind",
     "from_chinese",
+    "hours_status",
     "intervals_on",
     "is_open",
     "next_change",
+    "outlet_hours",
+    "parse_at",
     "parse_hours",
 ]
 
@@ -445,3 +453,159 @@ def from_chinese(text: str) -> tuple[str | None, list[str]]:
     if holiday is not None:
         parts.append(holiday)
     return ("; ".join(parts) if rules else None), problems
+
+
+def parse_at(value: str | dt.datetime | None) -> dt.datetime:
+    """The moment to judge hours at, in Asia/Shanghai time; None: now.
+
+    Parameters
+    ----------
+    value : str, datetime or None
+        ``"YYYY-MM-DD HH:MM"`` (Asia/Shanghai), a datetime (naive: Asia/Shanghai), or None.
+
+    Raises
+    ------
+    ValidationError
+        When the text is not a date and time.
+
+    Examples
+    --------
+    >>> parse_at("2026-10-01 10:00")
+    datetime.datetime(2026, 10, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Shanghai'))
+    """
+    if value is None:
+        return dt.datetime.now(TIMEZONE)
+    if isinstance(value, dt.datetime):
+        return _local(value)
+    try:
+        return _local(dt.datetime.fromisoformat(str(value).strip()))
+    except ValueError:
+        msg = f"at {value!r} is not a date and time; write YYYY-MM-DD HH:MM (Asia/Shanghai time)"
+        raise ValidationError(msg) from None
+
+
+@lru_cache(maxsize=256)
+def _hours_of(structured: str | None, text: str | None) -> Hours | None:
+    if structured:
+        try:
+            return parse_hours(structured)
+        except HoursError:
+            return None
+    converted = from_chinese(text)[0] if text else None
+    return None if converted is None else parse_hours(converted)
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def outlet_hours(outlets: pd.DataFrame) -> list[Hours | None]:
+    """Each outlet's hours: its ``opening_hours``, else its ``hours`` text converted; None: unknown.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"hours": ["周一至周五 9:00-17:00", "请电话预约"]})
+    >>> [None if h is None else h.text for h in outlet_hours(frame)]
+    ['Mo-Fr 09:00-17:00', None]
+    """
+    empty = pd.Series(None, index=outlets.index, dtype=object)
+    structured = outlets.get("opening_hours", empty)
+    texts = outlets.get("hours", empty)
+    return [_hours_of(_text(a), _text(b)) for a, b in zip(structured, texts, strict=True)]
+
+
+def _clock(moment: dt.datetime) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def badge(open_now: bool | None, change: dt.datetime | None, at: dt.datetime, lang: str) -> str:
+    """The short state shown beside an outlet: 营业中 · 17:00 关门, or unknown.
+
+    Examples
+    --------
+    >>> at = parse_at("2026-09-30 18:00")
+    >>> badge(False, parse_at("2026-10-01 09:00"), at, "zh")
+    '已关门 · 明天 9:00 开门'
+    >>> badge(True, parse_at("2026-09-30 19:00"), at, "en")
+    'open · closes 19:00'
+    >>> badge(None, None, at, "zh")
+    '营业时间未知'
+    """
+    zh = lang == "zh"
+    if open_now is None:
+        return "营业时间未知" if zh else "hours unknown"
+    state = ("营业中" if zh else "open") if open_now else ("已关门" if zh else "closed")
+    if change is None:
+        return state
+    days = (change.date() - _local(at).date()).days
+    if days == 0:
+        when = _clock(change)
+    elif days == 1:
+        when = f"明天 {_clock(change)}" if zh else f"tomorrow {_clock(change)}"
+    else:
+        when = (
+            f"{change.month}月{change.day}日 {_clock(change)}"
+            if zh
+            else f"{change:%d %b} {_clock(change)}"
+        )
+    if zh:
+        return f"{state} · {when} {'关门' if open_now else '开门'}"
+    return f"{state} · {'closes' if open_now else 'opens'} {when}"
+
+
+def hours_status(outlets: pd.DataFrame, at: dt.datetime, *, lang: str = "zh") -> pd.DataFrame:
+    """Open or closed at ``at``, the next change and the badge, one row per outlet.
+
+    Parameters
+    ----------
+    outlets : pandas.DataFrame
+        Outlets with ``opening_hours`` and/or ``hours`` columns.
+    at : datetime.datetime
+        The moment (naive: Asia/Shanghai time).
+    lang : {"zh", "en"}
+        Language of the badge.
+
+    Returns
+    -------
+    pandas.DataFrame
+        With the input's index: ``opening_hours`` (structured, or None when unknown),
+        ``open_now`` (True, False, or None when unknown), ``next_change`` (ISO 8601 text with
+        +08:00, or None) and ``hours_badge``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"hours": ["工作日 9:00-17:00", "预约"]})
+    >>> hours_status(frame, parse_at("2026-10-10 10:00"))["hours_badge"].tolist()
+    ['营业中 · 17:00 关门', '营业时间未知']
+    """
+    moment = _local(at)
+    rows: list[tuple[str | None, bool | None, str | None, str]] = []
+    for hours in outlet_hours(outlets):
+        if hours is None:
+            rows.append((None, None, None, badge(None, None, moment, lang)))
+            continue
+        state = is_open(hours, moment)
+        change = next_change(hours, moment)
+        iso = None if change is None else change.isoformat(timespec="minutes")
+        rows.append((hours.text, state, iso, badge(state, change, moment, lang)))
+    columns = ["opening_hours", "open_now", "next_change", "hours_badge"]
+    return pd.DataFrame(rows, index=outlets.index, columns=columns, dtype=object)
+
+
+def calendar_note(day: dt.date) -> str | None:
+    """Why hours on ``day`` may be wrong: a year China's calendar package does not know.
+
+    Examples
+    --------
+    >>> calendar_note(dt.date(2026, 10, 1)) is None
+    True
+    >>> calendar_note(dt.date(2027, 10, 1))[:30]
+    "China's official calendar for "
+    """
+    if day_kind(day)[1]:
+        return None
+    return (
+        f"China's official calendar for {day.year} is not known here (chinese-calendar): "
+        "Monday to Friday are taken as working days and no day as a public holiday; "
+        "put the official days in a file and set calendar_override_path"
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,10 +16,14 @@ from locator._errors import LocatorError
 from locator.hours import (
     TIMEZONE,
     HoursError,
+    badge,
+    calendar_note,
     day_kind,
     from_chinese,
+    hours_status,
     is_open,
     next_change,
+    parse_at,
     parse_hours,
 )
 
@@ -241,3 +246,65 @@ def test_opening_hours_py_alone_opens_on_national_day() -> None:
     text = "Mo-Fr 09:00-17:00; PH off"
     assert opening_hours.OpeningHours(text).is_open(at("2026-10-01 10:00"))
     assert not is_open(parse_hours(text), at("2026-10-01 10:00"))
+
+
+def test_hours_status_per_outlet_keeps_the_index() -> None:
+    frame = pd.DataFrame(
+        {
+            "opening_hours": ["WD 09:00-12:00,14:00-17:00", None, None, "nonsense"],
+            "hours": ["", "周一至周五 9:00-17:00", "请电话预约", "周一至周日 9:00-17:00"],
+        },
+        index=[10, 20, 30, 40],
+    )
+    status = hours_status(frame, at("2026-10-10 13:00"))
+    assert status.index.tolist() == [10, 20, 30, 40]
+    assert status["opening_hours"].tolist() == [
+        "WD 09:00-12:00,14:00-17:00",
+        "Mo-Fr 09:00-17:00",
+        None,
+        None,  # a structured value that does not parse is unknown, not guessed from the text
+    ]
+    assert status["open_now"].tolist() == [False, False, None, None]
+    assert status["next_change"].tolist() == [
+        "2026-10-10T14:00+08:00",
+        "2026-10-12T09:00+08:00",
+        None,
+        None,
+    ]
+    assert status["hours_badge"].tolist() == [
+        "已关门 · 14:00 开门",
+        "已关门 · 10月12日 9:00 开门",
+        "营业时间未知",
+        "营业时间未知",
+    ]
+    # Friday evening before the make-up Saturday: working-day hours open tomorrow, Mo-Fr on Monday
+    english = hours_status(frame, at("2026-10-09 17:30"), lang="en")["hours_badge"].tolist()
+    assert english == [
+        "closed · opens tomorrow 9:00",
+        "closed · opens 12 Oct 9:00",
+        "hours unknown",
+        "hours unknown",
+    ]
+
+
+def test_badge_closing_soon_and_tomorrow() -> None:
+    moment = parse_at("2026-12-01 16:00")
+    assert badge(True, parse_at("2026-12-01 17:00"), moment, "zh") == "营业中 · 17:00 关门"
+    assert badge(False, parse_at("2026-12-02 09:00"), moment, "zh") == "已关门 · 明天 9:00 开门"
+    assert badge(True, None, moment, "zh") == "营业中"
+
+
+def test_parse_at_names_the_parameter() -> None:
+    assert parse_at("2026-10-01 10:00") == dt.datetime(2026, 10, 1, 10, 0, tzinfo=TIMEZONE)
+    now = parse_at(None)
+    assert now.tzinfo == TIMEZONE
+    with pytest.raises(LocatorError, match=r"^at '2026-13-01 10:00' .*YYYY-MM-DD HH:MM"):
+        parse_at("2026-13-01 10:00")
+
+
+def test_calendar_note_only_beyond_the_calendar() -> None:
+    assert calendar_note(dt.date(2026, 12, 31)) is None
+    note = calendar_note(dt.date(2027, 1, 4))
+    assert note is not None
+    assert "2027" in note
+    assert "calendar_override_path" in note
