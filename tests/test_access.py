@@ -17,10 +17,23 @@ from locator._errors import DataFileError, ValidationError
 from locator.cli import main
 from locator.cli._common import SAMPLE_WARNING
 from locator.distance import haversine_km
-from locator.planning.access import accessibility, e2sfca, gini, lorenz, outlet_capacity
+from locator.planning.access import (
+    Accessibility,
+    accessibility,
+    e2sfca,
+    gini,
+    lorenz,
+    outlet_capacity,
+)
 from locator.planning.demand import Demand, estimate_demand
 from locator.planning.inputs import PlanningInputs
 from locator.registry import load_outlets, write_outlets
+
+
+def _fig(result: Accessibility, key: str) -> float:
+    value = result.equity[key]
+    assert value is not None
+    return value
 
 
 def _small_case(seed: int = 0) -> tuple[gpd.GeoDataFrame, Demand, gpd.GeoDataFrame]:
@@ -106,7 +119,7 @@ def test_aggregates_are_population_weighted_and_conserve_counters() -> None:
         expected
     )
     assert result.province == pytest.approx(expected)
-    assert result.equity["access_65plus_per_10k"] == pytest.approx(
+    assert _fig(result, "access_65plus_per_10k") == pytest.approx(
         np.average(result.per_cell, weights=demand.population_65plus)
     )
 
@@ -136,12 +149,12 @@ def test_worst_served_tenth_is_the_lowest_access() -> None:
     )
     result = accessibility(inputs)
     pop = np.asarray(inputs.demand.population)
-    below = pop[result.per_cell < result.equity["worst10_threshold_per_10k"]].sum()
+    below = pop[result.per_cell < _fig(result, "worst10_threshold_per_10k")].sum()
     assert below <= 0.1 * pop.sum()
-    at_or_below = pop[result.per_cell <= result.equity["worst10_threshold_per_10k"]].sum()
+    at_or_below = pop[result.per_cell <= _fig(result, "worst10_threshold_per_10k")].sum()
     assert at_or_below >= 0.1 * pop.sum()
-    assert 0 < result.equity["gini_access"] < 1
-    assert 0 < result.equity["gini_distance"] < 1
+    assert 0 < _fig(result, "gini_access") < 1
+    assert 0 < _fig(result, "gini_distance") < 1
 
 
 @pytest.mark.parametrize("bad", [0, -2, "many"])
@@ -265,3 +278,30 @@ def test_registry_loader_refuses_a_capacity_not_above_zero(tmp_path: Path, bad: 
     assert load_outlets(path)["capacity"].tolist()[:3] == pytest.approx(
         [np.nan, 2.0, np.nan], nan_ok=True
     )
+
+
+def test_rural_and_urban_residents_split_the_province_mean() -> None:
+    counties = datasets.counties()
+    demand = estimate_demand(counties, cell_area_km2=100)
+    assert demand.population_rural is not None
+    rural = np.asarray(demand.population_rural)
+    assert rural.sum() == pytest.approx(counties["rural_population"].sum(), rel=1e-6)
+    result = accessibility(PlanningInputs.build(datasets.outlets(), counties, demand=demand))
+    urban = np.asarray(demand.population) - rural
+    assert _fig(result, "access_rural_per_10k") == pytest.approx(
+        np.average(result.per_cell, weights=rural)
+    )
+    mixed = (
+        _fig(result, "access_rural_per_10k") * rural.sum()
+        + _fig(result, "access_urban_per_10k") * urban.sum()
+    ) / (rural.sum() + urban.sum())
+    assert mixed == pytest.approx(result.province)
+    city_of = dict(zip(counties["adcode"], counties["city"], strict=True))
+    city = pd.Series(demand.county).map(city_of).to_numpy()
+    taiyuan = city == "太原市"
+    expected = gini(result.per_cell[taiyuan], np.asarray(demand.population)[taiyuan])
+    assert result.cities.set_index("city").loc["太原市", "gini_access"] == pytest.approx(expected)
+    # A raster or points do not tell rural residents apart: no figure rather than a guess.
+    near, points, taiyuan_layer = _small_case()
+    small = accessibility(PlanningInputs.build(near, taiyuan_layer, demand=points, radius_km=4.0))
+    assert small.equity["access_rural_per_10k"] is None

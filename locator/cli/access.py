@@ -119,7 +119,11 @@ def _access_text(result: Any, table: Any) -> str:
         f"Residents beyond every outlet's catchment: {e['share_without_access']:.1%}",
         f"Residents aged 65+: {e['access_65plus_per_10k']:.3f} against "
         f"{result.province:.3f} for all",
-        "",
-        render_table(shown),
     ]
+    if e["access_rural_per_10k"] is not None:
+        lines.append(
+            f"Rural residents: {e['access_rural_per_10k']:.3f}; urban residents: "
+            f"{e['access_urban_per_10k']:.3f}"
+        )
+    lines += ["", render_table(shown)]
     return "\n".join(lines)

@@ -202,12 +202,15 @@ class Accessibility:
         Counters per 10,000 residents at each demand cell.
     counties, cities : pandas.DataFrame
         Population-weighted access per county (``adcode``, ``name``, ``city``) and per
-        city, with ``population`` and ``access_per_10k``; ``province`` the same for all.
+        city, with ``population`` and ``access_per_10k`` (cities also ``gini_access``, over
+        their residents); ``province`` the same for all.
     equity : dict
         ``gini_access``, ``gini_distance`` (over residents), ``worst10_access_per_10k``
         (mean access of the worst-served 10 % of residents), ``worst10_threshold_per_10k``,
         ``share_without_access`` (residents beyond every catchment),
-        ``access_65plus_per_10k`` against ``province_access_per_10k``.
+        ``access_65plus_per_10k`` against ``province_access_per_10k``, and
+        ``access_rural_per_10k`` against ``access_urban_per_10k`` (None when the demand
+        does not tell rural residents apart: a raster or points).
     lorenz_x, lorenz_y : ndarray of float
         The Lorenz curve of access over residents.
     """
@@ -216,7 +219,7 @@ class Accessibility:
     counties: pd.DataFrame
     cities: pd.DataFrame
     province: float
-    equity: dict[str, float]
+    equity: dict[str, float | None]
     lorenz_x: FloatArray
     lorenz_y: FloatArray
 
@@ -306,10 +309,15 @@ def accessibility(
     table = table.merge(counties[["adcode", "city"]], on="adcode", how="left")
     total = float(population.sum())
     province = float(table["weighted"].sum() / total) if total > 0 else 0.0
+    cities = _weighted(table, ["city"])
+    city_of = table["city"].to_numpy()
+    cities["gini_access"] = [
+        gini(per_cell[city_of == city], population[city_of == city]) for city in cities["city"]
+    ]
     return Accessibility(
         per_cell=per_cell,
         counties=by_county,
-        cities=_weighted(table, ["city"]),
+        cities=cities,
         province=province,
         equity=_equity(inputs, per_cell, population, province),
         lorenz_x=(curve := lorenz(per_cell, population))[0],
@@ -319,7 +327,7 @@ def accessibility(
 
 def _equity(
     inputs: PlanningInputs, per_cell: FloatArray, population: FloatArray, province: float
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     order = np.argsort(per_cell, kind="stable")
     total = float(population.sum())
     share = np.cumsum(population[order]) / max(total, 1e-300)
@@ -338,7 +346,24 @@ def _equity(
             if population[worst].sum() > 0
             else 0.0
         ),
-        "access_65plus_per_10k": float(
-            np.average(per_cell, weights=older) if older.sum() > 0 else 0.0
-        ),
+        "access_65plus_per_10k": _mean(per_cell, older),
+        **_rural_urban(inputs, per_cell, population),
+    }
+
+
+def _mean(values: FloatArray, weights: FloatArray) -> float:
+    return float(np.average(values, weights=weights)) if weights.sum() > 0 else 0.0
+
+
+def _rural_urban(
+    inputs: PlanningInputs, per_cell: FloatArray, population: FloatArray
+) -> dict[str, float | None]:
+    """Mean access of rural and of urban residents (None when the demand does not tell)."""
+    rural = inputs.demand.population_rural
+    if rural is None:
+        return {"access_rural_per_10k": None, "access_urban_per_10k": None}
+    rural = np.asarray(rural, dtype=np.float64)
+    return {
+        "access_rural_per_10k": _mean(per_cell, rural),
+        "access_urban_per_10k": _mean(per_cell, np.clip(population - rural, 0.0, None)),
     }

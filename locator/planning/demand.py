@@ -104,6 +104,9 @@ class Demand:
         Population read from the source that lies in no county, so is not in the cells.
     outside_cells : int
         How many cells or points of the source lie in no county (with population > 0).
+    population_rural : ndarray of float or None
+        Of ``population``, the rural residents (乡村人口) in each cell, where the source
+        tells them apart (the census-based estimate does); None for a raster or points.
     """
 
     lon: FloatArray
@@ -117,6 +120,7 @@ class Demand:
     cell_shape: tuple[float, float] | None = None
     outside_population: float = 0.0
     outside_cells: int = 0
+    population_rural: FloatArray | None = None
 
     def __post_init__(self) -> None:
         arrays = {
@@ -126,6 +130,8 @@ class Demand:
             "population_65plus": np.asarray(self.population_65plus, dtype=np.float64),
             "county": np.asarray(self.county, dtype=object),
         }
+        if self.population_rural is not None:
+            arrays["population_rural"] = np.asarray(self.population_rural, dtype=np.float64)
         sizes = {name: a.size for name, a in arrays.items()}
         if len(set(sizes.values())) != 1:
             msg = f"Demand arrays differ in length: {sizes}; give one value per cell in each"
@@ -365,7 +371,10 @@ def _estimate(counties: gpd.GeoDataFrame, area_km2: float) -> Demand:
     lon, lat = Transformer.from_crs(SHANXI_EQUAL_AREA, WGS84, always_xy=True).transform(x, y)
     cells = cells_in_counties(counties, county_i, lon, lat, cell_urban + cell_rural)
     return Demand(
-        **{**cells._asdict(), "population_65plus": older}, cell_size_m=size, source="estimate"
+        **{**cells._asdict(), "population_65plus": older},
+        cell_size_m=size,
+        source="estimate",
+        population_rural=cell_rural,
     )
 
 
