@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from locator import datasets, settings
 from locator.app.state import escape_markdown
 from locator.app.upload import import_upload
+from locator.crs import gcj02_to_wgs84
 from locator.distance import haversine_km
 from locator.i18n import STRINGS, column_label, t
 from locator.index import OutletIndex
@@ -187,13 +188,21 @@ def test_widgets_and_a_map_click_give_the_nearest_outlets(both_index: OutletInde
     at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
     at.run()
     _ok(at)
+    # The Chinese page opens on Amap: the click is a GCJ-02 position, searched as WGS-84.
+    assert at.sidebar.selectbox(key="tiles").value == "amap"
+    lon, lat = gcj02_to_wgs84(112.9, 38.0)
+    assert abs(lon - 112.9) > 1e-3  # the shift is real here (hundreds of metres)
     expected = both_index.nearest(
-        lon=112.9, lat=38.0, k=3, task="reset_bank_password", bank="中国银行"
+        lon=lon, lat=lat, k=3, task="reset_bank_password", bank="中国银行"
     )
     assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
     assert set(_frame_with(at, "名称")["银行"]) == {"中国银行"}
     params = at.query_params
-    assert (params["lat"], params["lon"], params["bank"]) == ("38.000000", "112.900000", "中国银行")
+    assert (params["lat"], params["lon"], params["bank"]) == (
+        f"{lat:.6f}",
+        f"{lon:.6f}",
+        "中国银行",
+    )
 
 
 @pytest.mark.slow
@@ -419,7 +428,8 @@ def test_a_hostile_registry_shows_as_plain_text_everywhere() -> None:
     at.run()
     _ok(at)
     index = OutletIndex(import_upload(hostile_registry(), name="hostile.csv").outlets)
-    expected = index.nearest(lon=HOSTILE_LON + 0.004, lat=HOSTILE_LAT, k=10, task="apply")
+    lon, lat = gcj02_to_wgs84(HOSTILE_LON + 0.004, HOSTILE_LAT)  # clicked on Amap (GCJ-02)
+    expected = index.nearest(lon=lon, lat=lat, k=10, task="apply")
     shown = _frame_with(at, "名称")
     assert shown["名称"].tolist() == expected["name"].tolist()  # the literal texts
     assert set(shown["名称"]) <= set(PAYLOADS)
@@ -615,3 +625,21 @@ def test_the_task_filter_keeps_its_label_after_interactions() -> None:
     at.slider(key="radius").set_value(5.0).run()
     task = at.selectbox(key="planner_task")
     assert task.index is not None and task.options[task.index] == "全部网点（不限业务）"
+
+
+@pytest.mark.slow
+def test_the_base_map_follows_the_language_until_one_is_chosen() -> None:
+    """Amap on the Chinese page, OpenStreetMap on the English one; both stay selectable."""
+    at = _app()
+    assert at.sidebar.selectbox(key="tiles").value == "amap"
+    assert at.sidebar.selectbox(key="tiles").options == [
+        t(f"tiles_{v}") for v in ("osm", "amap", "none")
+    ]
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert at.sidebar.selectbox(key="tiles").value == "osm"
+    assert _app(lang="en").sidebar.selectbox(key="tiles").value == "osm"
+    at.sidebar.selectbox(key="tiles").set_value("amap").run()
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    _ok(at)
+    assert at.sidebar.selectbox(key="tiles").value == "amap"  # chosen by hand: kept

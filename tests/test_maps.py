@@ -536,6 +536,31 @@ def test_export_map_command_writes_the_page(capsys, tmp_path):
     assert "L.tileLayer(" not in page and "Shanxi social security card outlets" in page
 
 
+@pytest.mark.parametrize(
+    ("argv", "shown", "not_shown"),
+    [
+        (["--lang", "zh"], "webrd0{s}.is.autonavi.com", "tile.openstreetmap.org"),
+        (["--lang", "en"], "tile.openstreetmap.org", "webrd0{s}.is.autonavi.com"),
+        (["--lang", "zh", "--tiles", "osm"], "tile.openstreetmap.org", "webrd0{s}.is.autonavi.com"),
+        (
+            ["--lang", "en", "--tiles", "amap"],
+            "webrd0{s}.is.autonavi.com",
+            "tile.openstreetmap.org",
+        ),
+    ],
+)
+def test_export_map_tiles_default_to_amap_in_chinese_and_osm_in_english(
+    capsys, tmp_path, argv, shown, not_shown
+):
+    target = tmp_path / "map.html"
+    code, _, _ = run(capsys, "export-map", "-o", str(target), "--layers", "counties", *argv)
+    assert code == 0
+    page = target.read_text(encoding="utf-8")
+    tiles = re.findall(r"L\.tileLayer\(\s*\"([^\"]+)\"", page)
+    assert len(tiles) == 1 and shown in tiles[0] and not_shown not in tiles[0]
+    assert maps.default_tiles("zh") == "amap" and maps.default_tiles("en") == "osm"
+
+
 def test_export_map_command_reads_a_gap_file(capsys, tmp_path, counties):
     gap_file = tmp_path / "gaps.geojson"
     grid_cells(counties).to_file(gap_file, driver="GeoJSON")

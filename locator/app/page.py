@@ -47,6 +47,7 @@ from locator.i18n import LANG_NAMES, LANGS, t
 from locator.index import OutletIndex
 from locator.maps import (
     MapOptions,
+    default_tiles,
     display_to_wgs84,
     planner_map,
     province_map,
@@ -203,13 +204,24 @@ def init_state() -> None:
         show_gaps=False,
         show_outlets=False,
         metric="covered_share",
-        tiles="osm",
+        tiles=default_tiles(url.lang),
         _url_errors=url.errors,
     )
     if url.bank:
         st.session_state["bank"] = url.bank
     if url.lon is not None and url.lat is not None:
         st.session_state["loc"] = {"lon": url.lon, "lat": url.lat, "source": "link"}
+
+
+def on_language() -> None:
+    """A new language brings its base map (Amap / OpenStreetMap) until one is chosen."""
+    if not st.session_state.get("_tiles_chosen"):
+        st.session_state["tiles"] = default_tiles(st.session_state["lang"])
+
+
+def on_tiles() -> None:
+    """A base map chosen by hand stays, whatever the language."""
+    st.session_state["_tiles_chosen"] = True
 
 
 def keep_choices() -> None:
@@ -267,12 +279,18 @@ def on_map_click() -> None:
 
 def sidebar() -> tuple[Page, str]:
     """The sidebar (language, page, base map, which registry); the run's shared state."""
-    lang = st.sidebar.radio(t("language"), LANGS, format_func=LANG_NAMES.get, key="lang")
+    lang = st.sidebar.radio(
+        t("language"), LANGS, format_func=LANG_NAMES.get, key="lang", on_change=on_language
+    )
     view = st.sidebar.radio(
         t("view", lang), VIEWS, format_func=lambda v: t(f"view_{v}", lang), key="view"
     )
     tiles = st.sidebar.selectbox(
-        t("tiles", lang), TILES, format_func=lambda v: t(f"tiles_{v}", lang), key="tiles"
+        t("tiles", lang),
+        TILES,
+        format_func=lambda v: t(f"tiles_{v}", lang),
+        key="tiles",
+        on_change=on_tiles,
     )
     outlets, fingerprint = registry()
     page = Page(lang, tiles, outlets, fingerprint, shipped()[1], index_for(fingerprint, outlets))

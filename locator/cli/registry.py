@@ -242,8 +242,9 @@ def add_export_map(sub: Any) -> None:
     )
     p.add_argument(
         "--tiles",
-        default="osm",
-        help="osm (OpenStreetMap, default), amap (GCJ-02; overlays shifted to match) or none",
+        default=None,
+        help="amap (GCJ-02, overlays shifted to match; default with --lang zh), "
+        "osm (OpenStreetMap; default with --lang en) or none",
     )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
     p.add_argument(
@@ -267,13 +268,13 @@ def add_export_map(sub: Any) -> None:
 def _run_export_map(args: argparse.Namespace) -> int:
     from locator import datasets
     from locator.counties import load_counties
-    from locator.maps import MapOptions, export_map, parse_layers
+    from locator.maps import MapOptions, default_tiles, export_map, parse_layers
     from locator.registry import load_outlets
 
     output_format(None, args.output, ("html",))
     check_output(args.output)
     layers = parse_layers(args.layers)
-    options = MapOptions(tiles=args.tiles, lang=args.lang)
+    options = MapOptions(tiles=args.tiles or default_tiles(args.lang), lang=args.lang)
     outlets = datasets.outlets() if args.outlets is None else load_outlets(args.outlets)
     counties = datasets.counties() if args.counties is None else load_counties(args.counties)
     gaps = None

@@ -37,6 +37,7 @@ __all__ = [
     "MapOptions",
     "TileSource",
     "county_polygons",
+    "default_tiles",
     "dot_style",
     "feature",
     "figure_text",
@@ -83,6 +84,18 @@ TILES: dict[str, TileSource | None] = {
     ),
     "none": None,
 }
+
+
+def default_tiles(lang: str) -> str:
+    """The base map a page in ``lang`` opens with: Amap in Chinese, OpenStreetMap in English.
+
+    Amap labels streets in Chinese and is what residents here know; its tiles are GCJ-02, and
+    the overlays are shifted to match (`MapOptions.gcj02`). Either can still be chosen.
+
+    >>> default_tiles("zh"), default_tiles("en")
+    ('amap', 'osm')
+    """
+    return "amap" if check_choice(lang, LANGS, "lang") == "zh" else "osm"
 
 
 @dataclass(frozen=True)
