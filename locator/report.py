@@ -3,7 +3,8 @@
 Sheets, in order: what the report is (date, sources, parameters, and, when the registry is the
 generated sample, a notice that says so), the province, the cities, the counties (those below
 the rule highlighted), the largest gaps, the outlets whose declared county is not where they
-lie, and, when given, the suggested sites. Headers are Chinese (English with ``lang="en"``);
+lie, and, when given, the suggested sites and the accessibility (E2SFCA counters per 10,000
+residents per city and county, and the equity figures). Headers are Chinese (English with ``lang="en"``);
 every table has its header row frozen, a filter, thousands separators and percentages.
 Written with openpyxl; every text cell is written as text, never as a formula.
 
@@ -40,6 +41,7 @@ from locator.i18n import column_label as i18n_label
 from locator.output import SAMPLE_NOTICE, jsonable
 
 __all__ = [
+    "ACCESS_SHEETS",
     "BELOW_RULE_FILL",
     "SHEETS",
     "XLSX_MIME",
@@ -87,6 +89,17 @@ class CoverageReport(Protocol):
     def bank(self) -> str | None: ...  # noqa: D102
 
 
+class AccessFigures(Protocol):
+    """What the report reads of a :class:`locator.planning.access.Accessibility`."""
+
+    @property
+    def cities(self) -> pd.DataFrame: ...  # noqa: D102
+    @property
+    def counties(self) -> pd.DataFrame: ...  # noqa: D102
+    @property
+    def equity(self) -> dict[str, float | None]: ...  # noqa: D102
+
+
 #: Sheet names, in the order written (``sites`` only when sites are given).
 SHEETS = {
     "about": ("说明", "About"),
@@ -96,6 +109,12 @@ SHEETS = {
     "gaps": ("缺口", "Gaps"),
     "mismatches": ("位置不符", "Mismatches"),
     "sites": ("建议网点", "Suggested sites"),
+}
+#: The sheets written after them when access is given.
+ACCESS_SHEETS = {
+    "access": ("可达性", "Access"),
+    "access_cities": ("地市可达性", "Access by city"),
+    "equity": ("公平性", "Equity"),
 }
 #: Fill (ARGB) of the county rows below the rule of two outlets.
 BELOW_RULE_FILL = "FFFFC7CE"
@@ -112,6 +131,10 @@ _LABELS = {
     "located_adcode": ("实际所在区县代码", "Located code"),
     "candidate": ("候选点", "Candidate"),
     "sample_data": ("样例数据", "Sample data"),
+    "access_per_10k": ("每万人服务窗口数", "Counters per 10,000"),
+    "gini_access": ("可达性基尼系数", "Gini of access"),
+    "figure": ("指标", "Figure"),
+    "value": ("数值", "Value"),
 }
 _WITHIN = re.compile(r"^(population|share)(_65plus)?_within_([\d.]+)km$")
 _TITLE_FONT = Font(bold=True, size=14)
@@ -150,6 +173,8 @@ def _number_format(column: str) -> str | None:
         return "0.0%"
     if "population" in column:
         return "#,##0"
+    if column in ("access_per_10k", "gini_access", "value"):
+        return "0.000"
     if column.endswith("_km") or "_km_" in column or column in ("lon", "lat"):
         return "0.000" if column in ("lon", "lat") else "0.00"
     return None
@@ -273,6 +298,7 @@ def _workbook(
     gaps: pd.DataFrame | None,
     sites: pd.DataFrame | None,
     lang: str,
+    access: AccessFigures | None = None,
 ) -> Workbook:
     """The report's workbook (see `write_report`)."""
     lang = parse_lang(lang)
@@ -303,8 +329,16 @@ def _workbook(
         tables.append(
             ("sites", pd.DataFrame(sites).drop(columns="geometry", errors="ignore"), None)
         )
+    if access is not None:
+        tables.append(("access", access.counties, None))
+        tables.append(("access_cities", access.cities, None))
+        figures = pd.DataFrame(
+            {"figure": list(access.equity), "value": list(access.equity.values())}
+        )
+        tables.append(("equity", figures, None))
     for key, frame, highlight in tables:
-        _table(book.create_sheet(SHEETS[key][en]), frame, lang, highlight)
+        names = SHEETS.get(key) or ACCESS_SHEETS[key]
+        _table(book.create_sheet(names[en]), frame, lang, highlight)
     return book
 
 
@@ -314,10 +348,11 @@ def report_bytes(
     gaps: pd.DataFrame | None = None,
     sites: pd.DataFrame | None = None,
     lang: str = "zh",
+    access: AccessFigures | None = None,
 ) -> bytes:
     """The workbook of `write_report` as bytes (the app's download)."""
     buffer = io.BytesIO()
-    _workbook(report, gaps=gaps, sites=sites, lang=lang).save(buffer)
+    _workbook(report, gaps=gaps, sites=sites, lang=lang, access=access).save(buffer)
     return buffer.getvalue()
 
 
@@ -328,6 +363,7 @@ def write_report(
     gaps: pd.DataFrame | None = None,
     sites: pd.DataFrame | None = None,
     lang: str = "zh",
+    access: AccessFigures | None = None,
 ) -> Path:
     """Write the planner's Excel report of ``report`` to ``path`` (an ``.xlsx``).
 
@@ -344,6 +380,9 @@ def write_report(
         Suggested sites (:func:`locator.suggest_sites`); none: no sites sheet.
     lang : {"zh", "en"}
         Language of the sheet names and headers.
+    access : Accessibility, optional
+        :func:`locator.planning.access.accessibility` of the same inputs: adds an access sheet
+        per county, one per city and an equity sheet.
 
     Returns
     -------
@@ -359,5 +398,5 @@ def write_report(
     if path.suffix.lower() != ".xlsx":
         msg = f"path {str(path)!r}: the report is an Excel workbook; end the name in .xlsx"
         raise ValidationError(msg)
-    _workbook(report, gaps=gaps, sites=sites, lang=lang).save(path)
+    _workbook(report, gaps=gaps, sites=sites, lang=lang, access=access).save(path)
     return path

@@ -305,3 +305,33 @@ def test_rural_and_urban_residents_split_the_province_mean() -> None:
     near, points, taiyuan_layer = _small_case()
     small = accessibility(PlanningInputs.build(near, taiyuan_layer, demand=points, radius_km=4.0))
     assert small.equity["access_rural_per_10k"] is None
+
+
+def test_excel_report_access_sheets_hold_the_figures(
+    capsys: pytest.CaptureFixture[str], registry_with_capacity: Path, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    output = tmp_path / "report.xlsx"
+    argv = ["report", "--outlets", str(registry_with_capacity), "--cell-area-km2", "100"]
+    code, _, _ = _run(capsys, *argv, "--lang", "en", "--access", "-o", str(output))
+    assert code == 0
+    book = openpyxl.load_workbook(output)
+    assert {"Access", "Access by city", "Equity"} <= set(book.sheetnames)
+    counties = datasets.counties()
+    inputs = PlanningInputs.build(
+        load_outlets(registry_with_capacity),
+        counties,
+        demand=estimate_demand(counties, cell_area_km2=100),
+    )
+    expected = accessibility(inputs)
+    rows = list(book["Access"].iter_rows(values_only=True))
+    header = list(rows[0])
+    column = header.index("Counters per 10,000")
+    assert [r[column] for r in rows[1:]] == pytest.approx(
+        expected.counties["access_per_10k"].tolist()
+    )
+    equity = {r[0]: r[1] for r in book["Equity"].iter_rows(min_row=2, values_only=True)}
+    assert equity["gini_access"] == pytest.approx(_fig(expected, "gini_access"))
+    code, _, _ = _run(capsys, *argv, "-o", str(tmp_path / "plain.xlsx"))
+    assert "可达性" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames

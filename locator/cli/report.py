@@ -34,6 +34,11 @@ def add_report(sub: Any) -> None:
     p.add_argument(
         "--suggest", type=int, metavar="N", default=None, help="add a sheet of N suggested sites"
     )
+    p.add_argument(
+        "--access",
+        action="store_true",
+        help="add the accessibility sheets (E2SFCA counters per 10,000 residents, equity)",
+    )
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -53,6 +58,11 @@ def _run_report(args: argparse.Namespace) -> int:
     report = coverage_report(inputs)
     far = gaps(inputs, report=report).head(top)
     sites = None if new is None else suggest_sites(inputs, new=new)
-    write_report(args.output, report, gaps=far, sites=sites, lang=args.lang)
+    access = None
+    if args.access:
+        from locator.planning.access import accessibility
+
+        access = accessibility(inputs)
+    write_report(args.output, report, gaps=far, sites=sites, lang=args.lang, access=access)
     print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
