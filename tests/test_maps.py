@@ -672,7 +672,8 @@ def test_county_tooltips_count_one_stop_outlets_not_ordinary_branches(counties):
 
     registry = datasets.registry()
     layer = _outlet_counts(registry, counties, MapOptions())
-    shown = [int(f["properties"]["t"]["rows"][0][1].replace(",", "")) for f in layer.features]
+    cards = [dict(f["properties"]["t"]["rows"]) for f in layer.features]
+    shown = [int(c["网点"].replace(",", "")) for c in cards]
     one_stop = registry[registry["kind"] != "branch"]
     where = county_of(one_stop.geometry.x, one_stop.geometry.y, counties=counties)
     expected = pd.Series(where).value_counts()
@@ -680,3 +681,36 @@ def test_county_tooltips_count_one_stop_outlets_not_ordinary_branches(counties):
     assert [f["properties"]["t"]["title"] for f in layer.features] == counties["name"].tolist()
     assert shown == [int(expected.get(code, 0)) for code in counties["adcode"]]
     assert sum(shown) == len(one_stop) == 1443
+    # The card says whether the county meets the rule, and a click opens it as a popup.
+    rule = [c["达到每县至少2个网点"] for c in cards]
+    assert rule == ["是" if n >= 2 else "否" for n in shown]
+    assert all(f["properties"]["p"] == f["properties"]["t"] for f in layer.features)
+    inside = county_of(registry.geometry.x, registry.geometry.y, counties=counties)
+    fewer = registry[np.asarray(inside) != counties["adcode"].iloc[0]]
+    cards = [
+        dict(f["properties"]["p"]["rows"])
+        for f in _outlet_counts(fewer, counties, MapOptions()).features
+    ]
+    first = int(expected.get(counties["adcode"].iloc[0], 0))
+    assert first >= 2 and cards[0]["达到每县至少2个网点"] == "否"
+
+
+def test_planner_county_popups_give_rule_outlets_residents_and_coverage(counties):
+    table = pd.DataFrame(
+        {
+            "adcode": counties["adcode"],
+            "outlets": np.arange(len(counties)) % 4,
+            "population": 1000.0 * np.arange(len(counties)),
+            "covered_share": np.linspace(0, 1, len(counties)),
+        }
+    )
+    table["meets_rule"] = table["outlets"] >= 2
+    m = maps.planner_map(counties, table, metric="outlets", options=maps.MapOptions("none", "en"))
+    layer = features(m, maps.metric_label("outlets", "en"))
+    for f, row in zip(layer, table.itertuples(), strict=True):
+        assert f["properties"]["p"] == f["properties"]["t"]
+        card = dict(f["properties"]["p"]["rows"])
+        assert card["Outlets"] == str(row.outlets)
+        assert card["Meets the rule of 2 per county"] == ("yes" if row.outlets >= 2 else "no")
+        assert card["Population"] == f"{round(row.population):,}"
+        assert card["Share of residents covered"] == f"{row.covered_share:.1%}"

@@ -32,6 +32,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from locator import settings
 from locator._errors import DataFileError, ValidationError
 from locator.counties import county_of
 from locator.crs import gcj02_to_wgs84
@@ -252,7 +253,7 @@ def planner_map(
 def _outlet_counts(
     outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, options: MapOptions
 ) -> Features:
-    """Counties outlined, each tooltip with its outlet count (by position) and population."""
+    """Counties outlined, each card with the rule's status, its outlets (by position), population."""
     outlets_w = frame_in_wgs84(outlets)
     # The count says what the rule counts: one-stop outlets, not ordinary bank branches.
     outlets_w = outlets_w[outlets_w["kind"].isin(ONE_STOP_KINDS).to_numpy()]
@@ -262,7 +263,12 @@ def _outlet_counts(
     style = {"color": COLORS["county"], "weight": 1, "fillColor": "#90a4ae", "fillOpacity": 0.08}
 
     def fill(row: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        rows = [(options.word("map_outlets"), f"{int(counts.get(str(row.adcode), 0)):,}")]
+        n = int(counts.get(str(row.adcode), 0))
+        meets = options.word("map_yes" if n >= settings.min_outlets_per_county else "map_no")
+        rows = [
+            (options.word("map_metric_meets_rule"), meets),
+            (options.word("map_outlets"), f"{n:,}"),
+        ]
         if hasattr(row, "population"):
             people = figure_text(row.population, "people", options.lang)
             rows.append((options.word("map_population"), people))

@@ -327,7 +327,8 @@ def county_polygons(
 ) -> Features:
     """County polygons; ``fill(row)`` gives each one's style and extra tooltip rows.
 
-    Without ``fill``: outlines with a trace of fill, and the county's name as tooltip.
+    Without ``fill``: outlines with a trace of fill, and the county's name as tooltip. With
+    it, a click opens the same card as a popup, so the figures can be read on a touch screen.
     """
     shapes = _county_shapes(counties, options)
     features = []
@@ -337,7 +338,8 @@ def county_polygons(
             extra: list[tuple[str, str]] = []
         else:
             style, extra = fill(row)
-        features.append(feature(shape, style, tip=_county_tip(row, extra)))
+        tip = _county_tip(row, extra)
+        features.append(feature(shape, style, tip=tip, popup=tip if extra else None))
     return Features(features, name=name or options.word("map_counties"))
 
 
