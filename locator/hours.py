@@ -42,10 +42,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
+from locator._typing import BoolArray
 
 __all__ = [
     "TIMEZONE",
@@ -60,6 +62,7 @@ __all__ = [
     "intervals_on",
     "is_open",
     "next_change",
+    "open_or_unknown",
     "outlet_hours",
     "parse_at",
     "parse_hours",
@@ -436,6 +439,8 @@ def from_chinese(text: str) -> tuple[str | None, list[str]]:
             rules = [(days, _cut(spans, times[0])) for days, spans in rules]
         elif _HOLIDAY_CN.search(clause) and ("休" in clause or "闭" in clause):
             holiday = "PH off"
+        elif _HOLIDAY_CN.search(clause) and times and "照常" not in clause:
+            holiday = "PH " + ",".join(times)  # 法定节假日 10:00-16:00
         elif _HOLIDAY_CN.search(clause) and ("照常" in clause or "营业" in clause) and rules:
             holiday = "PH " + ",".join(times or rules[0][1])
         elif (days := _days_cn(clause)) is not None:
@@ -590,6 +595,21 @@ def hours_status(outlets: pd.DataFrame, at: dt.datetime, *, lang: str = "zh") ->
         rows.append((hours.text, state, iso, badge(state, change, moment, lang)))
     columns = ["opening_hours", "open_now", "next_change", "hours_badge"]
     return pd.DataFrame(rows, index=outlets.index, columns=columns, dtype=object)
+
+
+def open_or_unknown(outlets: pd.DataFrame, at: dt.datetime) -> BoolArray:
+    """True for the outlets open at ``at`` and those whose hours are unknown (never hidden).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"hours": ["周一至周五 9:00-17:00", "周末 9:00-17:00", "预约"]})
+    >>> open_or_unknown(frame, parse_at("2026-12-01 10:00")).tolist()
+    [True, False, True]
+    """
+    moment = _local(at)
+    return np.array(
+        [hours is None or is_open(hours, moment) for hours in outlet_hours(outlets)], dtype=bool
+    )
 
 
 def calendar_note(day: dt.date) -> str | None:

@@ -41,6 +41,8 @@ from locator.registry import outlets_from_records, write_outlets
 from locator.tasks import default_services
 
 SEED = 20240403  # the date of the report the figures come from
+# Bank outlets open at weekends keep shorter hours on public holidays.
+WEEKEND_HOURS = "周一至周日 9:00-17:00，法定节假日 10:00-16:00"
 TOTAL_OUTLETS = 1443
 TRANSIT_OUTLETS = 443
 INSTANT_SHARE = 0.40
@@ -184,7 +186,7 @@ def _bank_branch(
     bank = names[rng.choice(len(names), p=p / p.sum())]
     suffix = "营业所" if in_town else "支行"
     name = f"{bank}{row.name}{street}{suffix}"
-    hours = "周一至周日 9:00-17:00" if rng.random() < 0.5 else "周一至周五 9:00-17:00"
+    hours = WEEKEND_HOURS if rng.random() < 0.5 else "周一至周五 9:00-17:00"
     phone = f"{AREA_CODES[row.adcode[:4]]}-{rng.integers(2000000, 8000000)}"
     return bank, name, hours, phone
 

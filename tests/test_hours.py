@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import locator.settings
+from locator import datasets
 from locator._errors import LocatorError
+from locator.cli import main
 from locator.hours import (
     TIMEZONE,
     HoursError,
@@ -26,6 +28,8 @@ from locator.hours import (
     parse_at,
     parse_hours,
 )
+from locator.index import OutletIndex
+from locator.registry import write_outlets
 
 GOVERNMENT = parse_hours("Mo-Fr 09:00-12:00,14:00-17:00")
 WORKING_DAYS = parse_hours("WD 09:00-17:00")
@@ -154,6 +158,7 @@ def test_weekday_ranges_wrap_and_list() -> None:
         ("周一至周五 9:00-12:00, 13:30-17:30", "Mo-Fr 09:00-12:00,13:30-17:30"),
         ("星期六、星期日 10:00-16:00", "Sa,Su 10:00-16:00"),
         ("周末 9：00～12：00", "Sa,Su 09:00-12:00"),
+        ("周一至周日 9:00-17:00，法定节假日 10:00-16:00", "Mo-Su 09:00-17:00; PH 10:00-16:00"),
     ],
 )
 def test_from_chinese_converts_the_common_texts(text: str, expected: str) -> None:
@@ -308,3 +313,107 @@ def test_calendar_note_only_beyond_the_calendar() -> None:
     assert note is not None
     assert "2027" in note
     assert "calendar_override_path" in note
+
+
+# --- locator nearest --open-now / --at -------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _open_by_hand(outlets: pd.DataFrame, moment: dt.datetime) -> list[bool]:
+    """Open at ``moment``, from each row's structured hours: the check the CLI must match."""
+    return [is_open(parse_hours(text), moment) for text in outlets["opening_hours"]]
+
+
+@pytest.mark.parametrize("when", ["2026-10-01 10:00", "2026-10-10 10:00", "2026-12-01 12:30"])
+def test_open_now_finds_the_nearest_open_outlets(
+    capsys: pytest.CaptureFixture[str], when: str
+) -> None:
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--task", "apply",
+        "-k", "6", "--open-now", "--at", when, "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    items = json.loads(out)
+    registry = datasets.registry()
+    open_ = registry[_open_by_hand(registry, parse_at(when))]
+    expected = OutletIndex(open_).nearest(lon=112.55, lat=37.87, k=6, task="apply")
+    assert [item["id"] for item in items] == expected["id"].tolist()
+    assert len(items) == 6
+    assert all(item["open_now"] is True for item in items)
+    assert all(item["hours_badge"].startswith("营业中 · ") for item in items)
+    for item in items:
+        assert dt.datetime.fromisoformat(item["next_change"]) > parse_at(when)
+
+
+def test_national_day_closes_the_halls_and_working_day_hours_return(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    outlets = datasets.outlets()
+    hall = outlets[outlets["kind"] == "government"].iloc[0]
+    lat, lon = str(hall.geometry.y), str(hall.geometry.x)
+
+    def halls(when: str) -> list[dict[str, object]]:
+        code, out, _ = run(
+            capsys, "nearest", "--lat", lat, "--lon", lon, "-k", "10",
+            "--at", when, "--format", "json",
+        )  # fmt: skip
+        assert code == 0
+        return [item for item in json.loads(out) if item["kind"] == "government"]
+
+    national_day = halls("2026-10-01 10:00")
+    assert national_day  # shown though closed: --open-now was not asked for
+    assert {item["open_now"] for item in national_day} == {False}
+    assert {item["next_change"] for item in national_day} == {"2026-10-08T09:00+08:00"}
+    assert {item["hours_badge"] for item in national_day} == {"已关门 · 10月8日 9:00 开门"}
+    make_up_saturday = halls("2026-10-10 10:00")
+    assert {item["open_now"] for item in make_up_saturday} == {True}
+
+
+def test_unknown_hours_are_shown_and_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outlets = datasets.outlets().head(3).copy()
+    outlets["hours"] = ["请电话预约", "周一至周五 9:00-17:00", "周一至周五 9:00-17:00"]
+    outlets = outlets.drop(columns=["opening_hours"])
+    path = tmp_path / "outlets.geojson"
+    write_outlets(outlets, path)
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--outlets", str(path),
+        "--open-now", "--at", "2026-10-03 10:00", "--format", "json", "--lang", "en",
+    )  # fmt: skip
+    assert code == 0
+    items = json.loads(out)
+    assert [item["id"] for item in items] == [outlets["id"].iloc[0]]
+    assert items[0]["open_now"] is None
+    assert items[0]["opening_hours"] is None
+    assert items[0]["hours_badge"] == "hours unknown"
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--outlets", str(path),
+        "--at", "2026-10-03 10:00",
+    )  # fmt: skip
+    assert code == 0
+    assert "营业时间未知" in out
+    assert out.count("已关门 · 10月8日 9:00 开门") == 2
+
+
+def test_at_mistake_and_unknown_year(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--at", "tomorrow")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "locator: error: --at 'tomorrow' is not a date and time; "
+        "write YYYY-MM-DD HH:MM (Asia/Shanghai time)"
+    ]
+    code, _, err = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--at", "2027-10-01 10:00"
+    )
+    assert code == 0
+    assert "official calendar for 2027 is not known" in err
+    code, _, err = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--at", "2026-10-01 10:00"
+    )
+    assert "official calendar" not in err

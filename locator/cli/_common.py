@@ -53,6 +53,7 @@ FLAGS: dict[str, str] = {
     "crs": "--crs",
     "sheet": "--sheet",
     "columns": "--map",
+    "at": "--at",
 }
 # A parameter as the library writes it: ``name=value`` or ``name 'value'``, not inside a
 # word, a path or a flag (``lat`` in ``latitude``, ``k`` in ``bank=``, ``--lat``).

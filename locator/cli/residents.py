@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from locator import settings
+from locator import hours, settings
 from locator._validate import check_lonlat
 from locator.banks import BANKS
 from locator.cli._common import (
@@ -28,7 +29,7 @@ from locator.tasks import KIND_LABELS, TASKS, Task, far_alternatives, get_task, 
 __all__ = ["add_banks", "add_nearest", "add_tasks"]
 
 _NEAREST_FORMATS = ("table", "json", "csv")
-_TABLE_COLUMNS = ["distance_km", "name", "kind", "bank", "address", "phone"]
+_TABLE_COLUMNS = ["distance_km", "name", "kind", "bank", "hours_badge", "address", "phone"]
 
 # --- nearest -------------------------------------------------------------------------------
 
@@ -64,6 +65,16 @@ def add_nearest(sub: Any) -> None:
     )
     p.add_argument("-o", "--output", help="write to this file (.txt, .json or .csv)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=LANG_HELP)
+    p.add_argument(
+        "--open-now",
+        action="store_true",
+        help="only outlets open now (or at --at); those with unknown hours are kept, marked",
+    )
+    p.add_argument(
+        "--at",
+        default=None,
+        help='judge opening hours at "YYYY-MM-DD HH:MM" (Asia/Shanghai) instead of now',
+    )
     add_network_arguments(p)  # the 4k nearest in a straight line, re-ranked by road
     p.set_defaults(run=_run_nearest)
 
@@ -75,6 +86,18 @@ def _load_index(path: Path | None) -> Any:
     if path is None:
         return OutletIndex(datasets.registry())
     return OutletIndex.from_file(path)
+
+
+def _open_index(index: Any, moment: dt.datetime, *, open_now: bool) -> Any:
+    """The index to search; with ``open_now``, of the outlets open at ``moment`` or of unknown hours.
+
+    Filtered before the search, so k open outlets are found while k exist.
+    """
+    if not open_now:
+        return index
+    from locator.index import OutletIndex
+
+    return OutletIndex(index.outlets[hours.open_or_unknown(index.outlets, moment)])
 
 
 def _far_text(found: pd.DataFrame, alternatives: list[str], lang: str) -> list[str]:
@@ -136,10 +159,13 @@ def _run_nearest(args: argparse.Namespace) -> int:
     check_output(args.output)
     lon, lat = check_lonlat(args.lon, args.lat)
     task = get_task(args.task) if args.task else None
-    index = _load_index(args.outlets)
+    moment = hours.parse_at(args.at)
+    index = _open_index(_load_index(args.outlets), moment, open_now=args.open_now)
     found = _nearest(args, index, lon, lat)
     # After every input is checked, so a mistake in one is the only line on stderr.
     warn_if_sample(index.outlets)
+    if (note := hours.calendar_note(moment.date())) is not None:
+        warn(note)
     if not bool(in_shanxi([lon], [lat], counties=datasets.counties())[0]):
         warn(f"({lon}, {lat}) is outside Shanxi; these are the nearest Shanxi outlets all the same")
     lang = args.lang
@@ -147,6 +173,9 @@ def _run_nearest(args: argparse.Namespace) -> int:
         found.columns.get_loc("kind") + 1,
         "kind_label",
         found["kind"].map(lambda k: KIND_LABELS.get(k, {}).get(lang, k)),
+    )
+    found = found.drop(columns=["opening_hours"], errors="ignore").join(
+        hours.hours_status(found, moment, lang=lang)
     )
     far = is_far(task, None if found.empty else float(found["distance_km"].iloc[0]))
     alternatives = far_alternatives(args.bank, lang) if far else None
