@@ -335,3 +335,19 @@ def test_excel_report_access_sheets_hold_the_figures(
     assert equity["gini_access"] == pytest.approx(_fig(expected, "gini_access"))
     code, _, _ = _run(capsys, *argv, "-o", str(tmp_path / "plain.xlsx"))
     assert "可达性" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames
+
+
+def test_coverage_json_access_part_equals_locator_access(
+    capsys: pytest.CaptureFixture[str], registry_with_capacity: Path
+) -> None:
+    argv = ["--outlets", str(registry_with_capacity), "--cell-area-km2", "100", "--format", "json"]
+    code, out, _ = _run(capsys, "coverage", *argv, "--access")
+    assert code == 0
+    document = json.loads(out)
+    assert {"province", "counties", "access"} <= set(document)
+    code, out, _ = _run(capsys, "access", *argv)
+    assert document["access"] == json.loads(out)
+    code, out, err = _run(capsys, "coverage", *argv[:-2], "--access")
+    assert code == 2 and out == "" and "--format json" in err
+    code, out, _ = _run(capsys, "coverage", *argv)
+    assert "access" not in json.loads(out)

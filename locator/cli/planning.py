@@ -204,6 +204,12 @@ def add_coverage(sub: Any) -> None:
         default=None,
         help="default: from the -o suffix (.txt, .json, .csv), else table",
     )
+    p.add_argument(
+        "--access",
+        action="store_true",
+        help="the JSON gains an access part (as `locator access`: E2SFCA counters per 10,000 "
+        "residents, equity)",
+    )
     p.set_defaults(run=_run_coverage)
 
 
@@ -220,15 +226,21 @@ def _run_coverage(args: argparse.Namespace) -> int:
         radii = [r for r in args.radii_km.replace("，", ",").split(",") if r.strip()]
         check_radii(radii)
     fmt = _format(args, COVERAGE_FORMATS)
+    if args.access and (fmt != "json" or args.by == "bank"):
+        msg = "--access adds a part to the JSON of counties and cities: add --format json"
+        raise ValidationError(msg)
     if args.by == "bank":
         return _run_coverage_by_bank(args, fmt, radii)
     inputs = _planning_inputs(args, radii_km=radii)
     report = coverage_report(inputs)
     table = report.counties if args.by == "county" else report.cities
     if fmt == "json":
-        emit(
-            to_json(mark_sample_json(json.loads(report.to_json()), _is_sample(inputs))), args.output
-        )
+        document = json.loads(report.to_json())
+        if args.access:
+            from locator.planning.access import accessibility
+
+            document["access"] = accessibility(inputs).to_dict()
+        emit(to_json(mark_sample_json(document, _is_sample(inputs))), args.output)
     elif fmt == "csv":
         _write_table(mark_sample(table, _is_sample(inputs)), args.output)
     else:
