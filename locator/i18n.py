@@ -416,3 +416,14 @@ STRINGS.update(
         "map_cluster_large": {"zh": "网点群：100 个及以上", "en": "Group of 100 or more outlets"},
     }
 )
+
+
+# Accessibility (issue 13 §2): the county choropleth of E2SFCA access.
+STRINGS.update(
+    {
+        "map_metric_access_per_10k": {
+            "zh": "每万人服务窗口数（可达性）",
+            "en": "Service counters per 10,000 residents (access)",
+        },
+    }
+)

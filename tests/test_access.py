@@ -351,3 +351,21 @@ def test_coverage_json_access_part_equals_locator_access(
     assert code == 2 and out == "" and "--format json" in err
     code, out, _ = _run(capsys, "coverage", *argv)
     assert "access" not in json.loads(out)
+
+
+def test_planner_map_colours_counties_by_access() -> None:
+    from locator.maps import planner_map
+    from locator.planning.coverage import coverage_report
+
+    counties = datasets.counties()
+    inputs = PlanningInputs.build(
+        datasets.outlets(), counties, demand=estimate_demand(counties, cell_area_km2=100)
+    )
+    result = accessibility(inputs)
+    table = coverage_report(inputs).counties.merge(
+        result.counties[["adcode", "access_per_10k"]], on="adcode", how="left"
+    )
+    html = planner_map(counties, table, metric="access_per_10k", options=None).get_root().render()
+    assert "Service counters per 10,000" in html or "每万人服务窗口数" in html
+    best = result.counties.sort_values("access_per_10k").iloc[-1]
+    assert f"{best['access_per_10k']:,.2f}" in html

@@ -51,6 +51,8 @@ METRICS: dict[str, Metric] = {
     "median_km": Metric("map_metric_median_km", "km"),
     "p95_km": Metric("map_metric_p95_km", "km"),
     "max_km": Metric("map_metric_max_km", "km"),
+    # locator.planning.access.Accessibility.counties, merged into the county table
+    "access_per_10k": Metric("map_metric_access_per_10k", "number"),
 }
 
 
