@@ -198,6 +198,8 @@ def parse_hours(text: str) -> Hours:
         rule = raw.strip()
         if not rule:
             continue
+        if rule[0].isdigit():  # times without days: every day, as in OSM
+            rule = f"Mo-Su {rule}"
         selector, _, times = rule.partition(" ")
         if not times.strip():
             msg = f"opening_hours {text!r}: rule {rule!r} needs days and times, e.g. Mo-Fr 09:00-17:00"
@@ -450,6 +452,9 @@ def from_chinese(text: str) -> tuple[str | None, list[str]]:
             rules[-1] = (rules[-1][0], times)
         elif times and rules:
             rules[-1] = (rules[-1][0], rules[-1][1] + times)  # "9:00-12:00, 13:30-17:30"
+        elif times:  # times without days: every day, as OSM reads them
+            rules.append(("Mo-Su", times))
+            sources.append(clause)
         else:
             problems.append(clause)
     problems += [source for source, (_, spans) in zip(sources, rules, strict=True) if not spans]

@@ -28,6 +28,7 @@ from locator.hours import (
     parse_at,
     parse_hours,
 )
+from locator.importer import import_registry
 from locator.index import OutletIndex
 from locator.registry import write_outlets
 
@@ -144,6 +145,7 @@ def test_parse_errors_name_the_parameter(text: str, part: str) -> None:
 def test_weekday_ranges_wrap_and_list() -> None:
     assert parse_hours("Fr-Mo 09:00-10:00").rules[0].weekdays == frozenset({4, 5, 6, 0})
     assert parse_hours("Mo,We 09:00-10:00").rules[0].weekdays == frozenset({0, 2})
+    assert parse_hours("09:00-10:00").rules == parse_hours("Mo-Su 09:00-10:00").rules
 
 
 @pytest.mark.parametrize(
@@ -158,6 +160,7 @@ def test_weekday_ranges_wrap_and_list() -> None:
         ("周一至周五 9:00-12:00, 13:30-17:30", "Mo-Fr 09:00-12:00,13:30-17:30"),
         ("星期六、星期日 10:00-16:00", "Sa,Su 10:00-16:00"),
         ("周末 9：00～12：00", "Sa,Su 09:00-12:00"),
+        ("9:00-17:00", "Mo-Su 09:00-17:00"),
         ("周一至周日 9:00-17:00，法定节假日 10:00-16:00", "Mo-Su 09:00-17:00; PH 10:00-16:00"),
     ],
 )
@@ -417,3 +420,53 @@ def test_at_mistake_and_unknown_year(capsys: pytest.CaptureFixture[str]) -> None
         capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "--at", "2026-10-01 10:00"
     )
     assert "official calendar" not in err
+
+
+# --- the importer: opening_hours from a column or from the hours text ---------------------
+
+
+def test_import_converts_hours_and_reports_what_it_cannot(tmp_path: Path) -> None:
+    lines = [
+        "网点名称,所属银行,经度,纬度,营业时间,opening_hours",
+        "工行迎泽支行,工商银行,112.5492,37.857,周一至周五 9:00-17:00，午休 12:00-14:00,",
+        "建行迎泽支行,建设银行,112.5592,37.858,请电话预约,",
+        "农行迎泽支行,农业银行,112.5692,37.859,周一至周五 9:00-17:00，另行通知,",
+        "中行迎泽支行,中国银行,112.5792,37.860,上午,Mo-Fr 09:00-12:00; PH off",
+        "交行迎泽支行,交通银行,112.5892,37.861,,工作日 8:30-17:30",
+    ]
+    path = tmp_path / "registry.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = import_registry(path, counties=datasets.counties())
+    assert (result.read, result.accepted) == (5, 5)
+    out = result.outlets
+    assert out["opening_hours"].tolist() == [
+        "Mo-Fr 09:00-12:00,14:00-17:00",
+        None,
+        "Mo-Fr 09:00-17:00",
+        "Mo-Fr 09:00-12:00; PH off",  # a valid structured cell is taken as it is
+        "WD 08:30-17:30",  # Chinese text in the structured column is converted too
+    ]
+    assert out["hours"].tolist() == [
+        "周一至周五 9:00-17:00，午休 12:00-14:00",
+        "请电话预约",  # the text is kept
+        "周一至周五 9:00-17:00，另行通知",
+        "上午",
+        "工作日 8:30-17:30",  # no hours text: the structured column's text stands for it
+    ]
+    report = result.report[result.report["reason"] == "unparsed_hours"]
+    assert report["row"].tolist() == [3, 4]
+    assert set(report["level"]) == {"warning"}
+    assert report["column"].tolist() == ["营业时间", "营业时间"]  # the file's own column
+    assert report["value"].tolist() == ["请电话预约", "周一至周五 9:00-17:00，另行通知"]
+    assert "另行通知" in report["message"].iloc[1]
+
+
+def test_import_of_the_shipped_sample_keeps_its_hours(tmp_path: Path) -> None:
+    outlets = datasets.outlets().head(40)
+    path = tmp_path / "outlets.geojson"
+    write_outlets(outlets, path)
+    result = import_registry(path, counties=datasets.counties())
+    assert result.accepted == 40
+    assert result.outlets["opening_hours"].tolist() == outlets["opening_hours"].tolist()
+    assert result.outlets["hours"].tolist() == outlets["hours"].tolist()
+    assert "unparsed_hours" not in set(result.report["reason"])

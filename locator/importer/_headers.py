@@ -46,8 +46,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                 "营业地址", "服务地址", "所在地址"),
     "phone": ("phone", "tel", "telephone", "contact", "电话", "联系电话", "咨询电话", "服务电话",
               "联系方式", "办公电话", "电话号码"),
-    "hours": ("hours", "openinghours", "openhours", "businesshours", "营业时间", "办公时间",
-              "服务时间", "工作时间", "开放时间"),
+    "hours": ("hours", "openhours", "businesshours", "营业时间", "办公时间", "服务时间", "工作时间",
+              "开放时间"),
+    # OSM opening_hours syntax (locator.hours); Chinese text here is converted like hours
+    "opening_hours": ("openinghours", "osmopeninghours", "structuredhours", "结构化营业时间"),
     "services": ("services", "service", "tasks", "服务项目", "业务范围", "可办业务", "服务内容",
                  "办理业务", "可办理业务", "办理事项", "服务事项"),
     "instant_issue": ("instantissue", "instant", "即时制卡", "立等可取", "是否即时制卡",

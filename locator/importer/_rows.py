@@ -23,6 +23,7 @@ from locator.banks import BANKS, normalize_bank
 from locator.counties import CountyMatcher, in_shanxi, province_outline
 from locator.crs import to_wgs84
 from locator.distance import haversine_km, unit_vectors
+from locator.hours import HoursError, from_chinese, parse_hours
 from locator.importer._headers import (
     kind_from_name,
     parse_degrees,
@@ -149,6 +150,8 @@ class Row:
     flags: dict[str, bool] = field(default_factory=dict)
     declared: str | None = None
     adcode: str | None = None
+    hours: str | None = None  # the hours text as given
+    opening_hours: str | None = None  # structured (locator.hours), None: unknown
 
     @property
     def original(self) -> dict[str, str]:
@@ -463,6 +466,32 @@ def parse_row(
             memo[key] = (row.kind, row.bank, row.flags, tuple(row.services), row.declared)
     if given.bank is not None:
         _check_name_bank(row, name)
+    _read_hours(row)
+
+
+@functools.lru_cache(maxsize=4096)
+def _structured_hours(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """Structured hours of a cell: as given when valid, else converted from Chinese text."""
+    try:
+        return parse_hours(text).text, ()
+    except HoursError:
+        converted, problems = from_chinese(text)
+        return converted, tuple(problems)
+
+
+def _read_hours(row: Row) -> None:
+    """``hours`` keeps the text; ``opening_hours`` is structured, or None with a warning."""
+    given = row.cell.get("opening_hours", "").strip()
+    text = row.cell.get("hours", "").strip()
+    row.hours = text or given or None
+    source = "opening_hours" if given else "hours"
+    if not (given or text):
+        return
+    row.opening_hours, problems = _structured_hours(given or text)
+    if row.opening_hours is None:
+        row.warn("unparsed_hours", source, "could not be read as opening hours (e.g. 周一至周五 9:00-17:00, or Mo-Fr 09:00-17:00); the text is kept and the hours are unknown", given or text)  # fmt: skip
+    elif problems:
+        row.warn("unparsed_hours", source, f"read as {row.opening_hours!r} without {'、'.join(problems)}; the text is kept, check the hours", given or text)  # fmt: skip
 
 
 def _convert(
