@@ -252,9 +252,11 @@ def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
         "extra": [r.extra for r in rows],
         "source_row": [r.number for r in rows],
     }
-    for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours", "opening_hours"):  # fmt: skip
-        # plain Python text and None, as registry.outlets_from_records gives (not str/NaN)
-        columns[column] = pd.Series(np.array(columns[column], dtype=object), dtype="object")
+    for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours", "opening_hours", "services", "extra"):  # fmt: skip
+        columns[column] = _objects(columns[column])
+    for column in ("instant_issue", "transit_topup"):
+        columns[column] = np.array(columns[column], dtype=bool)
+    columns["source_row"] = np.array(columns["source_row"], dtype=np.int64)
     return columns
 
 
@@ -271,9 +273,10 @@ def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
     # The rows (and the cells only they hold) go before the points are made: on 200,000
     # rows the two together set the import's peak memory.
     rows.clear()
-    frame = pd.DataFrame(columns, copy=False)  # the dict is in the schema's order already
-    del columns
-    outlets = gpd.GeoDataFrame(frame, geometry=shapely.points(lon, lat), crs="EPSG:4326")
+    columns["geometry"] = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326")
+    # One constructor, no copy: a DataFrame and then a GeoDataFrame of it copied the
+    # columns once more (30 MB on 200,000 rows).
+    outlets = gpd.GeoDataFrame(columns, geometry="geometry", copy=False)
     outlets.attrs["metadata"] = metadata
     return outlets
 
@@ -322,7 +325,19 @@ def _read_problems(row: Row, table: Table, fields: Mapping[int, str]) -> None:
         row.warn("field_count", "", message, "")
 
 
+def _objects(values: list[Any]) -> pd.Series:
+    """``values`` as an object Series, taken as they are: no inference, no copy.
+
+    Plain Python text and None, as registry.outlets_from_records gives (not ``str``/NaN).
+    pandas' ``str`` dtype would copy the text into arrow buffers, whose allocator keeps
+    the memory afterwards (50 MB for the report of 28,000 problems on 200,000 rows).
+    """
+    array = np.fromiter(values, dtype=object, count=len(values))
+    return pd.Series(array, dtype="object", copy=False)
+
+
 def _report(rows: list[Row], file_level: list[tuple[str, str]]) -> pd.DataFrame:
+    """One line per problem, the file-level warnings first; built column by column."""
     entries: list[dict[str, Any]] = [
         {"row": None, "level": "warning", "reason": reason, "column": "", "value": "", "message": message,
          "name": "", "original": ""}
@@ -333,15 +348,8 @@ def _report(rows: list[Row], file_level: list[tuple[str, str]]) -> pd.DataFrame:
             continue
         original = json.dumps(row.original, ensure_ascii=False)
         for problem in row.problems:
-            entries.append(
-                {
-                    "row": row.number,
-                    **problem,
-                    "name": row.cell.get("name", ""),
-                    "original": original,
-                }
-            )
-    report = pd.DataFrame(entries, columns=list(REPORT_COLUMNS))
+            entries.append({"row": row.number, **problem, "name": row.cell.get("name", ""), "original": original})  # fmt: skip
+    report = pd.DataFrame({name: _objects([e[name] for e in entries]) for name in REPORT_COLUMNS})
     report["row"] = report["row"].astype("Int64")
     return report
 
