@@ -427,3 +427,28 @@ STRINGS.update(
         },
     }
 )
+
+
+# Planner siting (issue 12 §3): rule repairs apart from coverage sites, the gain curve's axes.
+STRINGS.update(
+    {
+        "siting_reason_rule": {"zh": "补足每县2个", "en": "Meets the rule"},
+        "siting_reason_coverage": {"zh": "扩大覆盖", "en": "Wider coverage"},
+        "siting_rule_title": {"zh": "先补足每县2个网点", "en": "First, the rule of two per county"},
+        "siting_rule_why": {
+            "zh": "该业务下有 {counties} 个区县不足 2 个网点（{names}），按规定须先补足：需 {sites} 个新网点，"
+            "排在扩大覆盖的网点之前。",
+            "en": "For this task {counties} counties have fewer than 2 outlets ({names}); the rule "
+            "comes first, and meeting it takes {sites} new outlets, placed before those for coverage.",
+        },
+        "siting_coverage_title": {
+            "zh": "再扩大覆盖：{n} 个新网点",
+            "en": "Then wider coverage: {n} new outlets",
+        },
+        "siting_curve_x": {"zh": "新增网点数", "en": "Number of new outlets"},
+        "siting_curve_y": {
+            "zh": "{r:g} 公里内居民比例（%）",
+            "en": "Residents within {r:g} km (%)",
+        },
+    }
+)

@@ -7,6 +7,7 @@ come through the URL (``st.query_params``) and the place search.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -643,3 +644,45 @@ def test_the_base_map_follows_the_language_until_one_is_chosen() -> None:
     at.sidebar.radio(key="lang").set_value("en").run()
     _ok(at)
     assert at.sidebar.selectbox(key="tiles").value == "amap"  # chosen by hand: kept
+
+
+@pytest.mark.slow
+def test_rule_repairs_are_shown_apart_with_why_and_the_curve_in_percent(
+    outlets: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, demand: Any
+) -> None:
+    """Issue 12 §3: repairs for the rule first, in their own table, with one sentence."""
+    at = _app(view="planner")
+    at.selectbox(key="planner_task").set_value("reset_card_pin").run()
+    at.slider(key="new_sites").set_value(2).run()
+    _ok(at)
+    task = "reset_card_pin"
+    expected = suggest_sites(outlets, counties, demand=demand, new=2, radius_km=5.0, task=task)
+    report = coverage_report(outlets, counties, demand=demand, radius_km=5.0, task=task)
+    below = int((~report.counties["meets_rule"]).sum())
+    n_rule = int((expected["reason"] == "rule").sum())
+    assert below > 0 and n_rule > 0  # reset_card_pin leaves counties below the rule
+    tables = [d.value for d in at.dataframe if column_label("new_population") in d.value.columns]
+    assert len(tables) == 2
+    rule, coverage = tables
+    reason, rank = column_label("reason"), column_label("rank")
+    assert rule[reason].tolist() == ["补足每县2个"] * n_rule
+    assert coverage[reason].tolist() == ["扩大覆盖"] * 2
+    assert rule[rank].tolist() + coverage[rank].tolist() == list(range(1, n_rule + 3))
+    np.testing.assert_allclose(
+        pd.concat([rule, coverage])[[column_label("lon"), column_label("lat")]],
+        expected[["lon", "lat"]],
+    )
+    why = [c.value for c in at.caption if "不足 2 个网点" in c.value]
+    assert len(why) == 1
+    assert f"有 {below} 个区县" in why[0] and f"需 {n_rule} 个新网点" in why[0]
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    encoding = json.loads(charts[0].proto.spec)["layer"][0]["encoding"]
+    titles = {axis: encoding[axis].get("title") or encoding[axis]["axis"]["title"] for axis in "xy"}
+    assert titles == {"x": "新增网点数", "y": "5 公里内居民比例（%）"}
+    # The curve in percent starts at today's coverage (n = 0), the province's figure.
+    from locator.app.state import gain_curve_table
+
+    curve = gain_curve_table(expected, 5.0, "zh")
+    assert curve.iloc[0, 0] == 0 and len(curve) == n_rule + 3
+    assert curve.iloc[0, 1] == pytest.approx(100 * report.province["covered_share"], abs=0.01)
+    assert curve.iloc[-1, 1] == pytest.approx(100 * expected["cumulative_share"].iloc[-1], abs=0.01)

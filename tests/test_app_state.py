@@ -576,3 +576,23 @@ def test_the_planner_map_draws_the_outlets_its_figures_count(
     if bank is None:  # the rule table's count is what the map draws
         rule = county_rule(both_index, counties, task=task)
         assert int(rule["outlets"].sum()) == len(drawn)
+
+
+# --- siting as the planner page shows it (issue 12 §3) --------------------------------------
+
+
+def test_siting_splits_rule_repairs_from_coverage_with_reasons_in_the_page_language() -> None:
+    from locator.app.state import rule_first_sentence, split_sites
+
+    sites = pd.DataFrame({"rank": [1, 2, 3], "reason": ["rule", "rule", "coverage"]})
+    rule, coverage = split_sites(sites, "en")
+    assert rule["rank"].tolist() == [1, 2] and coverage["rank"].tolist() == [3]
+    assert rule["reason"].tolist() == ["Meets the rule"] * 2
+    assert coverage["reason"].tolist() == ["Wider coverage"]
+    assert split_sites(sites, "zh")[0]["reason"].tolist() == ["补足每县2个"] * 2
+    counties = pd.DataFrame({"name": ["A*", "B", "C"], "meets_rule": [False, True, False]})
+    why = rule_first_sentence(counties, sites, "en")
+    assert why is not None
+    assert why.startswith("For this task 2 counties have fewer than 2 outlets (A\\*, C)")
+    assert "takes 2 new outlets" in why
+    assert rule_first_sentence(counties.assign(meets_rule=True), sites, "en") is None

@@ -47,11 +47,15 @@ from locator.i18n import PARAMETERS, column_label, parameter_label, parse_lang, 
 from locator.index import OutletIndex
 from locator.output import csv_bytes, mark_sample, mark_sample_json
 from locator.planning.coverage import CoverageReport
+from locator.planning.siting import coverage_gain_curve
 from locator.registry import outlets_to_geojson
 from locator.tasks import KIND_LABELS, TASK_CODES, Task, far_alternatives, get_task, is_far
 
 __all__ = [
+    "gain_curve_table",
     "planner_table",
+    "rule_first_sentence",
+    "split_sites",
     "VIEWS",
     "ResidentAnswer",
     "UrlState",
@@ -461,3 +465,44 @@ def drawn_outlets(index: OutletIndex, *, task: str | None, bank: str | None) -> 
     distances reach them all).
     """
     return index.outlets.iloc[index.positions(task=task, bank=bank)]
+
+
+# --- siting, as the planner page shows it (issue 12 §3) -------------------------------------
+
+
+def split_sites(sites: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rule repairs, coverage sites) of `suggest_sites`, each reason in ``lang``.
+
+    The repairs come first in the ranking: the rule of two outlets per county is a
+    requirement, coverage a goal.
+    """
+    labels = {r: t(f"siting_reason_{r}", lang) for r in ("rule", "coverage")}
+    labelled = sites.assign(reason=sites["reason"].map(labels))
+    is_rule = (sites["reason"] == "rule").to_numpy()
+    return labelled[is_rule], labelled[~is_rule]
+
+
+def rule_first_sentence(county_table: pd.DataFrame, sites: pd.DataFrame, lang: str) -> str | None:
+    """Why the rule repairs come first: how many counties are below the rule, and sites taken.
+
+    ``county_table`` is the coverage report's county table for the same task and bank
+    (``meets_rule``, ``name``); None when every county meets the rule.
+    """
+    below = county_table[~county_table["meets_rule"].astype(bool)]
+    if below.empty:
+        return None
+    # County names are data: escaped, since the page shows the sentence as Markdown.
+    names = ("、" if lang == "zh" else ", ").join(
+        escape_markdown(str(n)) for n in below["name"].head(8)
+    )
+    if len(below) > 8:
+        names += "…"
+    n_sites = int((sites["reason"] == "rule").sum())
+    return t("siting_rule_why", lang, counties=len(below), names=names, sites=n_sites)
+
+
+def gain_curve_table(sites: pd.DataFrame, radius_km: float, lang: str) -> pd.DataFrame:
+    """The coverage gain curve in percent, n = 0 (today) first, columns named for the axes."""
+    curve = coverage_gain_curve(sites)
+    x, y = t("siting_curve_x", lang), t("siting_curve_y", lang, r=radius_km)
+    return pd.DataFrame({x: curve["n"], y: (curve["covered_share"] * 100).round(2)})
