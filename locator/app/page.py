@@ -59,11 +59,9 @@ from locator.maps import (
     use_local_assets,
 )
 from locator.output import csv_bytes
-from locator.planning.access import accessibility
 from locator.planning.bank_coverage import coverage_by_bank
 from locator.planning.coverage import coverage_report, gaps
 from locator.planning.demand import estimate_demand
-from locator.planning.inputs import PlanningInputs
 from locator.planning.siting import suggest_sites
 from locator.report import XLSX_MIME, report_bytes
 from locator.tasks import TASK_CODES, Task, get_task
@@ -94,7 +92,7 @@ SITE_COLUMNS = [
 # /app/static: Leaflet comes from the app itself.
 ASSETS_URL = "/app/static"
 TILES = ("osm", "amap", "none")
-METRICS = ("outlets", "meets_rule", "covered_share", "access_per_10k")
+METRICS = ("outlets", "meets_rule", "covered_share")
 MAX_NEW_SITES = 50
 STICKY = ("task", "bank", "k", "place_q", "radius", "planner_task", "planner_bank", "metric")
 
@@ -169,15 +167,6 @@ def sites_for(
 def banks_for(fingerprint: str, radius_km: float, _index: Any) -> Any:
     """Residents within reach of each partner bank's branches: ``locator coverage --by bank``."""
     return coverage_by_bank(_index, shipped()[1], demand=demand(), radius_km=radius_km)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def access_for(
-    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
-) -> Any:
-    """Counters per 10,000 residents and how evenly they fall: the figures of `locator access`."""
-    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
-    return accessibility(PlanningInputs.build(_index, shipped()[1], **setting))
 
 
 def registry() -> tuple[Any, str]:
@@ -639,43 +628,6 @@ def siting_section(sites: Any, county_table: Any, radius: float, lang: str) -> N
     st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
 
 
-def county_table(report: Any, access: Any) -> Any:
-    """The coverage county table, with each county's access when it was computed."""
-    if access is None:
-        return report.counties
-    columns = access.counties[["adcode", "access_per_10k"]]
-    return report.counties.merge(columns, on="adcode", how="left")
-
-
-def access_if_shown(
-    page: Page, metric: str, task: str | None, bank: str | None, radius_km: float
-) -> Any:
-    """The access figures when the map colours counties by them, else None."""
-    if metric != "access_per_10k":
-        return None
-    return access_for(page.fingerprint, task, bank, radius_km, page.index)
-
-
-def access_section(access: Any, lang: str) -> None:
-    """The equity figures and the Lorenz curve of access over residents."""
-    st.subheader(t("access_title", lang))
-    e = access.equity
-    st.caption(
-        t(
-            "access_caption",
-            lang,
-            all=access.province,
-            gini=e["gini_access"],
-            worst=e["worst10_access_per_10k"],
-            older=e["access_65plus_per_10k"],
-        )
-    )
-    lorenz = access.to_dict()["lorenz"]
-    x, y = t("access_residents", lang), t("access_share", lang)
-    curve = {x: lorenz["residents_share"], y: lorenz["access_share"]}
-    st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
-
-
 def planner_view(page: Page) -> None:
     """规划与覆盖: coverage figures, the map, suggested sites, tables and downloads."""
     lang = page.lang
@@ -687,7 +639,6 @@ def planner_view(page: Page) -> None:
     try:
         with st.spinner(t("computing", lang)):
             report, far = coverage_for(page.fingerprint, task, bank, radius, page.index)
-            access = access_if_shown(page, metric, task, bank, radius)
     except LocatorError as error:
         st.error(error_markdown(error, lang, "coverage_error"))
         return
@@ -711,12 +662,10 @@ def planner_view(page: Page) -> None:
             "gaps": far if show_gaps else None,
         }
         m = planner_map(
-            page.counties, county_table(report, access), metric=metric, **layers, suggestions=sites,
+            page.counties, report.counties, metric=metric, **layers, suggestions=sites,
             options=page.map_options,
         )  # fmt: skip
         show_map(m, "planner_map", [], height=640)
-    if access is not None:
-        access_section(access, lang)
     if sites is not None and len(sites):
         siting_section(sites, report.counties, radius, lang)
     planner_tables(report, far, lang)
