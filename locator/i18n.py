@@ -425,6 +425,17 @@ STRINGS.update(
             "zh": "每万人服务窗口数（可达性）",
             "en": "Service counters per 10,000 residents (access)",
         },
+        "metric_access_per_10k": {"zh": "每万人服务窗口数", "en": "Counters per 10,000 residents"},
+        "access_title": {"zh": "可达性与公平性", "en": "Access and equity"},
+        "access_caption": {
+            "zh": "全省每万人 {all:.3f} 个服务窗口（两步移动搜寻法 E2SFCA）；居民间基尼系数 "
+            "{gini:.3f}；最差 10% 居民平均 {worst:.3f}；65 岁以上 {older:.3f}。",
+            "en": "{all:.3f} service counters per 10,000 residents in the province (E2SFCA); "
+            "Gini over residents {gini:.3f}; the worst-served 10 % {worst:.3f} on average; "
+            "residents aged 65+ {older:.3f}.",
+        },
+        "access_residents": {"zh": "居民累计占比", "en": "Share of residents"},
+        "access_share": {"zh": "服务窗口累计占比", "en": "Share of counters"},
     }
 )
 

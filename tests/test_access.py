@@ -369,3 +369,26 @@ def test_planner_map_colours_counties_by_access() -> None:
     assert "Service counters per 10,000" in html or "每万人服务窗口数" in html
     best = result.counties.sort_values("access_per_10k").iloc[-1]
     assert f"{best['access_per_10k']:,.2f}" in html
+
+
+@pytest.mark.slow
+def test_app_planner_shows_access_and_the_lorenz_curve() -> None:
+    from locator.i18n import t
+    from tests.test_app import _app, _ok
+
+    at = _app(view="planner")
+    assert not (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))
+    at.selectbox(key="metric").set_value("access_per_10k").run()
+    _ok(at)
+    assert t("access_title") in [h.value for h in at.subheader]
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the Lorenz curve
+    counties = datasets.counties()
+    radius = float(at.slider(key="radius").value)
+    expected = accessibility(
+        PlanningInputs.build(
+            datasets.registry(), counties, demand=estimate_demand(counties), radius_km=radius
+        )
+    )
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{expected.province:.3f}" in captions
+    assert f"{_fig(expected, 'gini_access'):.3f}" in captions

@@ -30,7 +30,6 @@ from locator.app.state import (
     drawn_outlets,
     error_markdown,
     escape_markdown,
-    gain_curve_table,
     outlet_cards,
     parse_url,
     place_label,
@@ -39,8 +38,6 @@ from locator.app.state import (
     registry_fingerprint,
     resident_answer,
     result_table,
-    rule_first_sentence,
-    split_sites,
     url_params,
 )
 from locator.app.upload import import_upload
@@ -59,10 +56,12 @@ from locator.maps import (
     use_local_assets,
 )
 from locator.output import csv_bytes
+from locator.planning.access import accessibility
 from locator.planning.bank_coverage import coverage_by_bank
 from locator.planning.coverage import coverage_report, gaps
 from locator.planning.demand import estimate_demand
-from locator.planning.siting import suggest_sites
+from locator.planning.inputs import PlanningInputs
+from locator.planning.siting import coverage_gain_curve, suggest_sites
 from locator.report import XLSX_MIME, report_bytes
 from locator.tasks import TASK_CODES, Task, get_task
 
@@ -92,7 +91,7 @@ SITE_COLUMNS = [
 # /app/static: Leaflet comes from the app itself.
 ASSETS_URL = "/app/static"
 TILES = ("osm", "amap", "none")
-METRICS = ("outlets", "meets_rule", "covered_share")
+METRICS = ("outlets", "meets_rule", "covered_share", "access_per_10k")
 MAX_NEW_SITES = 50
 STICKY = ("task", "bank", "k", "place_q", "radius", "planner_task", "planner_bank", "metric")
 
@@ -167,6 +166,15 @@ def sites_for(
 def banks_for(fingerprint: str, radius_km: float, _index: Any) -> Any:
     """Residents within reach of each partner bank's branches: ``locator coverage --by bank``."""
     return coverage_by_bank(_index, shipped()[1], demand=demand(), radius_km=radius_km)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def access_for(
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
+) -> Any:
+    """Counters per 10,000 residents and how evenly they fall: the figures of `locator access`."""
+    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
+    return accessibility(PlanningInputs.build(_index, shipped()[1], **setting))
 
 
 def registry() -> tuple[Any, str]:
@@ -609,22 +617,40 @@ def download_buttons(page: Page, report: Any, far: Any) -> None:
         )
 
 
-def siting_section(sites: Any, county_table: Any, radius: float, lang: str) -> None:
-    """Rule repairs apart from the coverage sites, each with why; the gain curve in percent."""
-    st.subheader(t("siting", lang))
-    rule, coverage = split_sites(sites, lang)
-    if len(rule):
-        st.markdown(f"**{t('siting_rule_title', lang)}**")
-        why = rule_first_sentence(county_table, sites, lang)
-        if why:
-            st.caption(why)
-        st.dataframe(planner_table(rule, lang, SITE_COLUMNS), hide_index=True)
-    if len(coverage):
-        st.markdown(f"**{t('siting_coverage_title', lang, n=len(coverage))}**")
-        st.dataframe(planner_table(coverage, lang, SITE_COLUMNS), hide_index=True)
-    st.caption(t("siting_curve", lang))
-    curve = gain_curve_table(sites, radius, lang)
-    x, y = curve.columns
+def county_table(report: Any, access: Any) -> Any:
+    """The coverage county table, with each county's access when it was computed."""
+    if access is None:
+        return report.counties
+    columns = access.counties[["adcode", "access_per_10k"]]
+    return report.counties.merge(columns, on="adcode", how="left")
+
+
+def access_if_shown(
+    page: Page, metric: str, task: str | None, bank: str | None, radius_km: float
+) -> Any:
+    """The access figures when the map colours counties by them, else None."""
+    if metric != "access_per_10k":
+        return None
+    return access_for(page.fingerprint, task, bank, radius_km, page.index)
+
+
+def access_section(access: Any, lang: str) -> None:
+    """The equity figures and the Lorenz curve of access over residents."""
+    st.subheader(t("access_title", lang))
+    e = access.equity
+    st.caption(
+        t(
+            "access_caption",
+            lang,
+            all=access.province,
+            gini=e["gini_access"],
+            worst=e["worst10_access_per_10k"],
+            older=e["access_65plus_per_10k"],
+        )
+    )
+    lorenz = access.to_dict()["lorenz"]
+    x, y = t("access_residents", lang), t("access_share", lang)
+    curve = {x: lorenz["residents_share"], y: lorenz["access_share"]}
     st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
 
 
@@ -639,6 +665,7 @@ def planner_view(page: Page) -> None:
     try:
         with st.spinner(t("computing", lang)):
             report, far = coverage_for(page.fingerprint, task, bank, radius, page.index)
+            access = access_if_shown(page, metric, task, bank, radius)
     except LocatorError as error:
         st.error(error_markdown(error, lang, "coverage_error"))
         return
@@ -662,12 +689,17 @@ def planner_view(page: Page) -> None:
             "gaps": far if show_gaps else None,
         }
         m = planner_map(
-            page.counties, report.counties, metric=metric, **layers, suggestions=sites,
+            page.counties, county_table(report, access), metric=metric, **layers, suggestions=sites,
             options=page.map_options,
         )  # fmt: skip
         show_map(m, "planner_map", [], height=640)
+    if access is not None:
+        access_section(access, lang)
     if sites is not None and len(sites):
-        siting_section(sites, report.counties, radius, lang)
+        st.subheader(t("siting", lang))
+        st.caption(t("siting_curve", lang))
+        st.line_chart(coverage_gain_curve(sites).set_index("n")["covered_share"])
+        st.dataframe(planner_table(sites, lang, SITE_COLUMNS), hide_index=True)
     planner_tables(report, far, lang)
     bank_tables(page, radius)
     download_buttons(page, report, far)
