@@ -30,6 +30,7 @@ from locator.app.state import (
     drawn_outlets,
     error_markdown,
     escape_markdown,
+    gain_curve_table,
     outlet_cards,
     parse_url,
     place_label,
@@ -38,6 +39,8 @@ from locator.app.state import (
     registry_fingerprint,
     resident_answer,
     result_table,
+    rule_first_sentence,
+    split_sites,
     url_params,
 )
 from locator.app.upload import import_upload
@@ -61,7 +64,7 @@ from locator.planning.bank_coverage import coverage_by_bank
 from locator.planning.coverage import coverage_report, gaps
 from locator.planning.demand import estimate_demand
 from locator.planning.inputs import PlanningInputs
-from locator.planning.siting import coverage_gain_curve, suggest_sites
+from locator.planning.siting import suggest_sites
 from locator.report import XLSX_MIME, report_bytes
 from locator.tasks import TASK_CODES, Task, get_task
 
@@ -617,6 +620,25 @@ def download_buttons(page: Page, report: Any, far: Any) -> None:
         )
 
 
+def siting_section(sites: Any, county_table: Any, radius: float, lang: str) -> None:
+    """Rule repairs apart from the coverage sites, each with why; the gain curve in percent."""
+    st.subheader(t("siting", lang))
+    rule, coverage = split_sites(sites, lang)
+    if len(rule):
+        st.markdown(f"**{t('siting_rule_title', lang)}**")
+        why = rule_first_sentence(county_table, sites, lang)
+        if why:
+            st.caption(why)
+        st.dataframe(planner_table(rule, lang, SITE_COLUMNS), hide_index=True)
+    if len(coverage):
+        st.markdown(f"**{t('siting_coverage_title', lang, n=len(coverage))}**")
+        st.dataframe(planner_table(coverage, lang, SITE_COLUMNS), hide_index=True)
+    st.caption(t("siting_curve", lang))
+    curve = gain_curve_table(sites, radius, lang)
+    x, y = curve.columns
+    st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
+
+
 def county_table(report: Any, access: Any) -> Any:
     """The coverage county table, with each county's access when it was computed."""
     if access is None:
@@ -696,10 +718,7 @@ def planner_view(page: Page) -> None:
     if access is not None:
         access_section(access, lang)
     if sites is not None and len(sites):
-        st.subheader(t("siting", lang))
-        st.caption(t("siting_curve", lang))
-        st.line_chart(coverage_gain_curve(sites).set_index("n")["covered_share"])
-        st.dataframe(planner_table(sites, lang, SITE_COLUMNS), hide_index=True)
+        siting_section(sites, report.counties, radius, lang)
     planner_tables(report, far, lang)
     bank_tables(page, radius)
     download_buttons(page, report, far)
