@@ -612,9 +612,13 @@ def open_or_unknown(outlets: pd.DataFrame, at: dt.datetime) -> BoolArray:
     [True, False, True]
     """
     moment = _local(at)
-    return np.array(
-        [hours is None or is_open(hours, moment) for hours in outlet_hours(outlets)], dtype=bool
-    )
+    judged: dict[Hours, bool] = {}  # a registry repeats a few hours thousands of times
+    keep = []
+    for hours in outlet_hours(outlets):
+        if hours is not None and hours not in judged:
+            judged[hours] = is_open(hours, moment)
+        keep.append(hours is None or judged[hours])
+    return np.array(keep, dtype=bool)
 
 
 def calendar_note(day: dt.date) -> str | None:
