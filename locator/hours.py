@@ -62,6 +62,7 @@ __all__ = [
     "intervals_on",
     "is_open",
     "next_change",
+    "open_at_weekends",
     "open_or_unknown",
     "outlet_hours",
     "parse_at",
@@ -619,6 +620,28 @@ def open_or_unknown(outlets: pd.DataFrame, at: dt.datetime) -> BoolArray:
             judged[hours] = is_open(hours, moment)
         keep.append(hours is None or judged[hours])
     return np.array(keep, dtype=bool)
+
+
+def open_at_weekends(outlets: pd.DataFrame) -> BoolArray:
+    """True for the outlets open on ordinary Saturdays or Sundays, and those of unknown hours.
+
+    Make-up working days do not count: ``WD`` hours alone are not weekend hours.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"hours": ["周一至周日 9:00-17:00", "工作日 9:00-17:00", "预约"]})
+    >>> open_at_weekends(frame).tolist()
+    [True, False, True]
+    """
+
+    def weekend(hours: Hours) -> bool:
+        later = {5: False, 6: False}
+        for rule in hours.rules:  # a later rule replaces an earlier one on its days
+            for day in later.keys() & rule.weekdays:
+                later[day] = bool(rule.intervals)
+        return any(later.values())
+
+    return np.array([h is None or weekend(h) for h in outlet_hours(outlets)], dtype=bool)
 
 
 def calendar_note(day: dt.date) -> str | None:

@@ -25,6 +25,7 @@ from locator.hours import (
     hours_status,
     is_open,
     next_change,
+    open_at_weekends,
     parse_at,
     parse_hours,
 )
@@ -470,3 +471,32 @@ def test_import_of_the_shipped_sample_keeps_its_hours(tmp_path: Path) -> None:
     assert result.outlets["opening_hours"].tolist() == outlets["opening_hours"].tolist()
     assert result.outlets["hours"].tolist() == outlets["hours"].tolist()
     assert "unparsed_hours" not in set(result.report["reason"])
+
+
+def test_weekend_instant_and_transit_filters(capsys: pytest.CaptureFixture[str]) -> None:
+    registry = datasets.registry()
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "-k", "8", "--weekends",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    saturday = _open_by_hand(registry, at("2026-10-17 10:00"))  # an ordinary Saturday
+    expected = OutletIndex(registry[saturday]).nearest(lon=112.55, lat=37.87, k=8)
+    assert [item["id"] for item in json.loads(out)] == expected["id"].tolist()
+    code, out, _ = run(
+        capsys, "nearest", "--lat", "37.87", "--lon", "112.55", "-k", "8", "--instant-issue",
+        "--transit-topup", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    both = registry[registry["instant_issue"] & registry["transit_topup"]]
+    expected = OutletIndex(both).nearest(lon=112.55, lat=37.87, k=8)
+    items = json.loads(out)
+    assert [item["id"] for item in items] == expected["id"].tolist()
+    assert all(item["instant_issue"] and item["transit_topup"] for item in items)
+
+
+def test_open_at_weekends_ignores_make_up_days() -> None:
+    frame = pd.DataFrame(
+        {"opening_hours": ["WD 09:00-17:00", "Mo-Su 09:00-17:00; Sa,Su off", "Sa 09:00-12:00"]}
+    )
+    assert open_at_weekends(frame).tolist() == [False, False, True]

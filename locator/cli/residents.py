@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from locator import hours, settings
@@ -71,6 +72,21 @@ def add_nearest(sub: Any) -> None:
         help="only outlets open now (or at --at); those with unknown hours are kept, marked",
     )
     p.add_argument(
+        "--weekends",
+        action="store_true",
+        help="only outlets open on Saturdays or Sundays (unknown hours kept, marked)",
+    )
+    p.add_argument(
+        "--instant-issue",
+        action="store_true",
+        help="only outlets that issue cards while you wait (立等可取)",
+    )
+    p.add_argument(
+        "--transit-topup",
+        action="store_true",
+        help="only outlets with transport card top-up (交通一卡通)",
+    )
+    p.add_argument(
         "--at",
         default=None,
         help='judge opening hours at "YYYY-MM-DD HH:MM" (Asia/Shanghai) instead of now',
@@ -88,16 +104,25 @@ def _load_index(path: Path | None) -> Any:
     return OutletIndex.from_file(path)
 
 
-def _open_index(index: Any, moment: dt.datetime, *, open_now: bool) -> Any:
-    """The index to search; with ``open_now``, of the outlets open at ``moment`` or of unknown hours.
+def _filtered_index(index: Any, moment: dt.datetime, args: argparse.Namespace) -> Any:
+    """The index to search: of the outlets every filter asked for keeps (unknown hours kept).
 
-    Filtered before the search, so k open outlets are found while k exist.
+    Filtered before the search, so k suitable outlets are found while k exist.
     """
-    if not open_now:
+    outlets = index.outlets
+    keep = np.ones(len(outlets), dtype=bool)
+    if args.open_now:
+        keep &= hours.open_or_unknown(outlets, moment)
+    if args.weekends:
+        keep &= hours.open_at_weekends(outlets)
+    for flag in ("instant_issue", "transit_topup"):
+        if getattr(args, flag):
+            keep &= outlets[flag].fillna(False).astype(bool).to_numpy()
+    if keep.all():
         return index
     from locator.index import OutletIndex
 
-    return OutletIndex(index.outlets[hours.open_or_unknown(index.outlets, moment)])
+    return OutletIndex(outlets[keep])
 
 
 def _far_text(found: pd.DataFrame, alternatives: list[str], lang: str) -> list[str]:
@@ -160,7 +185,7 @@ def _run_nearest(args: argparse.Namespace) -> int:
     lon, lat = check_lonlat(args.lon, args.lat)
     task = get_task(args.task) if args.task else None
     moment = hours.parse_at(args.at)
-    index = _open_index(_load_index(args.outlets), moment, open_now=args.open_now)
+    index = _filtered_index(_load_index(args.outlets), moment, args)
     found = _nearest(args, index, lon, lat)
     # After every input is checked, so a mistake in one is the only line on stderr.
     warn_if_sample(index.outlets)
