@@ -252,7 +252,7 @@ def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
         "extra": [r.extra for r in rows],
         "source_row": [r.number for r in rows],
     }
-    for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours", "opening_hours", "services", "extra"):  # fmt: skip
+    for column in ("id", "name", "kind", "bank", "county_adcode", "address", "phone", "hours", "opening_hours", "services", "precision", "extra"):  # fmt: skip
         columns[column] = _objects(columns[column])
     for column in ("instant_issue", "transit_topup"):
         columns[column] = np.array(columns[column], dtype=bool)
