@@ -235,7 +235,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "map_gap": {"zh": "服务空白", "en": "Gap in service"},
     "map_suggestions": {"zh": "建议新增网点", "en": "Suggested new outlets"},
     "map_suggestion": {"zh": "建议新增网点", "en": "Suggested new outlet"},
-    "map_cluster": {"zh": "网点群（数字为网点数）", "en": "Group of outlets (number of outlets)"},
     "map_population": {"zh": "人口", "en": "Population"},
     "map_people": {"zh": "{n} 人", "en": "{n}"},
     "map_no_data": {"zh": "无数据", "en": "no data"},

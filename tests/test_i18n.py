@@ -73,6 +73,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "metric_": METRICS,
     "kind_": ("county", "city", "outlet"),  # locator.gazetteer.Place.kind
     "upload_limit_": ("size", "time", "memory"),  # locator.app.upload.UploadLimitError.limit
+    "siting_reason_": ("rule", "coverage"),  # the reason column of locator.planning.siting
 }
 
 

@@ -473,7 +473,7 @@ def test_cluster_legend_shows_each_colour_the_clusters_are_drawn_in(outlets, cou
         drawn[f"marker-cluster-{css_class}"] = "#{:02x}{:02x}{:02x}".format(
             *map(int, rule.groups())
         )
-    assert {name: colour for name, _, colour in CLUSTER_CLASSES} == drawn
+    assert {name: colour for name, _, colour, _ in CLUSTER_CLASSES} == drawn
     m = maps.province_map(outlets, counties, options=maps.MapOptions("none", "en"))
     from locator.maps._leaflet import Legend
 

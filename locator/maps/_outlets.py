@@ -183,11 +183,12 @@ def you_feature(lon: float, lat: float, options: MapOptions) -> dict[str, Any]:
 
 
 #: Leaflet.markercluster's size classes as its default icon function and stylesheet draw them
-#: (``MarkerCluster.Default.css``): CSS class, fewest outlets in the class, inner disc colour.
+#: (``MarkerCluster.Default.css``): CSS class, fewest outlets in the class, inner disc colour,
+#: the legend's word for it.
 CLUSTER_CLASSES = (
-    ("marker-cluster-small", 1, "#6ecc39"),
-    ("marker-cluster-medium", 10, "#f0c20c"),
-    ("marker-cluster-large", 100, "#f18017"),
+    ("marker-cluster-small", 1, "#6ecc39", "map_cluster_small"),
+    ("marker-cluster-medium", 10, "#f0c20c", "map_cluster_medium"),
+    ("marker-cluster-large", 100, "#f18017", "map_cluster_large"),
 )
 
 
@@ -197,10 +198,7 @@ def cluster_legend(lang: str) -> list[tuple[str, str, str]]:
     >>> [label for _, _, label in cluster_legend("en")][-1]
     'Group of 100 or more outlets'
     """
-    return [
-        (colour, "dot", t(f"map_cluster_{css.rsplit('-', 1)[1]}", lang))
-        for css, _, colour in CLUSTER_CLASSES
-    ]
+    return [(colour, "dot", t(word, lang)) for _, _, colour, word in CLUSTER_CLASSES]
 
 
 class Cluster(folium.elements.JSCSSMixin, folium.map.Layer, RawMacro):
