@@ -614,7 +614,9 @@ def close_pairs(xyz: FloatArray, radius: float) -> list[tuple[int, int]]:
     """
     if len(xyz) < 2:
         return []
-    cube = np.floor(xyz / radius).astype(np.int64)
+    # cubes a little wider than the radius: two points exactly ``radius`` apart, the sum
+    # rounded, must still lie in touching cubes (1.0 and -1e-38 fell in cubes 1 and -1)
+    cube = np.floor(xyz / (radius * (1 + 1e-9))).astype(np.int64)
     cube -= cube.min(axis=0) - 1  # every coordinate >= 1, so a neighbour's is >= 0
     span = int(cube.max()) + 2
     if span**3 >= 2**62:  # on the Earth in metres and a 10 m radius, span**3 is about 2e18
