@@ -144,25 +144,32 @@ def gazetteer_for(fingerprint: str, _outlets: Any) -> Gazetteer:
     return Gazetteer(shipped()[1], _outlets)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def inputs_for(
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
+) -> PlanningInputs:
+    """The planning inputs of one setting, its per-cell distances computed once (read-only)."""
+    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
+    return PlanningInputs.build(_index, shipped()[1], **setting)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def coverage_for(
     fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
 ) -> tuple[Any, Any]:
     """The coverage report and the gap layer: the figures of `locator coverage` and `gaps`."""
-    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
-    return (
-        coverage_report(_index, shipped()[1], **setting),
-        gaps(_index, shipped()[1], **setting),
-    )
+    inputs = inputs_for(fingerprint, task, bank, radius_km, _index)
+    report = coverage_report(inputs)
+    return report, gaps(inputs, report=report)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def sites_for(
-    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _outlets: Any
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
 ) -> Any:
     """Rule repair and the first MAX_NEW_SITES sites; greedy, so the first N are the answer for N."""
-    setting = {"demand": demand(), "radius_km": radius_km, "task": task, "bank": bank}
-    return suggest_sites(_outlets, shipped()[1], new=MAX_NEW_SITES, **setting)
+    inputs = inputs_for(fingerprint, task, bank, radius_km, _index)
+    return suggest_sites(inputs, new=MAX_NEW_SITES)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -176,8 +183,7 @@ def access_for(
     fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
 ) -> Any:
     """Counters per 10,000 residents and how evenly they fall: the figures of `locator access`."""
-    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
-    return accessibility(PlanningInputs.build(_index, shipped()[1], **setting))
+    return accessibility(inputs_for(fingerprint, task, bank, radius_km, _index))
 
 
 def registry() -> tuple[Any, str]:
@@ -701,7 +707,7 @@ def planner_view(page: Page) -> None:
         sites = None
         if new:
             try:
-                ranked = sites_for(page.fingerprint, task, bank, radius, page.outlets)
+                ranked = sites_for(page.fingerprint, task, bank, radius, page.index)
             except LocatorError as error:
                 st.error(error_markdown(error, lang, "coverage_error"))
                 return
