@@ -1,0 +1,227 @@
+"""The app in a real browser: how long each planner (and resident) interaction takes.
+
+Starts ``streamlit run app.py`` on a free localhost port, drives Debian's Chromium with
+Playwright (every request not to the app's own server blocked) and times, until the page's
+figures are updated and Streamlit is no longer running the script:
+
+- the cold first load of the planner page (``?view=planner``, a fresh server),
+- a warm reload of it (best of 3),
+- a task-filter change, a radius change, the first siting (slider to 5): each on a fresh
+  setting, so the first time it is computed,
+- the resident page: a click on the map until the answer list shows.
+
+Run: ``.venv/bin/python benchmarks/bench_app.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+TIMEOUT_MS = 180_000
+REPEATS = 3
+
+# Streamlit shows its status widget while the script runs; the figures are the metrics.
+SETTLED = """(before) => {
+  const running = document.querySelector('[data-testid="stStatusWidget"]');
+  const metrics = [...document.querySelectorAll('[data-testid="stMetric"]')];
+  const text = metrics.map((m) => m.innerText).join('|');
+  return !running && metrics.length >= 5 && (before === null || text !== before);
+}"""
+METRIC_TEXT = """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+  .map((m) => m.innerText).join('|')"""
+
+
+def free_port() -> int:
+    """A free TCP port on localhost."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def healthy(url: str) -> bool:
+    """Whether the Streamlit server answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    """``streamlit run app.py`` on ``port``, headless."""
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
+    options = ["--server.headless", "true", "--server.port", str(port)]
+    options += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    return subprocess.Popen(
+        command + options, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def settle(page: Any, before: str | None) -> None:
+    """Wait until the script has run (and the metrics differ from ``before``, when given)."""
+    if before is None:  # the figures may stay as they were: wait for the run to show
+        running = page.locator('[data-testid="stStatusWidget"]')
+        with contextlib.suppress(PlaywrightTimeout):  # or the run was over before it showed
+            running.wait_for(state="attached", timeout=3_000)
+    page.wait_for_function(SETTLED, arg=before, timeout=TIMEOUT_MS)
+
+
+def timed(action: Callable[[], None]) -> float:
+    """Seconds ``action`` took."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def new_page(browser: Any) -> Any:
+    """A page that reaches nothing but the app's server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1800}, locale="en-US")
+
+    def only_local(route: Any) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def load_planner(page: Any, url: str) -> None:
+    """Open the planner page and wait for its figures."""
+    page.goto(f"{url}/?view=planner&lang=en")
+    settle(page, "")
+
+
+def change(
+    page: Any, act: Callable[[], None], marker: str | None = None, *, same: bool = False
+) -> None:
+    """Do ``act`` and wait for the figures (or ``marker`` text) to be updated."""
+    before = None if same else page.evaluate(METRIC_TEXT)
+    act()
+    if marker is None:
+        settle(page, before)
+    else:
+        page.get_by_text(marker).first.wait_for()
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=TIMEOUT_MS,
+        )
+
+
+def pick_task(page: Any, option: str) -> None:
+    """Choose ``option`` in the planner's task filter."""
+    page.get_by_role("combobox", name="Outlets that can do").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def nudge(page: Any, label: str, presses: int) -> None:
+    """Move the slider ``label`` by ``presses`` steps to the right."""
+    thumb = page.get_by_role("slider", name=label)
+    thumb.focus()
+    for _ in range(presses):
+        thumb.press("ArrowRight")
+
+
+def planner_figures(browser: Any, url: str) -> dict[str, float]:
+    """The planner timings; the first load is on a fresh server (cold)."""
+    page = new_page(browser)
+    times = {"planner first load (cold)": timed(lambda: load_planner(page, url))}
+    times["planner reload (warm)"] = min(
+        timed(lambda: load_planner(page, url)) for _ in range(REPEATS)
+    )
+    tasks = ["Forgot the physical card's PIN", "Renew before expiry (from 60 days before)"]
+    tasks.append("Sealed card (封存): re-enable the social security function")
+    times["task-filter change"] = min(
+        timed(lambda option=option: change(page, lambda: pick_task(page, option), same=True))  # type: ignore[misc]
+        for option in tasks
+    )
+    times["radius change"] = min(
+        timed(lambda: change(page, lambda: nudge(page, "“Nearby” distance (km)", 1)))
+        for _ in range(REPEATS)
+    )
+    times["first siting (slider to 5)"] = timed(
+        lambda: change(page, lambda: nudge(page, "New outlets", 5), "Where to add outlets")
+    )
+    page.context.close()
+    return times
+
+
+def resident_answer(browser: Any, url: str) -> float:
+    """Best of 3: a click on the resident map until the first answer shows."""
+    page = new_page(browser)
+    page.goto(f"{url}/?lang=en")
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.leaflet-interactive").nth(100).wait_for(state="attached")
+    container = frame.locator(".leaflet-container")
+    box = container.bounding_box()
+    best = float("inf")
+    for i in range(REPEATS):
+        point = {"x": box["width"] * (0.45 + 0.05 * i), "y": box["height"] * 0.55}
+        start = time.perf_counter()
+        container.click(position=point)
+        page.wait_for_timeout(200)
+        page.get_by_text("1. ").first.wait_for()
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=TIMEOUT_MS,
+        )
+        best = min(best, time.perf_counter() - start)
+    page.context.close()
+    return best
+
+
+def main() -> None:
+    """Run the server, time the interactions, print a table."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(port)
+    try:
+        deadline = time.monotonic() + 120
+        while not healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"streamlit did not serve {url}")
+            time.sleep(0.5)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            times = planner_figures(browser, url)
+            times["resident map click to answer"] = resident_answer(browser, url)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"App (Playwright), {os.cpu_count()} CPUs, load average {load}")
+    print(f"{'interaction':36} {'seconds':>8}")
+    for name, seconds in times.items():
+        print(f"{name:36} {seconds:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
