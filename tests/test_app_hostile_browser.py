@@ -24,7 +24,7 @@ import pytest
 from locator.i18n import t
 from tests import test_app_browser as browser_tests
 from tests.test_app_browser import ARTIFACTS, MAP_FRAME, REPO, START_TIMEOUT_S, _free_port, _healthy
-from tests.test_app_state import MARKER, PAYLOADS, hostile_registry
+from tests.test_app_state import CANARIES, PAYLOADS, hostile_registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,8 +32,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 browser = browser_tests.browser
 page = browser_tests.page
 
-TMP = Path("/tmp")
-MARKERS = (TMP / f"pwned-{MARKER}", TMP / f"pwned2-{MARKER}")
+MARKERS = CANARIES
 
 
 def _shown(text: str) -> str:

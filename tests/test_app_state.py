@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import csv
 import io
 import json
 import re
+import shutil
 import string
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -306,6 +310,12 @@ def test_planner_table_rounds_for_reading_and_names_columns_in_the_language():
 # --- hostile input: an uploaded registry whose every text is a payload ---------------------
 
 MARKER = uuid.uuid4().hex
+#: Where the two code-running payloads would write if a template ever evaluated them: a
+#: folder of this test run under the system's temporary folder (made now, so they could).
+CANARY_DIR = Path(tempfile.gettempdir()) / f"locator-canary-{MARKER}"
+CANARY_DIR.mkdir(exist_ok=True)
+atexit.register(shutil.rmtree, CANARY_DIR, True)  # after the assertions have looked in it
+CANARIES = (CANARY_DIR / "pwned", CANARY_DIR / "pwned2")
 #: Texts that are code somewhere: Jinja (branca compiles what it renders), JavaScript
 #: templates, KaTeX, Streamlit directives, HTML, links, Markdown code, bidi control,
 #: spreadsheet formulas. Two would create a file if a template ever evaluated them.
@@ -323,8 +333,8 @@ PAYLOADS: tuple[str, ...] = (
     "`code` ```block```",
     "abc\u202edef",
     '=HYPERLINK("http://e","x")',
-    f"{{{{ cycler.__init__.__globals__.os.makedirs('/tmp/pwned-{MARKER}') }}}}",
-    f"{{{{ lipsum.__globals__.os.popen('touch /tmp/pwned2-{MARKER}').read() }}}}",
+    f"{{{{ cycler.__init__.__globals__.os.makedirs('{CANARIES[0]}') }}}}",
+    f"{{{{ lipsum.__globals__.os.popen('touch {CANARIES[1]}').read() }}}}",
 )
 #: Where the accepted hostile outlets lie: around this point, 100-odd metres apart.
 HOSTILE_LON, HOSTILE_LAT = 112.55, 37.86
