@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from locator._errors import ValidationError
-from locator.app.page import METRICS, TILES
+from locator.app.page import TILES
+from locator.app.planner import METRICS
 from locator.app.state import VIEWS
 from locator.i18n import LANGS, STRINGS, parse_lang, t
 

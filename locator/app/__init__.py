@@ -2,8 +2,9 @@
 
 `locator.app.state` holds the page's state and answers (URL parameters, the resident's answer,
 the planner's tables), `locator.app.upload` the bounded upload; neither imports streamlit.
-`locator.app.page` lays the page out; `locator.app.launch` serves it (``locator app``,
-``python -m locator.app``).
+`locator.app.page` lays the page out, with `locator.app.resident` and `locator.app.planner`
+for the two pages and `locator.app.common` for what they share; `locator.app.launch` serves
+it (``locator app``, ``python -m locator.app``).
 ``make run`` runs the repository's ``app.py``, which calls the same page.
 """
 

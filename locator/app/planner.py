@@ -1,0 +1,360 @@
+"""The planner page (规划与覆盖): coverage figures, the map, suggested sites, tables, files."""
+
+# The cached functions take the registry fingerprint only as (part of) their cache key.
+# ruff: noqa: ARG001
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from locator import settings
+from locator._errors import LocatorError
+from locator.app.common import Page, demand, shipped, show_map
+from locator.app.state import (
+    drawn_outlets,
+    error_markdown,
+    escape_markdown,
+    gain_curve_table,
+    planner_downloads,
+    planner_table,
+    registry_fingerprint,
+    rule_first_sentence,
+    split_sites,
+    url_params,
+)
+from locator.app.upload import import_upload
+from locator.banks import BANK_NAMES
+from locator.i18n import t
+from locator.maps import planner_map, province_map, standalone_html
+from locator.output import csv_bytes
+from locator.planning.access import accessibility
+from locator.planning.bank_coverage import coverage_by_bank
+from locator.planning.coverage import coverage_report, gaps
+from locator.planning.inputs import PlanningInputs
+from locator.planning.siting import suggest_sites
+from locator.report import XLSX_MIME, report_bytes
+from locator.tasks import TASK_CODES, get_task
+
+__all__ = ["planner_view"]
+
+
+COUNTY_COLUMNS = [
+    "adcode", "name", "city", "outlets", "meets_rule", "shortfall", "population",
+    "covered_population", "covered_share", "population_65plus", "covered_share_65plus",
+    "mean_km", "median_km", "p95_km", "max_km",
+]  # fmt: skip
+GAP_COLUMNS = [
+    "rank", "county_name", "city", "population", "population_65plus", "distance_km", "lon", "lat",
+]  # fmt: skip
+BANK_COLUMNS = [
+    "bank", "branches", "one_stop_outlets", "covered_share", "covered_share_65plus",
+    "uncovered_counties",
+]  # fmt: skip
+UNCOVERED_COLUMNS = [
+    "adcode", "name", "city", "branches", "population", "covered_share", "uncovered_population",
+]  # fmt: skip
+SITE_COLUMNS = [
+    "rank", "reason", "county_name", "new_population", "new_population_65plus",
+    "cumulative_population", "cumulative_share", "lon", "lat",
+]  # fmt: skip
+
+METRICS = ("outlets", "meets_rule", "covered_share", "access_per_10k")
+MAX_NEW_SITES = 50
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def inputs_for(
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
+) -> PlanningInputs:
+    """The planning inputs of one setting, its per-cell distances computed once (read-only)."""
+    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
+    return PlanningInputs.build(_index, shipped()[1], **setting)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def coverage_for(
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
+) -> tuple[Any, Any]:
+    """The coverage report and the gap layer: the figures of `locator coverage` and `gaps`."""
+    inputs = inputs_for(fingerprint, task, bank, radius_km, _index)
+    report = coverage_report(inputs)
+    return report, gaps(inputs, report=report)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def sites_for(
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
+) -> Any:
+    """Rule repair and the first MAX_NEW_SITES sites; greedy, so the first N are the answer for N."""
+    inputs = inputs_for(fingerprint, task, bank, radius_km, _index)
+    return suggest_sites(inputs, new=MAX_NEW_SITES)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def banks_for(fingerprint: str, radius_km: float, _index: Any) -> Any:
+    """Residents within reach of each partner bank's branches: ``locator coverage --by bank``."""
+    return coverage_by_bank(_index, shipped()[1], demand=demand(), radius_km=radius_km)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def access_for(
+    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
+) -> Any:
+    """Counters per 10,000 residents and how evenly they fall: the figures of `locator access`."""
+    return accessibility(inputs_for(fingerprint, task, bank, radius_km, _index))
+
+
+def run_upload(upload: Any, crs: str, lang: str) -> None:
+    """Import a newly uploaded file (once per file and coordinate system)."""
+    if st.session_state.get("_import_key") == (upload.file_id, crs):
+        return
+    st.session_state["_import_key"] = (upload.file_id, crs)
+    try:
+        with st.spinner(t("importing", lang)):
+            result: Any = import_upload(upload.getvalue(), name=upload.name, crs=crs)
+    except LocatorError as error:
+        result = error
+    st.session_state["_import"] = result
+    if not isinstance(result, LocatorError) and result.accepted:
+        fp = registry_fingerprint(result.outlets)
+        st.session_state.update(registry=result.outlets, registry_fp=fp, registry_name=upload.name)
+        st.session_state.pop("_places", None)
+        st.rerun()
+
+
+def upload_panel(lang: str) -> None:
+    """Upload a registry: imported as `locator import` does, its report shown."""
+    with st.expander(t("upload", lang), expanded="registry" in st.session_state):
+        crs = st.selectbox(t("upload_crs", lang), ("wgs84", "gcj02", "bd09"), key="upload_crs")
+        upload = st.file_uploader(
+            t("upload", lang),
+            type=["csv", "xlsx", "geojson", "json"],
+            help=t("upload_help", lang, mb=settings.upload_limit_mb),
+            key="upload",
+        )
+        if upload is None:
+            return
+        run_upload(upload, crs, lang)
+        result = st.session_state["_import"]
+        if isinstance(result, LocatorError):
+            st.error(error_markdown(result, lang, "upload_error"))
+            return
+        st.markdown(escape_markdown(result.summary(lang)))
+        counts = {"read": result.read, "accepted": result.accepted, "rejected": result.rejected}
+        st.caption(t("upload_counts", lang, **counts))
+        for warning in result.warnings:
+            st.warning(escape_markdown(warning))
+        if result.accepted == 0:
+            st.error(t("upload_none", lang))
+        if len(result.report):
+            st.caption(t("upload_report", lang))
+            st.dataframe(result.report, hide_index=True)
+
+
+def planner_filters(lang: str) -> tuple[float, str | None, str | None, str]:
+    """The 'nearby' distance, the task and bank filter, and what the map colours."""
+    c1, c2, c3, c4 = st.columns(4)
+    radius = c1.slider(t("radius", lang), 1.0, 15.0, step=0.5, key="radius")
+    # "" for any task: Streamlit shows a None option as an empty choice, not by its label.
+    task = (
+        c2.selectbox(
+            t("task_filter", lang),
+            ["", *(c for c in TASK_CODES if get_task(c).kinds)],  # online-only: no outlet
+            format_func=lambda c: get_task(c).label(lang) if c else t("any_task", lang),
+            key="planner_task",
+        )
+        or None
+    )
+    bank = None
+    if task is not None and get_task(task).own_bank:
+        bank = c3.selectbox(t("bank", lang), BANK_NAMES, key="planner_bank")
+    metric = c4.selectbox(
+        t("metric", lang), METRICS, format_func=lambda m: t(f"metric_{m}", lang), key="metric"
+    )
+    return radius, task, bank, metric
+
+
+def province_figures(province: dict[str, Any], radius: float, lang: str) -> None:
+    """The province totals, one metric each."""
+    p = province
+    m1, m2, m3, m4, m5 = st.columns(5)
+    m1.metric(t("p_outlets", lang), f"{p['outlets']:,}")
+    m2.metric(t("p_rule", lang), f"{p['counties_meeting_rule']} / {p['counties']}")
+    m3.metric(t("p_share", lang, r=radius), f"{p['covered_share']:.1%}")
+    m4.metric(t("p_mean", lang), f"{p['mean_km']:.2f}")
+    m5.metric(t("p_gap", lang), f"{p['population'] - p['covered_population']:,.0f}")
+
+
+def planner_tables(report: Any, far: Any, lang: str) -> None:
+    """The county table, the counties below the rule, the mismatches, the largest gaps."""
+    st.subheader(t("rule_table", lang))
+    st.dataframe(planner_table(report.counties, lang, COUNTY_COLUMNS), hide_index=True)
+    below = report.counties[~report.counties["meets_rule"]]
+    if len(below):
+        st.caption(t("below_rule", lang, n=len(below)))
+        rule_columns = ["adcode", "name", "city", "outlets", "shortfall"]
+        st.dataframe(planner_table(below, lang, rule_columns), hide_index=True)
+    st.subheader(t("mismatch_table", lang))
+    if len(report.mismatches):
+        st.dataframe(planner_table(report.mismatches, lang), hide_index=True)
+    else:
+        st.caption(t("no_mismatch", lang))
+    st.subheader(t("gaps", lang))
+    st.dataframe(planner_table(far.head(200), lang, GAP_COLUMNS), hide_index=True)
+
+
+def bank_tables(page: Page, radius: float) -> None:
+    """Coverage per partner bank: its share of residents in reach, the counties it leaves out."""
+    lang = page.lang
+    st.subheader(t("bank_coverage", lang))
+    try:
+        with st.spinner(t("computing", lang)):
+            by_bank = banks_for(page.fingerprint, radius, page.index)
+    except LocatorError as error:
+        st.error(error_markdown(error, lang, "coverage_error"))
+        return
+    st.caption(t("bank_coverage_help", lang, r=radius))
+    st.dataframe(planner_table(by_bank.banks, lang, BANK_COLUMNS), hide_index=True)
+    bank = st.selectbox(t("bank_uncovered_pick", lang), BANK_NAMES, key="uncovered_bank")
+    left = by_bank.uncovered(bank)
+    fields = {"bank": escape_markdown(bank), "n": len(left), "r": radius}
+    if len(left):
+        st.caption(t("bank_uncovered", lang, **fields))
+        st.dataframe(planner_table(left, lang, UNCOVERED_COLUMNS), hide_index=True)
+    else:
+        st.caption(t("bank_none_uncovered", lang, **fields))
+    st.download_button(
+        t("download_banks", lang),
+        data=lambda: csv_bytes(by_bank.counties),
+        file_name="coverage_by_bank.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="download_banks",
+    )
+
+
+def download_buttons(page: Page, report: Any, far: Any) -> None:
+    """The planner's files, made only when asked for."""
+    downloads = planner_downloads(report, far)
+
+    def export() -> str:
+        m = province_map(page.outlets, page.counties, gaps=far, options=page.map_options)
+        return standalone_html(m)
+
+    def workbook() -> bytes:  # the file of `locator report` (its 20 largest gaps)
+        return report_bytes(report, gaps=far.head(20), lang=page.lang)
+
+    downloads.append(("download_html", export, "locator-map.html", "text/html"))
+    downloads.append(("download_xlsx", workbook, "覆盖报告.xlsx", XLSX_MIME))
+    for column, (label, data, name, mime) in zip(
+        st.columns(len(downloads)), downloads, strict=True
+    ):
+        column.download_button(
+            t(label, page.lang), data=data, file_name=name, mime=mime, on_click="ignore"
+        )
+
+
+def siting_section(sites: Any, county_table: Any, radius: float, lang: str) -> None:
+    """Rule repairs apart from the coverage sites, each with why; the gain curve in percent."""
+    st.subheader(t("siting", lang))
+    rule, coverage = split_sites(sites, lang)
+    if len(rule):
+        st.markdown(f"**{t('siting_rule_title', lang)}**")
+        why = rule_first_sentence(county_table, sites, lang)
+        if why:
+            st.caption(why)
+        st.dataframe(planner_table(rule, lang, SITE_COLUMNS), hide_index=True)
+    if len(coverage):
+        st.markdown(f"**{t('siting_coverage_title', lang, n=len(coverage))}**")
+        st.dataframe(planner_table(coverage, lang, SITE_COLUMNS), hide_index=True)
+    st.caption(t("siting_curve", lang))
+    curve = gain_curve_table(sites, radius, lang)
+    x, y = curve.columns
+    st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
+
+
+def county_table(report: Any, access: Any) -> Any:
+    """The coverage county table, with each county's access when it was computed."""
+    if access is None:
+        return report.counties
+    columns = access.counties[["adcode", "access_per_10k"]]
+    return report.counties.merge(columns, on="adcode", how="left")
+
+
+def access_if_shown(
+    page: Page, metric: str, task: str | None, bank: str | None, radius_km: float
+) -> Any:
+    """The access figures when the map colours counties by them, else None."""
+    if metric != "access_per_10k":
+        return None
+    return access_for(page.fingerprint, task, bank, radius_km, page.index)
+
+
+def access_section(access: Any, lang: str) -> None:
+    """The equity figures and the Lorenz curve of access over residents."""
+    st.subheader(t("access_title", lang))
+    e = access.equity
+    st.caption(
+        t(
+            "access_caption",
+            lang,
+            all=access.province,
+            gini=e["gini_access"],
+            worst=e["worst10_access_per_10k"],
+            older=e["access_65plus_per_10k"],
+        )
+    )
+    lorenz = access.to_dict()["lorenz"]
+    x, y = t("access_residents", lang), t("access_share", lang)
+    curve = {x: lorenz["residents_share"], y: lorenz["access_share"]}
+    st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
+
+
+def planner_view(page: Page) -> None:
+    """规划与覆盖: coverage figures, the map, suggested sites, tables and downloads."""
+    lang = page.lang
+    st.query_params.from_dict(
+        url_params(lang=lang, view="planner", task=None, bank=None, lon=None, lat=None)
+    )
+    upload_panel(lang)
+    radius, task, bank, metric = planner_filters(lang)
+    try:
+        with st.spinner(t("computing", lang)):
+            report, far = coverage_for(page.fingerprint, task, bank, radius, page.index)
+            access = access_if_shown(page, metric, task, bank, radius)
+    except LocatorError as error:
+        st.error(error_markdown(error, lang, "coverage_error"))
+        return
+    province_figures(report.province, radius, lang)
+
+    c1, c2, c3 = st.columns([4, 1, 1])
+    new = c1.slider(t("siting_n", lang), 0, MAX_NEW_SITES, key="new_sites")
+    show_outlets = c2.toggle(t("show_outlets", lang), key="show_outlets")
+    show_gaps = c3.toggle(t("show_gaps", lang), key="show_gaps", help=t("show_gaps_help", lang))
+    with st.spinner(t("computing", lang)):
+        sites = None
+        if new:
+            try:
+                ranked = sites_for(page.fingerprint, task, bank, radius, page.index)
+            except LocatorError as error:
+                st.error(error_markdown(error, lang, "coverage_error"))
+                return
+            sites = ranked.iloc[: int((ranked["reason"] == "rule").sum()) + new]
+        layers = {
+            "outlets": drawn_outlets(page.index, task=task, bank=bank) if show_outlets else None,
+            "gaps": far if show_gaps else None,
+        }
+        m = planner_map(
+            page.counties, county_table(report, access), metric=metric, **layers, suggestions=sites,
+            options=page.map_options,
+        )  # fmt: skip
+        show_map(m, "planner_map", [], height=640)
+    if access is not None:
+        access_section(access, lang)
+    if sites is not None and len(sites):
+        siting_section(sites, report.counties, radius, lang)
+    planner_tables(report, far, lang)
+    bank_tables(page, radius)
+    download_buttons(page, report, far)
