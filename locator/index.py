@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.neighbors import BallTree
 
-from locator import settings
+from locator import hours, settings
 from locator._errors import BankRequiredError, ResourceLimitError, ValidationError
 from locator._typing import BoolArray, FloatArray, IntArray
 from locator._validate import check_columns, check_k, check_lonlat_arrays, check_positive
@@ -180,6 +181,62 @@ class OutletIndex:
 
     def __len__(self) -> int:
         return len(self.lon)
+
+    def _has(self, flag: str) -> BoolArray:
+        """The outlets with equipment ``flag``: its column, else the task code in ``services``."""
+        if flag in self.outlets.columns:
+            return self.outlets[flag].fillna(False).astype(bool).to_numpy()
+        return np.fromiter((flag in s for s in self._services), bool, len(self))
+
+    def filtered(
+        self,
+        *,
+        open_at: dt.datetime | None = None,
+        weekends: bool = False,
+        instant_issue: bool = False,
+        transit_topup: bool = False,
+    ) -> OutletIndex:
+        """The index of the outlets every filter asked for keeps.
+
+        Outlets whose hours are unknown are kept by the hours filters (and marked by
+        `locator.hours.hours_status`): unknown is shown, never hidden. Filtering before the
+        search means ``k`` suitable outlets are found while ``k`` exist.
+
+        Parameters
+        ----------
+        open_at : datetime.datetime or None
+            Keep the outlets open at this moment (naive: Asia/Shanghai time), on China's
+            official calendar (`locator.hours.open_or_unknown`); None: no hours filter.
+        weekends : bool
+            Keep the outlets open on ordinary Saturdays or Sundays (`locator.hours.open_at_weekends`).
+        instant_issue, transit_topup : bool
+            Keep the outlets that issue cards while you wait (立等可取), or top up the
+            transport function (交通一卡通).
+
+        Returns
+        -------
+        OutletIndex
+            ``self`` when nothing is filtered out; otherwise a new index over the rows kept,
+            in their order.
+
+        Examples
+        --------
+        >>> from locator import datasets
+        >>> index = OutletIndex(datasets.registry())
+        >>> index.filtered() is index, len(index.filtered(transit_topup=True))
+        (True, 443)
+        """
+        keep = np.ones(len(self), dtype=bool)
+        if open_at is not None:
+            keep &= hours.open_or_unknown(self.outlets, open_at)
+        if weekends:
+            keep &= hours.open_at_weekends(self.outlets)
+        for flag, wanted in (("instant_issue", instant_issue), ("transit_topup", transit_topup)):
+            if wanted:
+                keep &= self._has(flag)
+        if keep.all():
+            return self
+        return OutletIndex(self.outlets[keep], leaf_size=self._leaf_size)
 
     def _key(self, task: str | None, bank: str | None) -> tuple[str | None, str | None]:
         """Resolve a (task, bank) filter; the bank counts only where it restricts the answer."""

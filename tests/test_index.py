@@ -302,3 +302,109 @@ def test_a_one_stop_task_never_returns_an_ordinary_branch(lon, lat, task, k, ban
 @functools.cache
 def _BOTH_INDEX():  # noqa: N802 (a cached constant: hypothesis tests cannot take module fixtures)
     return OutletIndex(datasets.registry())
+
+
+# --- filters before the search (issue 11 §4) ------------------------------------------------
+
+
+def _with_unknown_hours(outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The sample with every 7th outlet's hours unknown: the filters must keep those."""
+    changed = outlets.copy()
+    unknown = np.arange(len(changed)) % 7 == 3
+    changed.loc[unknown, "opening_hours"] = None
+    changed.loc[unknown, "hours"] = "请电话预约"
+    return changed
+
+
+def _hours_mask(outlets, moment=None, weekends=False):
+    """Row by row from the parsed hours: open at ``moment``, open on an ordinary weekend."""
+    import datetime as dt
+
+    from locator.hours import intervals_on, is_open, parse_hours
+
+    keep = []
+    # 2026-11-14/15: an ordinary Saturday and Sunday (no holiday, no make-up working day).
+    saturday, sunday = dt.date(2026, 11, 14), dt.date(2026, 11, 15)
+    for text in outlets["opening_hours"]:
+        if not isinstance(text, str):
+            keep.append(True)  # unknown hours are kept, never hidden
+            continue
+        hours = parse_hours(text)
+        ok = moment is None or is_open(hours, moment)
+        if weekends:
+            ok &= bool(intervals_on(hours, saturday) or intervals_on(hours, sunday))
+        keep.append(ok)
+    return np.array(keep, dtype=bool)
+
+
+@pytest.mark.parametrize(
+    ("at", "weekends", "instant_issue", "transit_topup"),
+    [
+        ("2026-10-01 10:00", False, False, False),  # 国庆节: halls closed, banks on PH hours
+        ("2026-10-10 10:00", False, False, False),  # make-up working Saturday
+        ("2026-12-01 12:30", False, False, False),  # lunch break of the WD halls
+        ("2026-12-01 20:00", False, False, False),  # everything closed but unknown hours
+        (None, True, False, False),
+        (None, False, True, False),
+        (None, False, False, True),
+        ("2026-10-03 10:00", True, False, True),
+    ],
+)
+def test_filtered_index_equals_brute_force(outlets, at, weekends, instant_issue, transit_topup):
+    from locator.hours import parse_at
+
+    changed = _with_unknown_hours(outlets)
+    index = OutletIndex(changed)
+    moment = None if at is None else parse_at(at)
+    mask = _hours_mask(changed, moment, weekends)
+    if instant_issue:
+        mask &= changed["instant_issue"].to_numpy(dtype=bool)
+    if transit_topup:
+        mask &= changed["transit_topup"].to_numpy(dtype=bool)
+    assert 0 < mask.sum() < len(changed)
+    kept = index.filtered(
+        open_at=moment, weekends=weekends, instant_issue=instant_issue, transit_topup=transit_topup
+    )
+    assert kept.outlets["id"].tolist() == changed["id"][mask].tolist()
+    # The nearest of the filtered index are the brute-force nearest among the rows kept.
+    lon, lat = random_points(300, seed=5)
+    distance, positions = kept.query(lon=lon, lat=lat, k=3, task="apply")
+    expected_d, expected_pos = brute_force(index, mask & suitable(changed, "apply"), lon, lat, 3)
+    np.testing.assert_allclose(distance, expected_d, rtol=0, atol=1e-9)
+    ids = kept.outlets["id"].to_numpy()[positions]
+    tied = np.isclose(distance, expected_d, atol=1e-12)
+    assert ((ids == changed["id"].to_numpy()[expected_pos]) | tied).all()
+
+
+def test_unknown_hours_are_kept_when_everything_is_closed(outlets):
+    from locator.hours import parse_at
+
+    changed = _with_unknown_hours(outlets)
+    kept = OutletIndex(changed).filtered(open_at=parse_at("2026-12-01 23:00"))
+    assert set(kept.outlets["hours"]) == {"请电话预约"}
+    assert len(kept) == int((np.arange(len(changed)) % 7 == 3).sum())
+
+
+def test_no_filter_returns_the_index_itself(index):
+    assert index.filtered() is index
+    # A filter that keeps every outlet returns it too: every sample outlet is open at 10:00
+    # on an ordinary Tuesday.
+    from locator.hours import parse_at
+
+    assert index.filtered(open_at=parse_at("2026-12-01 10:00")) is index
+
+
+def test_a_registry_without_flag_columns_filters_on_its_services(outlets):
+    bare = outlets.drop(columns=["instant_issue", "transit_topup"])
+    kept = OutletIndex(bare).filtered(transit_topup=True)
+    expected = [
+        i for i, s in zip(bare["id"], bare["services"], strict=True) if "transit_topup" in s
+    ]
+    assert kept.outlets["id"].tolist() == expected
+    assert len(expected) == int(outlets["transit_topup"].sum()) == 443
+
+
+def test_a_filter_that_keeps_nothing_answers_empty(outlets):
+    none = OutletIndex(outlets.iloc[:5].assign(instant_issue=False)).filtered(instant_issue=True)
+    assert len(none) == 0
+    assert none.nearest(lon=112.5, lat=37.8, k=3).empty

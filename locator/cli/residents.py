@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from locator import hours, settings
@@ -104,27 +102,6 @@ def _load_index(path: Path | None) -> Any:
     return OutletIndex.from_file(path)
 
 
-def _filtered_index(index: Any, moment: dt.datetime, args: argparse.Namespace) -> Any:
-    """The index to search: of the outlets every filter asked for keeps (unknown hours kept).
-
-    Filtered before the search, so k suitable outlets are found while k exist.
-    """
-    outlets = index.outlets
-    keep = np.ones(len(outlets), dtype=bool)
-    if args.open_now:
-        keep &= hours.open_or_unknown(outlets, moment)
-    if args.weekends:
-        keep &= hours.open_at_weekends(outlets)
-    for flag in ("instant_issue", "transit_topup"):
-        if getattr(args, flag):
-            keep &= outlets[flag].fillna(False).astype(bool).to_numpy()
-    if keep.all():
-        return index
-    from locator.index import OutletIndex
-
-    return OutletIndex(outlets[keep])
-
-
 def _far_text(found: pd.DataFrame, alternatives: list[str], lang: str) -> list[str]:
     """The far-branch note: how far the nearest branch of the card's bank is, and what else."""
     if found.empty:
@@ -185,7 +162,13 @@ def _run_nearest(args: argparse.Namespace) -> int:
     lon, lat = check_lonlat(args.lon, args.lat)
     task = get_task(args.task) if args.task else None
     moment = hours.parse_at(args.at)
-    index = _filtered_index(_load_index(args.outlets), moment, args)
+    # Filtered before the search, so k suitable outlets are found while k exist.
+    index = _load_index(args.outlets).filtered(
+        open_at=moment if args.open_now else None,
+        weekends=args.weekends,
+        instant_issue=args.instant_issue,
+        transit_topup=args.transit_topup,
+    )
     found = _nearest(args, index, lon, lat)
     # After every input is checked, so a mistake in one is the only line on stderr.
     warn_if_sample(index.outlets)
