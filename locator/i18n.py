@@ -462,3 +462,15 @@ STRINGS.update(
         },
     }
 )
+
+
+# Import (issue 13 §2): service counters read from a capacity column (窗口数, 柜台数).
+STRINGS.update(
+    {
+        "import_capacity": {
+            "zh": "；服务窗口数（capacity）：{given} 行已给出，其余 {default} 行按网点类型取默认值",
+            "en": "; capacity (service counters) given on {given} rows, the kind's default on "
+            "the other {default}",
+        },
+    }
+)

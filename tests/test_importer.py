@@ -499,6 +499,116 @@ def test_check_upload_size():
         check_upload_size(60 * 2**20, name="big.csv", limit_mb=50)
 
 
+# --- capacity (service counters) ---------------------------------------------------------------
+
+CAPACITY_HEADERS = ["窗口数", "服务窗口", "服务窗口数", "柜台数", "capacity", "counters", "windows"]
+# (cell, counters): digits as people write them; blank, or a placeholder, is the kind's default
+GOOD_CAPACITY = [("3", 3), ("3个", 3), ("３", 3), ("3.0", 3), ("12", 12), ("", None), ("-", None)]
+BAD_CAPACITY = ["0", "-1", "2.5", "0.0", "三", "many", "1e3"]
+
+
+def capacity_csv(header: str, cells: list[str]) -> bytes:
+    """One government hall per cell, 0.01° apart in 太原 (no two are duplicates)."""
+    rows = [[f"人社服务中心{i}", f"{TAIYUAN[0] + 0.01 * i:.4f}", f"{TAIYUAN[1]:.4f}", cell]
+            for i, cell in enumerate(cells)]  # fmt: skip
+    return csv_bytes(rows, header=["网点名称", "经度", "纬度", header])
+
+
+@pytest.mark.parametrize("header", [*CAPACITY_HEADERS, "窗口数（个）", "Capacity"])
+def test_capacity_header_synonyms_and_cells(counties, header):
+    result = run_import(capacity_csv(header, [c for c, _ in GOOD_CAPACITY]), counties)
+    assert (result.read, result.accepted, result.rejected) == (len(GOOD_CAPACITY), len(GOOD_CAPACITY), 0)  # fmt: skip
+    expected = [np.nan if n is None else float(n) for _, n in GOOD_CAPACITY]
+    assert result.outlets["capacity"].tolist() == pytest.approx(expected, nan_ok=True)
+    assert "extra" not in result.outlets or not any(result.outlets["extra"].map(bool))
+
+
+@pytest.mark.parametrize("bad", BAD_CAPACITY)
+def test_bad_capacity_rejects_the_row_with_a_report_line(counties, bad):
+    cells = ["2", bad, ""]
+    result = run_import(capacity_csv("窗口数", cells), counties)
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert result.read == result.accepted + result.rejected
+    assert result.outlets["source_row"].tolist() == [2, 4]  # the bad row is row 3
+    line = problems(result, "bad_capacity")
+    assert len(line) == 1
+    entry = line.iloc[0]
+    assert (entry["row"], entry["level"], entry["column"], entry["value"]) == (3, "error", "窗口数", bad)  # fmt: skip
+    assert entry["message"].startswith(f"窗口数 {bad!r}: ")  # names the column and the value
+    assert "e.g. 3" in entry["message"] and "leave the cell empty" in entry["message"]
+    assert json.loads(entry["original"])["窗口数"] == bad
+    assert "bad_capacity" in REASONS
+
+
+def test_capacity_from_excel_numbers_and_geojson_properties(counties, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["网点名称", "经度", "纬度", "柜台数"])
+    for i, value in enumerate([3, 3.0, 2.5, None, 0]):
+        book.active.append([f"人社服务中心{i}", TAIYUAN[0] + 0.01 * i, TAIYUAN[1], value])
+    path = tmp_path / "名录.xlsx"
+    book.save(path)
+    result = import_registry(path, counties=counties)
+    assert (result.read, result.accepted, result.rejected) == (5, 3, 2)
+    assert result.outlets["capacity"].tolist() == pytest.approx([3.0, 3.0, np.nan], nan_ok=True)
+    assert problems(result, "bad_capacity")["value"].tolist() == ["2.5", "0"]
+    features = [
+        {"type": "Feature", "properties": {"name": f"人社服务中心{i}", "capacity": value},
+         "geometry": {"type": "Point", "coordinates": [TAIYUAN[0] + 0.01 * i, TAIYUAN[1]]}}
+        for i, value in enumerate([4, None, -2])
+    ]  # fmt: skip
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    result = run_import(data, counties, name="outlets.geojson")
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert result.outlets["capacity"].tolist() == pytest.approx([4.0, np.nan], nan_ok=True)
+
+
+def test_capacity_is_written_and_used_by_access(counties, tmp_path):
+    from locator.planning.access import outlet_capacity
+    from locator.registry import write_outlets
+
+    rows = [["人社服务中心", "", f"{TAIYUAN[0]}", f"{TAIYUAN[1]}", "5"],
+            ["工行迎泽支行", "工行", f"{PINGYAO[0]}", f"{PINGYAO[1]}", "2"],
+            ["人社大厅", "", f"{DATONG[0]}", f"{DATONG[1]}", ""]]  # fmt: skip
+    header = ["网点名称", "所属银行", "经度", "纬度", "服务窗口数"]
+    result = run_import(csv_bytes(rows, header=header), counties)
+    path = write_outlets(result.outlets, tmp_path / "out.geojson")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert [f["properties"]["capacity"] for f in document["features"]] == [5, 2, None]
+    again = load_outlets(path)
+    assert again["kind"].tolist() == ["government", "bank", "government"]
+    # the blank one takes its kind's default (government 3), overridable as any default
+    assert outlet_capacity(again).tolist() == [5.0, 2.0, 3.0]
+    assert outlet_capacity(again, default_by_kind={"government": 7}).tolist() == [5.0, 2.0, 7.0]
+
+
+def test_cli_import_shows_capacity_and_its_bad_cells(capsys, tmp_path):
+    src = tmp_path / "名录.csv"
+    src.write_bytes(capacity_csv("窗口数", ["3个", "", "0", "2.5"]))
+    out = tmp_path / "out.geojson"
+    code, _, err = cli(capsys, "import", src, "-o", out, "--lang", "en")
+    assert code == 0
+    lines = err.strip().splitlines()
+    assert any(x.startswith("row 4: error bad_capacity: 窗口数 '0': ") for x in lines), err
+    assert any(x.startswith("row 5: error bad_capacity: 窗口数 '2.5': ") for x in lines), err
+    assert lines[-1].endswith(
+        "read 4 rows, accepted 2, rejected 2; 0 warnings on kept rows (reasons: bad_capacity 2)"
+        "; capacity (service counters) given on 1 rows, the kind's default on the other 1"
+    )
+    assert load_outlets(out)["capacity"].tolist() == pytest.approx([3.0, np.nan], nan_ok=True)
+    code, _, err = cli(capsys, "validate", src)
+    assert "服务窗口数（capacity）：1 行已给出，其余 1 行按网点类型取默认值" in err
+
+
+def test_app_upload_carries_capacity(counties):
+    from locator.app.upload import import_upload
+
+    result = import_upload(capacity_csv("柜台数", ["2", "0", ""]), name="名录.csv")
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert result.outlets["capacity"].tolist() == pytest.approx([2.0, np.nan], nan_ok=True)
+    assert problems(result, "bad_capacity")["value"].tolist() == ["0"]
+    assert "1 行已给出" in result.summary("zh")
+
+
 # --- nothing lost ---------------------------------------------------------------------------------
 
 
@@ -531,11 +641,11 @@ CELL = st.one_of(
 )
 @given(
     st.lists(
-        st.lists(CELL, min_size=len(HEADER) + 1, max_size=len(HEADER) + 1), min_size=1, max_size=12
+        st.lists(CELL, min_size=len(HEADER) + 2, max_size=len(HEADER) + 2), min_size=1, max_size=12
     )
 )
 def test_random_rows_never_crash_and_are_never_lost(counties, rows):
-    header = [*HEADER, "服务项目"]
+    header = [*HEADER, "服务项目", "窗口数"]
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([header, *rows])
     data = text.getvalue().encode("utf-8")
@@ -551,6 +661,8 @@ def test_random_rows_never_crash_and_are_never_lost(counties, rows):
     assert len(errors) == result.rejected and len(accepted) == result.accepted
     assert set(result.report["reason"]) <= set(REASONS)
     assert result.outlets["id"].is_unique
+    given = result.outlets["capacity"].dropna()
+    assert ((given >= 1) & (given == given.round())).all()  # whole counters above 0, or blank
 
 
 # --- command line ----------------------------------------------------------------------------------

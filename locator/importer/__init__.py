@@ -54,6 +54,7 @@ from locator._validate import check_choice, check_upload_size
 from locator.banks import normalize_bank
 from locator.counties import CountyMatcher
 from locator.crs import _crs_key
+from locator.i18n import t
 from locator.importer._headers import crs_hints, map_headers
 from locator.importer._merge import MERGE_REASONS, MERGE_REPORT_COLUMNS, MergeResult, merge_registry
 from locator.importer._rows import (
@@ -99,6 +100,7 @@ REASONS: dict[str, str] = {
     "unknown_kind": "the kind column names neither kind, or there is none and the name does not tell (warning)",
     "unknown_task": "service names that are no task; the known ones are kept (warning)",
     "bad_flag": "a yes/no column that says neither (warning; taken as no)",
+    "bad_capacity": "a capacity (service counters) that is not a whole number above 0: 0, negative, fractional or text (error; a blank cell takes the kind's default)",
     "unparsed_hours": "hours text that could not be read as opening hours, in whole or in part; the text is kept, the hours unknown or read without the parts named (warning)",
     "duplicate": "same name and coordinates (within 1 m), same bank within 10 m, or same id as an earlier row (error)",
     "bad_quote": "a CSV line with a quote that does not close on it (error: the row is rejected, the next line is read on its own), or a quote in the middle of a cell (warning)",
@@ -166,7 +168,7 @@ class ImportResult:
                 f"{self.source}: read {self.read} rows{lines}, accepted {self.accepted}, "
                 f"rejected {self.rejected}; {n_warn} warnings on kept rows"
             )
-            return text + (f" (reasons: {reasons})" if reasons else "")
+            return text + (f" (reasons: {reasons})" if reasons else "") + self._capacity(lang)
         lines = (
             f"（共 {self.lines} 行文本，其中 {spans} 行属于跨行的引号单元格）" if spans > 0 else ""
         )
@@ -174,7 +176,16 @@ class ImportResult:
             f"{self.source}：读取 {self.read} 行{lines}，接受 {self.accepted} 行，"
             f"拒绝 {self.rejected} 行；保留行的警告 {n_warn} 条"
         )
-        return text + (f"（原因：{reasons}）" if reasons else "")
+        return text + (f"（原因：{reasons}）" if reasons else "") + self._capacity(lang)
+
+    def _capacity(self, lang: str) -> str:
+        """How many accepted rows gave their service counters (empty when none did)."""
+        if "capacity" not in self.outlets.columns:
+            return ""
+        given = int(self.outlets["capacity"].notna().sum())
+        if not given:
+            return ""
+        return t("import_capacity", lang, given=given, default=len(self.outlets) - given)
 
 
 def _header_row(table: Table, columns: Mapping[str, str] | None) -> int:
@@ -247,6 +258,7 @@ def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
         "services": [r.services for r in rows],
         "instant_issue": [r.flags["instant_issue"] for r in rows],
         "transit_topup": [r.flags["transit_topup"] for r in rows],
+        "capacity": [r.capacity for r in rows],
         "opening_hours": [r.opening_hours for r in rows],
         "precision": [r.precision for r in rows],
         "extra": [r.extra for r in rows],
@@ -257,13 +269,15 @@ def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
     for column in ("instant_issue", "transit_topup"):
         columns[column] = np.array(columns[column], dtype=bool)
     columns["source_row"] = np.array(columns["source_row"], dtype=np.int64)
+    # NaN where blank: the kind's default (settings.capacity_by_kind) applies when used
+    columns["capacity"] = np.array([np.nan if c is None else c for c in columns["capacity"]], dtype=np.float64)  # fmt: skip
     return columns
 
 
 def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
     """The accepted rows as a GeoDataFrame; empties ``rows`` on the way (see below)."""
     if not rows:
-        names = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
+        names = [*OUTLET_COLUMNS, "capacity", "opening_hours", "precision", "extra", "source_row"]
         outlets = gpd.GeoDataFrame(pd.DataFrame(columns=names), geometry=[], crs="EPSG:4326")
         outlets.attrs["metadata"] = metadata
         return outlets

@@ -22,6 +22,7 @@ __all__ = [
     "to_simplified",
     "crs_hints",
     "map_headers",
+    "parse_capacity",
     "parse_degrees",
     "parse_flag",
     "parse_kind",
@@ -60,6 +61,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "lat": ("lat", "latitude", "y", "纬度", "北纬", "纬度坐标"),
     "lonlat": ("lonlat", "lnglat", "coordinates", "coordinate", "location", "坐标", "经纬度",
                "位置坐标", "经纬度坐标", "坐标经度纬度"),
+    # service counters (locator.planning.access); blank: the kind's default
+    "capacity": ("capacity", "counters", "windows", "servicecounters", "servicewindows",
+                 "numberofcounters", "numberofwindows", "窗口数", "窗口数量", "窗口个数", "服务窗口",
+                 "服务窗口数", "服务窗口数量", "柜台数", "柜台数量", "柜台个数"),
 }  # fmt: skip
 #: Fields a column can map onto (``columns={COLUMN: FIELD}``); ``extra`` keeps a column as it is.
 FIELDS: tuple[str, ...] = (*_SYNONYMS, "extra")
@@ -84,11 +89,11 @@ _TRADITIONAL = str.maketrans(
     "網點稱銀屬經緯聯繫電話營業時間區縣類務項號碼機構開戶標東處辦單詳細數據證種別應發製換補場"
     "國農設儲郵晉興華發滬廣陽濟運臨長遼壽鄉鎮澤離陰溝關靈渾寧門嶺嵐義絳聞陸壺遙蘭汾鐵礦團韓"
     "臺沁襄潞黃與為會內這裡個們來對於從時間夥結構壩倉滿盧孫趙劉楊吳鄭陳馮衛萬龍寶豐鳳鳴塊層"
-    "廳隊際攜帶證件諮詢電話開放聯繫方式卡通充值即時發卡製卡辦理事項業務範圍內容",
+    "廳隊際攜帶證件諮詢電話開放聯繫方式卡通充值即時發卡製卡辦理事項業務範圍內容櫃檯",
     "网点称银属经纬联系电话营业时间区县类务项号码机构开户标东处办单详细数据证种别应发制换补场"
     "国农设储邮晋兴华发沪广阳济运临长辽寿乡镇泽离阴沟关灵浑宁门岭岚义绛闻陆壶遥兰汾铁矿团韩"
     "台沁襄潞黄与为会内这里个们来对于从时间伙结构坝仓满卢孙赵刘杨吴郑陈冯卫万龙宝丰凤鸣块层"
-    "厅队际携带证件咨询电话开放联系方式卡通充值即时发卡制卡办理事项业务范围内容",
+    "厅队际携带证件咨询电话开放联系方式卡通充值即时发卡制卡办理事项业务范围内容柜台",
 )
 
 
@@ -244,6 +249,33 @@ def parse_pair(text: str) -> tuple[float, float] | None:
     if len(numbers) != 2:
         raise ValueError(text)
     return float(numbers[0]), float(numbers[1])
+
+
+# A count of counters: digits (full-width too, NFKC), ``.0`` allowed (3.0 from a
+# spreadsheet), then at most a counting word (3个, 3个窗口, 2台).
+_CAPACITY = re.compile(r"\+?(\d{1,9})(?:\.0*)?\s*(?:个窗口|个柜台|个|窗口|柜台|台)?")
+
+
+def parse_capacity(text: str) -> int | None:
+    """Service counters from a capacity cell (``3``, ``3个``, ``３``, ``3.0``); None when empty.
+
+    Raises
+    ------
+    ValueError
+        When the cell is not a whole number above 0 (``0``, ``-1``, ``2.5``, ``三``).
+
+    Examples
+    --------
+    >>> parse_capacity("３"), parse_capacity("3个"), parse_capacity("3.0"), parse_capacity(" ")
+    (3, 3, 3, None)
+    """
+    value = unicodedata.normalize("NFKC", text).strip()
+    if not value:
+        return None
+    match = _CAPACITY.fullmatch(value)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(text)
+    return int(match.group(1))
 
 
 _TRUE = {"是", "有", "支持", "可", "可以", "能", "开通", "已开通", "可办理", "y", "yes", "true",

@@ -26,6 +26,7 @@ from locator.distance import haversine_km, unit_vectors
 from locator.hours import HoursError, from_chinese, parse_hours
 from locator.importer._headers import (
     kind_from_name,
+    parse_capacity,
     parse_degrees,
     parse_flag,
     parse_kind,
@@ -152,6 +153,7 @@ class Row:
     adcode: str | None = None
     hours: str | None = None  # the hours text as given
     opening_hours: str | None = None  # structured (locator.hours), None: unknown
+    capacity: int | None = None  # service counters; None: the kind's default
 
     @property
     def original(self) -> dict[str, str]:
@@ -214,6 +216,14 @@ def _bank_of(text: str) -> str | UnknownBankError:
 def _flag_of(text: str) -> bool | None | ValueError:
     try:
         return parse_flag(text)
+    except ValueError as error:
+        return error
+
+
+@functools.lru_cache(maxsize=256)  # a few counts repeat on every row
+def _capacity_of(text: str) -> int | None | ValueError:
+    try:
+        return parse_capacity(text)
     except ValueError as error:
         return error
 
@@ -466,7 +476,28 @@ def parse_row(
             memo[key] = (row.kind, row.bank, row.flags, tuple(row.services), row.declared)
     if given.bank is not None:
         _check_name_bank(row, name)
+    _read_capacity(row)
     _read_hours(row)
+
+
+def _read_capacity(row: Row) -> None:
+    """Set ``row.capacity``; reject the row when the cell is no whole number above 0.
+
+    A blank cell leaves it None: the outlet then counts the default of its kind
+    (`settings.capacity_by_kind`, read when access is computed, so ``--capacity-default``
+    still applies to it).
+    """
+    text = row.cell.get("capacity", "")
+    if _is_blank(text):
+        return
+    value = _capacity_of(text)
+    if isinstance(value, ValueError):
+        defaults = ", ".join(f"{k} {v:g}" for k, v in settings.capacity_by_kind.items())
+        # the cell named here: a value such as 0 or 3 is also in the text that follows
+        where = f"{row.columns['capacity']} {text!r}"
+        row.error("bad_capacity", "capacity", f"{where}: is not a whole number of service counters above 0: write the number of counters (窗口/柜台) in digits, e.g. 3, or leave the cell empty for the kind's default ({defaults})")  # fmt: skip
+        return
+    row.capacity = value
 
 
 @functools.lru_cache(maxsize=4096)
