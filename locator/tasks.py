@@ -31,6 +31,7 @@ __all__ = [
     "KINDS",
     "KIND_LABELS",
     "ONE_STOP_KINDS",
+    "OnlineChannel",
     "TASKS",
     "TASK_CODES",
     "Task",
@@ -54,6 +55,93 @@ KIND_LABELS: dict[str, dict[str, str]] = {
 
 _ONLINE_APP_ZH = "“民生山西”App"
 _ONLINE_APP_EN = "the 民生山西 (Minsheng Shanxi) app"
+
+
+@dataclass(frozen=True)
+class OnlineChannel:
+    """How a task is done online, in one language: where to tap, what it costs, how long.
+
+    Only what our sources say (the provincial report: application and replacement in the
+    民生山西 app, posted nationwide; the e-card's 忘记密码). Where they give no price or
+    delivery time, the text says to check in the app; it never guesses one.
+
+    Attributes
+    ----------
+    app : str
+        Where: the app or online service.
+    steps : str
+        What to tap or choose there.
+    cost : str
+        What it costs, or where to see it.
+    delivery : str or None
+        How the card comes and how long it takes; None when no card is made.
+    hotline : str
+        Whom to ask (the HR&SS hotline 12333).
+    outlet_also : bool
+        An outlet can do the task too (the page then lists outlets below).
+    """
+
+    app: str
+    steps: str
+    cost: str
+    delivery: str | None
+    hotline: str
+    outlet_also: bool
+
+
+_COST_IN_APP = (
+    "我们的资料没有公布费用：请以App内显示为准。",
+    "Our sources give no price: the app shows what it costs.",
+)
+_POSTED = (
+    "邮寄到家，全国可寄；多久寄到，请以App内显示为准。",
+    "Posted to you anywhere in China; the app shows how long it takes.",
+)
+_ASK = (
+    f"有疑问请拨打人社服务热线 {HOTLINE}。",
+    f"Questions: call the HR&SS hotline {HOTLINE}.",
+)
+# Per task that can be done online: (app, steps, delivery or None), each (zh, en).
+_CHANNELS: dict[str, tuple[tuple[str, str], tuple[str, str], tuple[str, str] | None]] = {
+    "reactivate": (
+        ("跨省通办线上服务", "the online cross-province service"),
+        (
+            "在线上跨省通办服务中申请恢复社保功能。",
+            "Ask there for the social security function to be re-enabled.",
+        ),
+        None,
+    ),
+    "reset_ecard_password": (
+        ("电子社保卡App", "the electronic social security card app"),
+        (
+            "打开电子社保卡，点“忘记密码”，按提示重设密码。",
+            "Open the electronic card, tap 忘记密码 (forgot password) and follow the steps.",
+        ),
+        None,
+    ),
+    "renew": (
+        (_ONLINE_APP_ZH, _ONLINE_APP_EN),
+        (
+            "到期前60天起，在App中申请换卡，与申领新卡相同。",
+            "From 60 days before the card expires, apply for the new card in the app, "
+            "as for a new card.",
+        ),
+        _POSTED,
+    ),
+    "apply": (
+        (_ONLINE_APP_ZH, _ONLINE_APP_EN),
+        ("在App中申领新卡或补换卡。", "Apply there for a new card or a replacement."),
+        _POSTED,
+    ),
+    "instant_issue": (
+        (_ONLINE_APP_ZH, _ONLINE_APP_EN),
+        ("在App中申领新卡或补换卡。", "Apply there for a new card or a replacement."),
+        (
+            "邮寄到家，全国可寄，不能立等可取；多久寄到，请以App内显示为准。",
+            "Posted to you anywhere in China, not while you wait; the app shows how long it takes.",
+        ),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +189,30 @@ class Task:
     def note(self, lang: str = "zh") -> str:
         """Where else it can be done and what to know, in ``lang``."""
         return self.note_en if lang == "en" else self.note_zh
+
+    def online_channel(self, lang: str = "zh") -> OnlineChannel | None:
+        """How to do it online, in ``lang``; None when it cannot be done online.
+
+        Examples
+        --------
+        >>> channel = get_task("reset_ecard_password").online_channel("zh")
+        >>> channel.steps, channel.outlet_also
+        ('打开电子社保卡，点“忘记密码”，按提示重设密码。', False)
+        >>> get_task("reset_card_pin").online_channel() is None
+        True
+        """
+        if self.code not in _CHANNELS:
+            return None
+        i = 1 if lang == "en" else 0
+        app, steps, delivery = _CHANNELS[self.code]
+        return OnlineChannel(
+            app=app[i],
+            steps=steps[i],
+            cost=_COST_IN_APP[i],
+            delivery=None if delivery is None else delivery[i],
+            hotline=_ASK[i],
+            outlet_also=bool(self.kinds),
+        )
 
 
 _ID = ("身份证、社保卡", "ID card and social security card")

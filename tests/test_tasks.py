@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from locator._errors import UnknownTaskError
@@ -101,3 +103,55 @@ def test_far_alternatives_name_home_service_the_bank_and_12333(lang):
             assert ("卡背面" if lang == "zh" else "back of your card") in lines[1]
             assert not any(ch.isdigit() for ch in lines[1])  # no invented number
         assert bank.name in lines[1]
+
+
+# --- online first (issue 11 §1) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", sorted(TASKS))
+def test_a_task_has_an_online_channel_exactly_when_it_can_be_done_online(code):
+    task = get_task(code)
+    for lang in ("zh", "en"):
+        channel = task.online_channel(lang)
+        assert (channel is not None) is (task.online(lang) is not None)
+        if channel is None:
+            continue
+        assert channel.outlet_also is bool(task.kinds)
+        assert all(
+            isinstance(text, str) and text.strip()
+            for text in (channel.app, channel.steps, channel.cost, channel.hotline)
+        )
+        assert "12333" in channel.hotline
+
+
+def test_online_only_and_outlet_too():
+    assert get_task("reset_ecard_password").online_channel().outlet_also is False
+    assert get_task("apply").online_channel().outlet_also is True
+    assert get_task("activate_finance").online_channel() is None
+
+
+@pytest.mark.parametrize("code", [c for c, t in TASKS.items() if t.online("zh")])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_price_or_delivery_time_is_invented(code, lang):
+    # Our sources give neither a price nor a number of days: no figure but 12333 and the
+    # 60 days of renewal (DOMAIN.md) may appear, and the cost says to look in the app.
+    channel = get_task(code).online_channel(lang)
+    texts = [channel.app, channel.steps, channel.cost, channel.delivery or "", channel.hotline]
+    numbers = {n for text in texts for n in re.findall(r"\d+", text)}
+    assert numbers <= {"12333", "60"}, numbers
+    assert not re.search(r"元|yuan|RMB|¥|工作日|个月|周内|weeks?\b|days? to", " ".join(texts))
+    assert ("App" if lang == "zh" else "app") in channel.cost
+    if channel.delivery is not None:
+        assert ("App" if lang == "zh" else "app") in channel.delivery
+
+
+def test_the_card_is_posted_through_the_app_the_report_names():
+    # DOMAIN.md: "card application / replacement in the 民生山西 app, posted nationwide".
+    for code in ("apply", "renew", "instant_issue"):
+        zh, en = (get_task(code).online_channel(lang) for lang in ("zh", "en"))
+        assert "民生山西" in zh.app and "民生山西" in en.app
+        assert "全国" in zh.delivery and "anywhere in China" in en.delivery
+    assert "不能立等可取" in get_task("instant_issue").online_channel().delivery
+    # The e-card password: the button the report names.
+    assert "忘记密码" in get_task("reset_ecard_password").online_channel("en").steps
+    assert get_task("reset_ecard_password").online_channel().delivery is None
