@@ -474,3 +474,40 @@ STRINGS.update(
         },
     }
 )
+
+
+# Residents: "use my location" (issue 11 §2), the browser's position (locator.app.geolocation).
+STRINGS.update(
+    {
+        "geo_button": {"zh": "📍 使用我的位置", "en": "📍 Use my location"},
+        "geo_busy": {"zh": "正在获取位置…", "en": "Finding your location…"},
+        "geo_found": {
+            "zh": "已使用浏览器提供的位置（误差约 {accuracy_m} 米）。",
+            "en": "Using the position your browser gave (within about {accuracy_m} m).",
+        },
+        "geo_denied": {
+            "zh": "浏览器未允许获取位置。请在浏览器设置中允许，或在下方输入地名、在地图上点选。",
+            "en": "The browser did not allow your location. Allow it in the browser's settings, "
+            "or type a place below or click the map.",
+        },
+        "geo_unavailable": {
+            "zh": "暂时无法确定您的位置。请稍后再试，或在下方输入地名、在地图上点选。",
+            "en": "Your location could not be found just now. Try again later, or type a place "
+            "below or click the map.",
+        },
+        "geo_timeout": {
+            "zh": "获取位置超时。请再试一次，或在下方输入地名、在地图上点选。",
+            "en": "Finding your location took too long. Try again, or type a place below or "
+            "click the map.",
+        },
+        "geo_insecure": {
+            "zh": "此网址不安全（不是 https），浏览器不提供位置。请在下方输入地名、在地图上点选。",
+            "en": "This address is not secure (not https), so the browser gives no location. "
+            "Type a place below or click the map.",
+        },
+        "geo_unsupported": {
+            "zh": "此浏览器不能提供位置。请在下方输入地名、在地图上点选。",
+            "en": "This browser cannot give your location. Type a place below or click the map.",
+        },
+    }
+)

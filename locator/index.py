@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 from pathlib import Path
@@ -234,9 +235,17 @@ class OutletIndex:
         for flag, wanted in (("instant_issue", instant_issue), ("transit_topup", transit_topup)):
             if wanted:
                 keep &= self._has(flag)
-        if keep.all():
-            return self
-        return OutletIndex(self.outlets[keep], leaf_size=self._leaf_size)
+        return self if keep.all() else self._subset(keep)
+
+    def _subset(self, keep: BoolArray) -> OutletIndex:
+        """The index of the rows ``keep`` selects, from this one's checked arrays (no re-checks)."""
+        sub = copy.copy(self)
+        sub.outlets = self.outlets[keep]
+        sub.lon, sub.lat, sub._xyz = self.lon[keep], self.lat[keep], self._xyz[keep]
+        sub._services = [s for s, kept in zip(self._services, keep, strict=True) if kept]
+        sub._banks, sub._one_stop = self._banks[keep], self._one_stop[keep]
+        sub._trees, sub._lock = {}, threading.Lock()
+        return sub
 
     def _key(self, task: str | None, bank: str | None) -> tuple[str | None, str | None]:
         """Resolve a (task, bank) filter; the bank counts only where it restricts the answer."""

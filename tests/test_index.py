@@ -408,3 +408,17 @@ def test_a_filter_that_keeps_nothing_answers_empty(outlets):
     none = OutletIndex(outlets.iloc[:5].assign(instant_issue=False)).filtered(instant_issue=True)
     assert len(none) == 0
     assert none.nearest(lon=112.5, lat=37.8, k=3).empty
+
+
+def test_a_filtered_index_answers_as_one_built_from_the_rows_kept():
+    both = datasets.registry()
+    kept = _BOTH_INDEX().filtered(weekends=True)
+    fresh = OutletIndex(both[_hours_mask(both, weekends=True)])
+    assert 0 < len(kept) == len(fresh) < len(both)
+    for task, bank in [("activate_finance", "工行"), ("apply", None), (None, "招行"), (None, None)]:
+        a = kept.nearest(lon=112.3, lat=37.5, k=8, task=task, bank=bank)
+        b = fresh.nearest(lon=112.3, lat=37.5, k=8, task=task, bank=bank)
+        assert a["id"].tolist() == b["id"].tolist()
+        assert set(a["kind"]) <= (
+            {"government", "bank", "branch"} if bank else {"government", "bank"}
+        )

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 # What the wheel must hold besides the modules: the shipped data, Leaflet for exported maps
-# and for the app, and the typing marker.
+# and for the app, the app's "use my location" component, and the typing marker.
 SHIPPED = [
     "locator/datasets/outlets.geojson",
     "locator/datasets/counties.geojson",
@@ -45,6 +45,8 @@ SHIPPED = [
     "locator/maps/static/leaflet/leaflet.css",
     "locator/maps/static/leaflet.markercluster/leaflet.markercluster.js",
     "locator/app/static/leaflet/leaflet.js",
+    "locator/app/geolocation/index.html",
+    "locator/app/geolocation/geolocation.js",
     "locator/py.typed",
 ]
 
