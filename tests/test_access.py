@@ -215,6 +215,9 @@ def test_cli_json_and_csv_equal_the_library(
     assert [c["access_per_10k"] for c in document["counties"]] == pytest.approx(
         expected.counties["access_per_10k"].tolist()
     )
+    assert [c["gini_distance"] for c in document["cities"]] == pytest.approx(
+        expected.cities["gini_distance"].tolist()
+    )
     # The government outlets' own capacity (4) counts, not the default (3) nor bank's 2.
     other = accessibility(inputs, capacity_by_kind={"government": 9, "bank": 2, "branch": 1})
     assert other.province == pytest.approx(expected.province)
@@ -228,12 +231,18 @@ def test_cli_json_and_csv_equal_the_library(
     assert table["access_per_10k"].tolist() == pytest.approx(
         expected.cities["access_per_10k"].tolist()
     )
+    assert table["gini_distance"].tolist() == pytest.approx(
+        expected.cities["gini_distance"].tolist()
+    )
 
 
 def test_cli_table_marks_the_sample(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, "access", "--cell-area-km2", "100")
     assert code == 0 and SAMPLE_WARNING in err
     assert "Gini of access" in out and "太原市" in out
+    code, out, _ = _run(capsys, "access", "--cell-area-km2", "100", "--by", "city")
+    header = next(line for line in out.splitlines() if line.startswith("city"))
+    assert header.split() == ["city", "population", "access_per_10k", "gini_access", "gini_distance"]  # fmt: skip
     code, out, _ = _run(capsys, "access", "--cell-area-km2", "100", "--format", "csv")
     assert out.splitlines()[1].startswith("True,")
 
@@ -305,6 +314,90 @@ def test_rural_and_urban_residents_split_the_province_mean() -> None:
     near, points, taiyuan_layer = _small_case()
     small = accessibility(PlanningInputs.build(near, taiyuan_layer, demand=points, radius_km=4.0))
     assert small.equity["access_rural_per_10k"] is None
+
+
+def _gini_sorted(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted Gini by the sorted cumulative formula: 1 - Σ w_i (L_i + L_(i-1)).
+
+    ``w`` the weight shares, ``L`` the cumulative share of ``values × weights`` in
+    ascending order of the values.
+    """
+    order = np.argsort(values)
+    share = weights[order] / weights.sum()
+    cumulative = np.cumsum(values[order] * share) / np.sum(values[order] * share)
+    before = np.concatenate([[0.0], cumulative[:-1]])
+    return float(1.0 - np.sum(share * (cumulative + before)))
+
+
+def _gini_pairs(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted Gini as the mean difference: Σ w_i w_j |x_i - x_j| / (2 W² mean)."""
+    mean = np.average(values, weights=weights)
+    spread = np.abs(values[:, None] - values[None, :]) * weights[:, None] * weights[None, :]
+    return float(spread.sum() / (2 * weights.sum() ** 2 * mean))
+
+
+def test_gini_of_distance_per_city_against_an_independent_gini() -> None:
+    counties = datasets.counties()
+    demand = estimate_demand(counties, cell_area_km2=100)
+    outlets = datasets.outlets()
+    inputs = PlanningInputs.build(outlets, counties, demand=demand, detour_factor=1.2)
+    result = accessibility(inputs)
+    # The distance to the nearest outlet by brute force, not the planning inputs' own pass.
+    lon, lat = np.asarray(demand.lon), np.asarray(demand.lat)
+    x, y = outlets.geometry.x.to_numpy(), outlets.geometry.y.to_numpy()
+    nearest = np.concatenate(
+        [
+            haversine_km(lon[i : i + 500, None], lat[i : i + 500, None], x, y).min(axis=1)
+            for i in range(0, lon.size, 500)
+        ]
+    )
+    distance = nearest * 1.2
+    population = np.asarray(demand.population, dtype=float)
+    city = pd.Series(demand.county).map(
+        dict(zip(counties["adcode"], counties["city"], strict=True))
+    )
+    by_city = result.cities.set_index("city")["gini_distance"]
+    assert len(by_city) == 11
+    for name in by_city.index:
+        mine = (city == name).to_numpy()
+        expected = _gini_sorted(distance[mine], population[mine])
+        assert by_city[name] == pytest.approx(expected, rel=1e-9)
+        assert by_city[name] == pytest.approx(_gini_pairs(distance[mine], population[mine]))
+        assert 0 < by_city[name] < 1
+    assert _fig(result, "gini_distance") == pytest.approx(_gini_sorted(distance, population))
+    assert by_city.round(6).nunique() > 1  # a figure per city, not the province's repeated
+    document = result.to_dict()
+    assert [c["gini_distance"] for c in document["cities"]] == pytest.approx(by_city.tolist())
+
+
+def test_gini_of_distance_hand_cases_equal_distances_give_zero() -> None:
+    counties = datasets.counties()
+    taiyuan = counties[counties["city"] == "太原市"]
+    one = datasets.outlets().cx[112.45:112.65, 37.75:37.9].head(1)
+    x0, y0 = float(one.geometry.x.iloc[0]), float(one.geometry.y.iloc[0])
+
+    def gini_distance(north: float, south: float) -> tuple[float, float]:
+        # Along a meridian the great-circle distance is the latitude difference (× R).
+        demand = Demand(
+            lon=np.array([x0, x0]),
+            lat=np.array([y0 + north, y0 - south]),
+            population=np.array([100.0, 300.0]),
+            population_65plus=np.array([10.0, 30.0]),
+            county=np.array(["140105", "140105"], dtype=object),
+            cell_size_m=None,
+            source="test",
+        )
+        result = accessibility(PlanningInputs.build(one, taiyuan, demand=demand, radius_km=10.0))
+        return result.cities.set_index("city").loc["太原市", "gini_distance"], _fig(
+            result, "gini_distance"
+        )
+
+    city, province = gini_distance(0.02, 0.02)
+    assert city == pytest.approx(0.0, abs=1e-9) and province == pytest.approx(0.0, abs=1e-9)
+    # Distances d (100 residents) and 2d (300): Σ w_i w_j |x_i - x_j| / (2 W² mean)
+    # = 100 · 300 · d / (400 · (100 d + 600 d)) = 3 / 28.
+    city, province = gini_distance(0.02, 0.04)
+    assert city == pytest.approx(3 / 28, rel=1e-6) and province == pytest.approx(3 / 28, rel=1e-6)
 
 
 def test_excel_report_access_sheets_hold_the_figures(

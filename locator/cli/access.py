@@ -51,7 +51,8 @@ def add_access(sub: Any) -> None:
         "--by",
         choices=("county", "city"),
         default="county",
-        help="table rows: county (default) or city",
+        help="table rows: county (default) or city (with the Gini of access and of distance "
+        "over each city's residents)",
     )
     p.add_argument(
         "--format",

@@ -45,7 +45,7 @@ import pandas as pd
 
 from locator import settings
 from locator._errors import ValidationError
-from locator._typing import FloatArray, IntArray
+from locator._typing import BoolArray, FloatArray, IntArray
 from locator.planning.inputs import PlanningInputs
 
 __all__ = [
@@ -202,8 +202,9 @@ class Accessibility:
         Counters per 10,000 residents at each demand cell.
     counties, cities : pandas.DataFrame
         Population-weighted access per county (``adcode``, ``name``, ``city``) and per
-        city, with ``population`` and ``access_per_10k`` (cities also ``gini_access``, over
-        their residents); ``province`` the same for all.
+        city, with ``population`` and ``access_per_10k`` (cities also ``gini_access`` and
+        ``gini_distance``, the Gini of the distance to the nearest outlet, over their
+        residents); ``province`` the same for all.
     equity : dict
         ``gini_access``, ``gini_distance`` (over residents), ``worst10_access_per_10k``
         (mean access of the worst-served 10 % of residents), ``worst10_threshold_per_10k``,
@@ -311,8 +312,12 @@ def accessibility(
     province = float(table["weighted"].sum() / total) if total > 0 else 0.0
     cities = _weighted(table, ["city"])
     city_of = table["city"].to_numpy()
+    distance = np.asarray(inputs.distance_km, dtype=np.float64)
     cities["gini_access"] = [
         gini(per_cell[city_of == city], population[city_of == city]) for city in cities["city"]
+    ]
+    cities["gini_distance"] = [
+        _gini_distance(distance, population, city_of == city) for city in cities["city"]
     ]
     return Accessibility(
         per_cell=per_cell,
@@ -334,11 +339,10 @@ def _equity(
     worst = order[: int(np.searchsorted(share, WORST_SHARE)) + 1]
     older = np.asarray(inputs.demand.population_65plus, dtype=np.float64)
     distance = np.asarray(inputs.distance_km, dtype=np.float64)
-    reached = np.isfinite(distance)
     return {
         "province_access_per_10k": province,
         "gini_access": gini(per_cell, population),
-        "gini_distance": gini(distance[reached], population[reached]),
+        "gini_distance": _gini_distance(distance, population, np.ones(distance.size, dtype=bool)),
         "share_without_access": float(population[per_cell <= 0].sum() / max(total, 1e-300)),
         "worst10_threshold_per_10k": float(per_cell[worst[-1]]),
         "worst10_access_per_10k": float(
@@ -349,6 +353,18 @@ def _equity(
         "access_65plus_per_10k": _mean(per_cell, older),
         **_rural_urban(inputs, per_cell, population),
     }
+
+
+def _gini_distance(distance_km: FloatArray, population: FloatArray, where: BoolArray) -> float:
+    """The Gini of the distance to the nearest outlet over the residents of the cells ``where``.
+
+    Cells with no suitable outlet at all (infinite distance) are left out; NaN when no
+    resident is left (no cell, or none that reaches an outlet).
+    """
+    keep = where & np.isfinite(distance_km)
+    if not population[keep].sum() > 0:
+        return math.nan
+    return gini(distance_km[keep], population[keep])
 
 
 def _mean(values: FloatArray, weights: FloatArray) -> float:
