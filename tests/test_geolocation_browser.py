@@ -5,7 +5,8 @@ value shown as text) and drive Debian's Chromium with Playwright, offline: every
 is not to the app's own server is blocked and recorded. Chromium gets its position from
 Playwright (`grant_permissions` + `set_geolocation`); without the permission, headless
 Chromium denies it. A second host name mapped to 127.0.0.1 (`locator.test`) is plain http on a
-host that is not localhost: no secure context, so the button must say "insecure".
+host that is not localhost: no secure context, so the button must say "insecure". axe-core
+(bundled by axe-playwright-python) checks the page and the button's frame.
 """
 
 from __future__ import annotations
@@ -223,6 +224,23 @@ def _press(page: Any) -> None:
     button.click()
 
 
+def _serious_axe_violations(page: Any) -> list[str]:
+    """axe-core (bundled, offline) in the page and the button's frame: serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found = []
+    for frame in page.frames:
+        if frame.url in ("", "about:blank"):
+            continue
+        for violation in axe.run(frame).response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                found.append(
+                    f"{violation['id']} in {urlparse(frame.url).path}: {violation['help']}"
+                )
+    return found
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_granted_the_button_returns_the_browser_position(server: str, context: Any) -> None:
@@ -293,6 +311,8 @@ def test_without_permission_the_denied_message_appears(
     _press(page)
     page.get_by_text("error: denied").wait_for()
     page.get_by_text(f"message: {t('geo_denied', lang)}").wait_for()
+    assert _button(page).text_content() == t("geo_button", lang)  # ready for another try
+    assert _serious_axe_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"geolocation_denied_{lang}.png"))
     assert context.blocked == []
