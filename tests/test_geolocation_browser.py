@@ -294,6 +294,17 @@ def test_the_keyboard_reaches_the_button_and_shows_where_focus_is(
         "() => getComputedStyle(document.getElementById('locate')).outlineWidth"
     )
     assert outline == "3px"  # :focus-visible draws a ring the eye can follow
+    # Text in rem: a larger root font (a larger system font) grows the button, and the frame
+    # around it follows (setFrameHeight), so nothing is cut off.
+    size = inner[0].evaluate(
+        "() => { document.documentElement.style.fontSize = '32px';"
+        " const b = document.getElementById('locate');"
+        " return [getComputedStyle(b).fontSize, b.getBoundingClientRect().height]; }"
+    )
+    assert size[0] == "32px" and size[1] >= 2.75 * 32
+    page.wait_for_function(
+        f"() => document.querySelector('{FRAME}').getBoundingClientRect().height >= {size[1]}"
+    )
     page.keyboard.press("Enter")
     page.get_by_text("position: lon=112.55 lat=37.87 accuracy_m=25.0").wait_for()
     assert context.blocked == []

@@ -96,6 +96,11 @@
     }
     render(data.args || {}, data.disabled);
   });
-  window.addEventListener("resize", fitHeight);
+  // A larger system font, or the label's language, changes the button's height: follow it.
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(fitHeight).observe(document.body);
+  } else {
+    window.addEventListener("resize", fitHeight);
+  }
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
