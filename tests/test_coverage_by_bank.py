@@ -190,3 +190,38 @@ def test_coverage_by_bank_refuses_a_road_network(
     inputs = PlanningInputs.build(registry, counties, demand=coarse, network=roads)
     with pytest.raises(ValidationError, match=r"network given: coverage by bank measures straight"):
         coverage_by_bank(inputs)
+
+
+def test_coverage_by_bank_refuses_a_network_keyword_before_building_the_inputs(
+    registry: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    coarse: Demand,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from locator.planning.inputs import PlanningInputs
+    from locator.planning.network import RoadNetwork
+
+    roads = RoadNetwork.from_arrays(
+        [112.50, 112.51, 112.52], [37.8, 37.8, 37.8], [0, 1, 1, 2], [1, 0, 2, 1]
+    )
+
+    def build(*args: object, **kwargs: object) -> PlanningInputs:
+        raise AssertionError("the inputs were built before the network was refused")
+
+    monkeypatch.setattr(PlanningInputs, "build", build)
+    for network in (roads, "shanxi.osm.pbf"):
+        with pytest.raises(ValidationError, match=r"^network given: .* straight lines"):
+            coverage_by_bank(registry, counties, demand=coarse, network=network)
+
+
+def test_cli_coverage_by_bank_with_network_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extract = tmp_path / "shanxi.osm.pbf"  # never read: refused before
+    for argv in (["--network", str(extract)], ["--network", str(extract), "--format", "json"]):
+        code = main(["coverage", "--by", "bank", "--cell-area-km2", "25", *argv])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in err, err
+        assert "--network" in lines[0] and "straight lines" in lines[0]

@@ -61,6 +61,13 @@ _FIGURES = (
 )
 
 
+#: Why a road network is refused (straight line only for now).
+_NETWORK_REFUSED = (
+    "network given: coverage by bank measures straight lines (times detour_factor), "
+    "one index sub-tree per bank; leave network out, or use coverage_report for roads"
+)
+
+
 @dataclass(frozen=True)
 class BankCoverage:
     """Residents within ``radius_km`` of a branch of each partner bank.
@@ -294,16 +301,16 @@ def coverage_by_bank(
     Raises
     ------
     ValidationError
-        For a task any one-stop outlet does (the card's bank does not matter for it), or
-        inputs with a road ``network`` (coverage by bank is straight-line).
+        For a task any one-stop outlet does (the card's bank does not matter for it), or a
+        road ``network``, given as a keyword or in the inputs (coverage by bank is
+        straight-line for now); a keyword network is refused before any distance is computed.
     """
+    # Refused before the inputs are built: a road network's distance pass is the costly part.
+    if keywords.get("network") is not None:
+        raise ValidationError(_NETWORK_REFUSED)
     inputs = resolve(outlets, counties, keywords)
     if inputs.network is not None:
-        msg = (
-            "network given: coverage by bank measures straight lines (times detour_factor), "
-            "one index sub-tree per bank; leave network out, or use coverage_report for roads"
-        )
-        raise ValidationError(msg)
+        raise ValidationError(_NETWORK_REFUSED)
     task = check_bank_task(inputs.task)
     banks = [normalize_bank(inputs.bank)] if inputs.bank is not None else list(BANK_NAMES)
     groups = _Groups.of(inputs)
