@@ -221,7 +221,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "map_title": {"zh": "山西省社保卡服务网点地图", "en": "Shanxi social security card outlets"},
     "map_legend": {"zh": "图例", "en": "Legend"},
     "map_you": {"zh": "您的位置", "en": "You are here"},
-    "map_distance": {"zh": "距离", "en": "Distance"},
+    "map_distance": {"zh": "直线距离", "en": "Straight-line distance"},
     "map_km": {"zh": "公里", "en": "km"},
     "map_address": {"zh": "地址", "en": "Address"},
     "map_phone": {"zh": "电话", "en": "Phone"},
@@ -509,5 +509,18 @@ STRINGS.update(
             "zh": "此浏览器不能提供位置。请在下方输入地名、在地图上点选。",
             "en": "This browser cannot give your location. Type a place below or click the map.",
         },
+    }
+)
+
+
+# Resident map (issue 11 §3): numbered pins, Amap routes from the resident, a call link.
+STRINGS.update(
+    {
+        "map_route_in": {"zh": "高德地图路线：", "en": "Route in Amap:"},
+        "map_route_start": {"zh": "我的位置", "en": "My location"},
+        "map_route_walk": {"zh": "步行", "en": "Walk"},
+        "map_route_bus": {"zh": "公交", "en": "Transit"},
+        "map_route_car": {"zh": "驾车", "en": "Drive"},
+        "map_call": {"zh": "拨打电话", "en": "Call"},
     }
 )

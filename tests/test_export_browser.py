@@ -214,21 +214,16 @@ def test_resident_map_without_tiles_draws_offline(
     page = offline.open(path)
     assert offline.refused == []  # no tiles, nothing to ask for
     paths = page.locator(".leaflet-overlay-pane path.leaflet-interactive")
-    # 117 counties + 5 lines + 5 outlets + you
-    assert paths.count() == len(hostile["counties"]) + 11
+    # 117 counties + 5 lines + you; the 5 outlets are numbered pins
+    assert paths.count() == len(hostile["counties"]) + 6
+    assert page.locator(".leaflet-marker-pane .locator-pin").count() == 5
     background = page.evaluate(
         "getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor"
     )
     assert background == "rgb(255, 255, 255)"
-    page.evaluate(
-        """() => { const map = __MAP__; map.eachLayer((layer) => {
-            if (layer.feature && layer.feature.properties.p &&
-                layer.feature.properties.p.title === name) { layer.openPopup(); }
-        }); }""".replace("__MAP__", FIND_MAP).replace("() =>", "([name]) =>"),
-        [HOSTILE_OUTLET],
-    )
+    page.locator(".locator-pin", has_text="1").first.click()  # the hostile outlet is first
     text = page.locator(".leaflet-popup-content").first.inner_text()
-    assert HOSTILE_OUTLET in text and "Distance" in text and "0.50 km" in text
+    assert HOSTILE_OUTLET in text and "Straight-line distance" in text and "0.50 km" in text
     assert html.escape(HOSTILE_OUTLET) not in text  # escaped once, not twice
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_timeout(400)
@@ -448,4 +443,151 @@ def test_st_folium_page_shows_hostile_names_literally(
         assert any(tip.startswith(text + " · ") for tip in tips), text
     body = page.evaluate("document.body.innerText")
     assert not any(form in body for form in EVALUATED)
+    assert_no_script_ran(offline)
+
+
+# --- the resident map: numbered pins in list order, routes and a call link (issue 11 §3) -----
+
+YOU = (112.55, 37.87)
+READ_PINS = """() => Array.from(document.querySelectorAll(".leaflet-marker-pane .locator-pin"),
+    (el) => ({
+        text: el.textContent,
+        title: el.getAttribute("title"),
+        label: el.getAttribute("aria-label"),
+        role: el.getAttribute("role"),
+        selected: el.classList.contains("locator-pin-selected"),
+        z: Number(el.style.zIndex),
+        width: el.getBoundingClientRect().width,
+        colour: getComputedStyle(el).color,
+        background: getComputedStyle(el).backgroundColor,
+    }))"""
+READ_POPUP = """() => {
+    const popup = document.querySelector(".leaflet-popup-content");
+    const box = document.querySelector(".leaflet-popup").getBoundingClientRect();
+    return {
+        badge: popup.querySelector(".locator-badge").textContent,
+        title: popup.querySelector("b").textContent,
+        links: Array.from(popup.querySelectorAll(".locator-links a"),
+            (a) => [a.textContent, a.getAttribute("href")]),
+        box: [box.left, box.right, box.top, box.bottom],
+    };
+}"""
+
+
+def _resident_page(offline: OfflinePage, path: Path, found: pd.DataFrame, **kwargs: Any) -> Any:
+    m = maps.resident_map(found, you=YOU, **kwargs)
+    path.write_text(maps.standalone_html(m), encoding="utf-8")
+    return offline.open(path)
+
+
+def _decoded(end: str) -> tuple[float, float, str]:
+    """One end of an Amap route link, ``lon,lat,name`` in GCJ-02, as WGS-84 and the name."""
+    from urllib.parse import unquote
+
+    from locator.crs import gcj02_to_wgs84
+
+    lon, lat, name = end.split(",", 2)
+    back = gcj02_to_wgs84(float(lon), float(lat))
+    return float(back[0]), float(back[1]), unquote(name)
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    import math
+
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def test_resident_pins_follow_the_list_and_pin_2_opens_routes_and_a_call_link(
+    offline: OfflinePage, index: Any, counties: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    from locator.links import amap_route_url
+    from locator.maps._leaflet import contrast
+
+    found = index.nearest(lon=YOU[0], lat=YOU[1], k=5)
+    page = _resident_page(
+        offline, tmp_path / "pins.html", found, counties=counties, options=maps.MapOptions("none")
+    )
+    pins = page.evaluate(READ_PINS)
+    names = list(found["name"])
+    assert [p["text"] for p in pins] == ["1", "2", "3", "4", "5"]
+    assert [p["title"] for p in pins] == [f"{i}. {n}" for i, n in enumerate(names, 1)]
+    assert [p["label"] for p in pins] == [p["title"] for p in pins]
+    assert {p["role"] for p in pins} == {"button"} and not any(p["selected"] for p in pins)
+    for pin in pins:  # the number reads on the kind's colour (WCAG AA)
+        ink, fill = ("#{:02x}{:02x}{:02x}".format(*_rgb(pin[k])) for k in ("colour", "background"))
+        assert contrast(ink, fill) >= 4.5, pin
+    # each number sits on its outlet (no tiles: WGS-84 as given)
+    where = page.evaluate(
+        """() => { const out = []; (__MAP__).eachLayer((l) => {
+            if (l.locatorRank) out.push([l.locatorRank, l.getLatLng().lng, l.getLatLng().lat]);
+        }); return out.sort((a, b) => a[0] - b[0]); }""".replace("__MAP__", FIND_MAP)
+    )
+    for (rank, lon, lat), row in zip(where, found.itertuples(), strict=True):
+        assert rank == row.Index + 1 and _metres((lon, lat), (row.lon, row.lat)) < 1.5
+
+    page.locator(".leaflet-marker-pane .locator-pin").nth(1).click()
+    page.locator(".leaflet-popup-content").wait_for()
+    popup = page.evaluate(READ_POPUP)
+    row = found.iloc[1]
+    assert (popup["badge"], popup["title"]) == ("2", row["name"])
+    routes = [(text, href) for text, href in popup["links"] if href.startswith("https:")]
+    assert [text for text, _ in routes] == ["步行", "公交", "驾车"]
+    for (_, href), mode in zip(routes, ("walk", "transit", "drive"), strict=True):
+        # the page's link is the very one locator.links writes ...
+        expected = amap_route_url(
+            from_lon=YOU[0], from_lat=YOU[1], to_lon=row["lon"], to_lat=row["lat"],
+            mode=mode, from_name="我的位置", to_name=row["name"],
+        )  # fmt: skip
+        assert href == expected
+        # ... and decodes, independently, to you and to outlet 2 within 1 m
+        parts = urlsplit(href)
+        assert (parts.scheme, parts.netloc, parts.path) == ("https", "uri.amap.com", "/navigation")
+        query = parse_qs(parts.query)
+        start, end = _decoded(query["from"][0]), _decoded(query["to"][0])
+        assert _metres(start[:2], YOU) < 1.0 and start[2] == "我的位置"
+        assert _metres(end[:2], (row["lon"], row["lat"])) < 1.0 and end[2] == row["name"]
+        assert query["mode"] == [{"walk": "walk", "transit": "bus", "drive": "car"}[mode]]
+    calls = [(text, href) for text, href in popup["links"] if href.startswith("tel:")]
+    assert calls == [("拨打电话", "tel:" + re.sub(r"[^0-9]", "", row["phone"]))]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / "resident_pins.png"))
+    assert_no_script_ran(offline)
+
+
+def test_selected_pin_stands_out_and_its_popup_fits_a_phone(
+    offline: OfflinePage, index: Any, tmp_path: Path
+) -> None:
+    found = index.nearest(lon=YOU[0], lat=YOU[1], k=5)
+    offline.page.set_viewport_size({"width": 390, "height": 844})
+    page = _resident_page(
+        offline, tmp_path / "phone.html", found, options=maps.MapOptions("none", "en"), selected=2
+    )
+    page.locator(".leaflet-popup-content").wait_for()
+    popup = page.evaluate(READ_POPUP)
+    assert (popup["badge"], popup["title"]) == ("2", found["name"].iloc[1])
+    left, right, top, bottom = popup["box"]
+    assert left >= 0 and right <= 390 and top >= 0 and bottom <= 844, popup["box"]
+    assert [text for text, _ in popup["links"]][:4] == ["Walk", "Transit", "Drive", "Call"]
+    pins = page.evaluate(READ_PINS)
+    assert [p["selected"] for p in pins] == [False, True, False, False, False]
+    others = [p for p in pins if not p["selected"]]
+    assert pins[1]["width"] > 1.3 * max(p["width"] for p in others)  # larger
+    assert pins[1]["z"] > max(p["z"] for p in others)  # in front
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / "resident_pins_phone.png"))
+    # sized in rem: a larger system font makes the pins larger
+    before = [p["width"] for p in pins]
+    page.evaluate("document.documentElement.style.fontSize = '32px'")
+    after = [p["width"] for p in page.evaluate(READ_PINS)]
+    assert all(b > 1.9 * a for a, b in zip(before, after, strict=True)), (before, after)
     assert_no_script_ran(offline)

@@ -231,28 +231,53 @@ def test_export_map_shows_every_text_as_given(hostile, corpus, canary, tmp_path,
         assert (r[5], r[6], config["banks"][r[4]], config["hours"][r[7]]) == (text,) * 4
 
 
-def test_resident_map_shows_every_text_as_given(hostile, corpus, canary, monkeypatch):
+@pytest.mark.parametrize("you", [(112.5, 37.8), None])
+def test_resident_map_shows_every_text_as_given(hostile, corpus, canary, monkeypatch, you):
+    # both popup kinds: numbered pins with route links from the resident, and without one,
+    # the marker link; ranks from a column, one pin selected
     sources = compiled_sources(monkeypatch)
-    m = maps.resident_map(hostile["found"], you=(112.5, 37.8), counties=hostile["counties"])
+    found = hostile["found"].assign(rank=range(3, len(corpus) + 3))
+    m = maps.resident_map(found, you=you, counties=hostile["counties"], selected=5)
     page = maps.standalone_html(m)
     assert_literal(page, corpus, canary)
     assert_never_compiled(sources, corpus)
-    popups = [
-        f["properties"]["p"]
-        for p in payloads(page)
-        if isinstance(p, dict) and p.get("type") == "FeatureCollection"
-        for f in p["features"]
-        if "p" in f["properties"]
-    ]
-    assert len(popups) == len(corpus)
-    for popup, row in zip(popups, hostile["found"].itertuples(), strict=True):
-        assert popup["title"] == row.name == popup["nav"]["name"]
+    data = next(p for p in payloads(page) if isinstance(p, dict) and "pins" in p)
+    assert data["selected"] == 5 and [p["n"] for p in data["pins"]] == list(found["rank"])
+    assert len(data["pins"]) == len(corpus)
+    for pin, row in zip(data["pins"], found.itertuples(), strict=True):
+        popup = pin["p"]
+        assert popup["title"] == row.name and pin["title"] == f"{row.rank}. {row.name}"
+        assert popup["badge"] == str(row.rank) and pin["kind"] in ("government", "bank", "other")
         values = dict(popup["rows"])
         assert [values[k] for k in ("地址", "电话", "营业时间", "银行")] == [row.name] * 4
-        # the link is built in the page from a fixed https prefix and numbers
-        assert re.fullmatch(r"\d+\.\d{6},\d+\.\d{6}", popup["nav"]["pos"])
-        url = maps.amap_navigation_url(lon=row.lon, lat=row.lat, name=row.name)
-        assert url.startswith(f"https://uri.amap.com/marker?position={popup['nav']['pos']}&")
+        # no hostile phone text passes the call filter
+        assert "tel" not in popup
+        # links are built in the page from a fixed https prefix, numbers and encoded names
+        if you is None:
+            assert re.fullmatch(r"\d+\.\d{6},\d+\.\d{6}", popup["nav"]["pos"])
+            assert popup["nav"]["name"] == row.name
+            url = maps.amap_navigation_url(lon=row.lon, lat=row.lat, name=row.name)
+            assert url.startswith(f"https://uri.amap.com/marker?position={popup['nav']['pos']}&")
+        else:
+            routes = popup["routes"]
+            # the link's name on one line (as locator.links.amap_route_url writes it)
+            assert "nav" not in popup and routes["to_name"] == " ".join(row.name.split())
+            for end in ("from", "to"):
+                assert re.fullmatch(r"\d+\.\d{6},\d+\.\d{6}", routes[end])
+            assert [m for m, _ in routes["modes"]] == ["walk", "bus", "car"]
+
+
+def test_no_corpus_text_becomes_a_number_to_call(corpus) -> None:
+    from locator.maps._pins import tel_number
+
+    assert [tel_number(text) for text in corpus] == [None] * len(corpus)
+    # glued to hostile text, a number comes out as its digits alone, or not at all; with
+    # another digit beside it (7*7, alert(1)), not at all
+    for text in corpus:
+        for glued in (f"0351-5527815{text}", f"{text}0351-5527815"):
+            assert tel_number(glued) in (None, "03515527815"), glued
+        if re.search(r"[0-9]", text) and not re.search(r"[/,;、|]", text):
+            assert tel_number(f"{text}0351-5527815") is None, text
 
 
 def test_planner_map_shows_every_text_as_given(hostile, corpus, canary, monkeypatch):

@@ -200,29 +200,37 @@ def test_province_map_shows_every_text_as_text(hostile_outlets, hostile_counties
     assert_shown_as_text(page)
 
 
+def pin_data(page: str) -> dict:
+    """The numbered pins' JSON in a page: ``pins`` in list order and ``selected``."""
+    return next(p for p in payloads(page) if isinstance(p, dict) and "pins" in p)
+
+
 def test_resident_map_shows_every_text_as_text(hostile_outlets, hostile_counties):
     found = pd.DataFrame(hostile_outlets.drop(columns="geometry")).head(6)
     found = found.assign(
         lon=hostile_outlets.geometry.x[:6], lat=hostile_outlets.geometry.y[:6], distance_km=1.5
     )
-    page = maps.standalone_html(
-        maps.resident_map(
-            found, you=(112.5, 37.8), counties=hostile_counties, options=maps.MapOptions(lang="en")
+    for you in ((112.5, 37.8), None):
+        page = maps.standalone_html(
+            maps.resident_map(
+                found, you=you, counties=hostile_counties, options=maps.MapOptions(lang="en")
+            )
         )
-    )
-    assert_shown_as_text(page)
-    navs = [
-        f["properties"]["p"]["nav"]
-        for layer in payloads(page)
-        if isinstance(layer, dict) and layer.get("type") == "FeatureCollection"
-        for f in layer["features"]
-        if "p" in f["properties"]
-    ]
-    for row, nav in zip(found.itertuples(), navs, strict=True):
-        # the page builds the link from this position and name as amap_navigation_url does
-        url = maps.amap_navigation_url(lon=row.lon, lat=row.lat, name=row.name)
-        query = parse_qs(urlsplit(url).query)
-        assert (nav["pos"], nav["name"]) == (query["position"][0], row.name)
+        assert_shown_as_text(page)
+        popups = [pin["p"] for pin in pin_data(page)["pins"]]
+        assert len(popups) == len(found)
+        for row, popup in zip(found.itertuples(), popups, strict=True):
+            assert popup["title"] == row.name
+            if you is None:
+                # the page builds the link from this position and name as amap_navigation_url does
+                url = maps.amap_navigation_url(lon=row.lon, lat=row.lat, name=row.name)
+                query = parse_qs(urlsplit(url).query)
+                assert (popup["nav"]["pos"], popup["nav"]["name"]) == (
+                    query["position"][0],
+                    row.name,
+                )
+            else:
+                assert "nav" not in popup and popup["routes"]["to_name"] == row.name
 
 
 def test_planner_map_shows_every_text_as_text(hostile_outlets, hostile_counties, counties):
@@ -252,6 +260,14 @@ def features(m, name):
     return next(layer.features for layer in layers if layer.layer_name == name)
 
 
+def pin_points(m) -> np.ndarray:
+    """The resident map's pins as display (lon, lat), in list order."""
+    from locator.maps._pins import Pins
+
+    (pins,) = [c for c in m._children.values() if isinstance(c, Pins)]
+    return np.array([[p["at"][1], p["at"][0]] for p in pins.pins])
+
+
 def test_amap_tiles_shift_every_overlay_to_gcj02(index, counties):
     found = index.nearest(lon=112.55, lat=37.87, k=5)
     you = (112.55, 37.87)
@@ -261,9 +277,9 @@ def test_amap_tiles_shift_every_overlay_to_gcj02(index, counties):
     )
     lon, lat = found["lon"].to_numpy(), found["lat"].to_numpy()
     glon, glat = wgs84_to_gcj02(lon, lat)
-    got = np.array([f["geometry"]["coordinates"] for f in features(amap, "Outlets")])
+    got = pin_points(amap)
     np.testing.assert_allclose(got, np.column_stack([glon, glat]), atol=6e-6)
-    plain = np.array([f["geometry"]["coordinates"] for f in features(osm, "Outlets")])
+    plain = pin_points(osm)
     np.testing.assert_allclose(plain, np.column_stack([lon, lat]), atol=6e-6)
     shift_m = np.hypot((got - plain)[:, 0] * 88_000, (got - plain)[:, 1] * 111_000)
     assert ((shift_m > 400) & (shift_m < 700)).all()  # Shanxi's GCJ-02 offset
@@ -640,7 +656,7 @@ def _legend_names(m):
 
     legends = [c for c in m._children.values() if isinstance(c, Legend)]
     assert len(legends) == 1
-    return [name for _, _, name in json.loads(legends[0].data)["entries"]]
+    return [entry[2] for entry in json.loads(legends[0].data)["entries"]]
 
 
 def test_maps_of_both_layers_draw_and_name_the_branches(counties):
@@ -714,3 +730,216 @@ def test_planner_county_popups_give_rule_outlets_residents_and_coverage(counties
         assert card["Meets the rule of 2 per county"] == ("yes" if row.outlets >= 2 else "no")
         assert card["Population"] == f"{round(row.population):,}"
         assert card["Share of residents covered"] == f"{row.covered_share:.1%}"
+
+
+# --- the resident map: numbered pins, routes from the resident, call links (issue 11 §3) ------
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def metres_apart(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance of two (lon, lat) points, written out here (haversine)."""
+    lon1, lat1, lon2, lat2 = np.radians([a[0], a[1], b[0], b[1]])
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return float(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)))
+
+
+def decode_position(text: str) -> tuple[float, float]:
+    """An Amap ``"lon,lat"`` (GCJ-02) back to WGS-84 with the inverse of locator.crs."""
+    lon, lat = (float(v) for v in text.split(","))
+    back = gcj02_to_wgs84(lon, lat)
+    return float(back[0]), float(back[1])
+
+
+YOU = (112.55, 37.87)
+
+
+@pytest.fixture(scope="module")
+def found(index) -> pd.DataFrame:
+    return index.nearest(lon=YOU[0], lat=YOU[1], k=6)
+
+
+@pytest.mark.parametrize("tiles", ["osm", "amap"])
+def test_pins_carry_the_list_numbers_in_list_order_and_the_selected_rank(found, tiles):
+    page = maps.standalone_html(
+        maps.resident_map(found, you=YOU, options=maps.MapOptions(tiles, "en"), selected=3)
+    )
+    data = pin_data(page)
+    assert [p["n"] for p in data["pins"]] == [1, 2, 3, 4, 5, 6]
+    assert data["selected"] == 3
+    assert [p["title"] for p in data["pins"]] == [
+        f"{i}. {n}" for i, n in enumerate(found["name"], 1)
+    ]
+    assert [p["p"]["badge"] for p in data["pins"]] == ["1", "2", "3", "4", "5", "6"]
+    # the numbers go outwards: straight-line distances from you, computed here, never shrink
+    points = pin_points(maps.resident_map(found, you=YOU, options=maps.MapOptions(tiles)))
+    if tiles == "amap":
+        points = np.column_stack(gcj02_to_wgs84(points[:, 0], points[:, 1]))
+    metres = [metres_apart(YOU, (x, y)) for x, y in points]
+    assert metres == sorted(metres)
+    np.testing.assert_allclose(np.array(metres) / 1000, found["distance_km"], rtol=0, atol=0.01)
+    # the distance is labelled as straight-line
+    rows = dict(data["pins"][0]["p"]["rows"])
+    assert rows["Straight-line distance"] == f"{found['distance_km'].iloc[0]:.2f} km"
+
+
+def test_a_rank_column_numbers_the_pins(found):
+    ranked = found.assign(rank=[4, 5, 6, 7, 8, 9])
+    data = pin_data(maps.standalone_html(maps.resident_map(ranked, you=YOU, selected=9)))
+    assert [p["n"] for p in data["pins"]] == [4, 5, 6, 7, 8, 9] and data["selected"] == 9
+    zh = dict(data["pins"][0]["p"]["rows"])
+    assert "直线距离" in zh
+
+
+@pytest.mark.parametrize(
+    ("rank", "selected", "message"),
+    [
+        (None, 7, r"^selected 7 is not the rank of an outlet on the map \(1, 2, 3, 4, 5, 6\)"),
+        (None, 0, r"^selected 0 is not the rank"),
+        (None, True, r"^selected True is not the rank"),
+        (None, "2", r"^selected '2' is not the rank"),
+        (None, 2.0, r"^selected 2.0 is not the rank"),
+        ([1, 2, 3, 4, 5, 1], None, r"^found: ranks \[1, 2, 3, 4, 5, 1\] repeat a number"),
+        ([1, 2, 3, 4, 5, 0], None, r"^found: rank 0 is not a whole number from 1"),
+        ([1, 2, 3, 4, 5, 2.5], None, r"^found: rank 2.5 is not a whole number from 1"),
+        ([1, 2, 3, 4, 5, "x"], None, r"^found: rank 'x' is not a whole number from 1"),
+    ],
+)
+def test_bad_ranks_and_selections_name_the_parameter(found, rank, selected, message):
+    frame = found if rank is None else found.assign(rank=rank)
+    with pytest.raises(ValidationError, match=message):
+        maps.resident_map(frame, you=YOU, selected=selected)
+
+
+@pytest.mark.parametrize("tiles", ["osm", "amap", "none"])
+def test_route_links_go_from_the_resident_to_each_outlet_within_1_m(found, tiles):
+    page = maps.standalone_html(
+        maps.resident_map(found, you=YOU, options=maps.MapOptions(tiles, "zh"))
+    )
+    for pin, row in zip(pin_data(page)["pins"], found.itertuples(), strict=True):
+        routes = pin["p"]["routes"]
+        assert [mode for mode, _ in routes["modes"]] == ["walk", "bus", "car"]
+        assert [text for _, text in routes["modes"]] == ["步行", "公交", "驾车"]
+        assert (routes["from_name"], routes["to_name"]) == ("我的位置", row.name)
+        # Amap wants GCJ-02 whatever the tiles: back to WGS-84, both ends within 1 m
+        assert metres_apart(decode_position(routes["from"]), YOU) < 1.0
+        assert metres_apart(decode_position(routes["to"]), (row.lon, row.lat)) < 1.0
+        assert "nav" not in pin["p"]
+
+
+def test_no_route_without_you_only_the_marker_link(found):
+    m = maps.resident_map(found, you=None, options=maps.MapOptions("none"))
+    page = maps.standalone_html(m)
+    pins = pin_data(page)["pins"]
+    assert all("routes" not in p["p"] for p in pins)
+    assert "navigation?" not in json.dumps(pins)
+    for pin, row in zip(pins, found.itertuples(), strict=True):
+        assert metres_apart(decode_position(pin["p"]["nav"]["pos"]), (row.lon, row.lat)) < 1.0
+        # without you, no distance is claimed either
+        assert "距离" not in "".join(label for label, _ in pin["p"]["rows"])
+    # and no lines from nobody
+    layers = [c.layer_name for c in m._children.values() if isinstance(c, maps.Features)]
+    assert "到各网点的直线" not in layers
+
+
+@pytest.mark.parametrize(
+    ("phone", "number"),
+    [
+        ("0351-5527815", "03515527815"),
+        ("0351-12333", "035112333"),
+        ("12333", "12333"),
+        ("110", "110"),
+        ("+86 351 552 7815", "+863515527815"),
+        ("(0351) 552-7815", "03515527815"),
+        ("０３５１－５５２７８１５", "03515527815"),  # full-width, as typed with a Chinese IME
+        ("＋８６ ３５１ ５５２７８１５", "+863515527815"),
+        ("0351-5527815 / 0351-5527816", "03515527815"),
+        ("0351-5527815、0351-5527816", "03515527815"),
+        ("0351-5527815转8001", "03515527815"),
+        ("0351-5527815 ext. 8", "03515527815"),
+        ("  0351.552.7815  ", "03515527815"),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+        ("无", None),
+        ("暂无电话", None),
+        ("12", None),
+        ("1" * 21, None),
+        ("1+1", None),
+        ("0351-55278l5", None),  # a letter l for a one
+        ("电话：0351-5527815", "03515527815"),  # a label around the number may stay
+        ("0351-5527815（办公室）", "03515527815"),
+        ("tel:12333", "12333"),
+        ("javascript:alert(1)", None),
+        ("javascript:alert(1)0351-5527815", None),  # "(1)" is no area code: a stray digit
+        ("{{ 7*7 }}", None),
+        ("<a href=x>12333</a>", "12333"),  # only ever digits: the markup never reaches a link
+        ("<a href=x1>12333</a>", None),  # a digit outside the number
+        ("٣٥١٢٣٣٣", None),  # Arabic-Indic digits: not what a Chinese phone dials
+        ("12333\n<script>", "12333"),
+        ("0351-5527815 0351-5527816", None),  # 22 digits in one run: not one number
+    ],
+)
+def test_tel_filter_keeps_digits_and_a_leading_plus_only(phone, number):
+    from locator.maps._pins import tel_number
+
+    got = tel_number(phone)
+    assert got == number
+    if got is not None:
+        assert re.fullmatch(r"\+?[0-9]{3,20}", got)
+
+
+def test_tel_links_only_for_phones_that_hold_a_number(found):
+    frame = found.copy()
+    frame["phone"] = ["0351-5527815", "无", None, "+86 351 123 4567", "{{ 7*7 }}", "12333"]
+    pins = pin_data(maps.standalone_html(maps.resident_map(frame, you=YOU)))["pins"]
+    tels = [p["p"].get("tel", {}).get("number") for p in pins]
+    assert tels == ["03515527815", None, None, "+863511234567", None, "12333"]
+    assert {p["p"]["tel"]["label"] for p in pins if "tel" in p["p"]} == {"拨打电话"}
+    # the phone text itself stays in the card, as text
+    assert dict(pins[4]["p"]["rows"])["电话"] == "{{ 7*7 }}"
+
+
+def test_pin_numbers_are_readable_on_every_kind_colour():
+    from locator.maps._leaflet import contrast, ink
+
+    for kind in ("government", "bank", "branch", "other"):
+        colour = _layers.COLORS[kind]
+        assert contrast(ink(colour), colour) >= 4.5, kind  # WCAG AA for normal text
+    # the ratio as WCAG defines it, on colours whose luminance is known by hand
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+def test_the_legend_is_what_the_resident_map_draws(found):
+    from locator.maps._leaflet import Legend
+    from locator.tasks import KIND_LABELS
+
+    def entries(m):
+        (legend,) = [c for c in m._children.values() if isinstance(c, Legend)]
+        return json.loads(legend.data)["entries"]
+
+    kinds = [k for k in ("government", "bank") if k in set(found["kind"])]
+    with_you = entries(maps.resident_map(found, you=YOU, options=maps.MapOptions(lang="en")))
+    assert [(e[1], e[2]) for e in with_you] == [
+        ("dot", "You are here"),
+        *[("pin", KIND_LABELS[k]["en"]) for k in kinds],
+        ("line", "Straight lines to the outlets"),
+    ]
+    assert [e[0] for e in with_you if e[1] == "pin"] == [_layers.COLORS[k] for k in kinds]
+    alone = entries(maps.resident_map(found, you=None, options=maps.MapOptions(lang="en")))
+    assert [e[1] for e in alone] == ["pin"] * len(kinds)
+    # an empty answer (the app before a place is chosen) draws no pins and lists none
+    empty = maps.resident_map(found.iloc[:0], you=None)
+    assert entries(empty) == [] and pin_data(maps.standalone_html(empty))["pins"] == []
+
+
+def test_pins_and_popups_are_sized_in_relative_units(found):
+    page = maps.standalone_html(maps.resident_map(found, you=YOU, selected=1))
+    css = "".join(re.findall(r"<style>(.*?)</style>", page, re.S))
+    for selector in (".leaflet-marker-icon.locator-pin ", ".locator-card ", ".locator-links a "):
+        rule = css.split(selector, 1)[1].split("}", 1)[0]
+        assert "rem" in rule and not re.search(r"\d+px", rule), (selector, rule)

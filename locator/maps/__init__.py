@@ -1,6 +1,6 @@
 """Folium maps for residents and planners, and standalone HTML pages that work offline.
 
-`resident_map` (you, the outlets found, a line to each), `planner_map` (a county choropleth
+`resident_map` (you, the outlets found as numbered pins that match the list, a line to each), `planner_map` (a county choropleth
 of a coverage figure) and `province_map` (counties, clustered outlets, gaps; `export_map`
 writes it as one HTML file) each return a :class:`folium.Map` drawn as `MapOptions` say:
 tiles (`TILES`: OpenStreetMap, Amap in GCJ-02, or none) and language. Data text is drawn
@@ -68,6 +68,7 @@ from locator.maps._outlets import (
     route_features,
     you_feature,
 )
+from locator.maps._pins import Pins, pin_legend
 from locator.output import SAMPLE_NOTICE
 from locator.tasks import ONE_STOP_KINDS
 
@@ -146,45 +147,64 @@ def resident_map(
     you: tuple[float, float] | None,
     counties: gpd.GeoDataFrame | None = None,
     options: MapOptions | None = None,
+    selected: int | None = None,
 ) -> folium.Map:
-    """You, the outlets found for your task, and a straight line from you to each.
+    """You, the outlets found as numbered pins that match the list, a straight line to each.
 
     Parameters
     ----------
     found : pandas.DataFrame
-        `locator.OutletIndex.nearest` output: ``name, kind, bank, address, phone, hours,
-        lon, lat, distance_km`` (WGS-84).
+        `locator.OutletIndex.nearest` output in list order: ``name, kind, bank, address,
+        phone, hours, lon, lat, distance_km`` (WGS-84); ``lon, lat, name`` are required.
+        Each pin shows the row's number in the list: its ``rank`` column when there is one
+        (whole numbers from 1, each once), else its position + 1.
     you : (lon, lat) or None
-        Where you are (WGS-84). None: the province view, outlets without lines.
+        Where you are (WGS-84). None: the outlets alone, no lines, no routes.
     counties : geopandas.GeoDataFrame, optional
         County outlines to draw under the outlets (e.g. `locator.datasets.counties()`);
         none drawn when not given.
     options : MapOptions, optional
         Tiles and language; ``MapOptions()`` (OpenStreetMap, Chinese) when not given.
+    selected : int, optional
+        The rank of the outlet chosen in the list: its pin is drawn larger and outlined, in
+        front, with its popup open. Must be one of the ranks drawn.
 
     Returns
     -------
     folium.Map
-        Each outlet's popup has its name, kind, bank, distance, address, phone, hours and an
-        Amap navigation link (`amap_navigation_url`); the view fits you and the outlets.
+        Each pin's popup has its name, kind, bank, straight-line distance, address, phone,
+        hours, a ``tel:`` link when the phone is one number, and Amap links: with ``you``,
+        routes from you to the outlet (walk, bus, car, both ends in GCJ-02), without, a
+        marker (`amap_navigation_url`). The view fits you and the outlets.
+
+    Raises
+    ------
+    ValidationError
+        When ``found`` lacks ``lon``, ``lat`` or ``name``, its ranks are not whole numbers
+        from 1 each once, or ``selected`` is not one of them.
     """
     options = options or MapOptions()
     frame = outlet_frame(found)
-    with_distance = "distance_km" in frame and you is not None
+    pins = Pins(frame, options, you=you, selected=selected)
     m = new_map(options)
     if counties is not None:
         county_polygons(counties, options, fill=None).add_to(m)
     lon, lat = to_display(frame["lon"], frame["lat"], options)
     lons, lats = [float(x) for x in lon], [float(y) for y in lat]
-    legend = outlet_legend(options.lang, frame["kind"])
+    legend = pin_legend(options, [p["kind"] for p in pins.pins])
     if you is not None:
         you_lon, you_lat = (float(a[0]) for a in to_display([you[0]], [you[1]], options))
         routes = route_features(
-            frame, (you_lon, you_lat), (lons, lats), options, with_distance=with_distance
+            frame,
+            (you_lon, you_lat),
+            (lons, lats),
+            options,
+            with_distance="distance_km" in frame,
         )
         Features(routes, name=options.word("map_routes")).add_to(m)
-    circles = outlet_circles(frame, options, radius=8, with_distance=with_distance)
-    Features(circles, name=options.word("map_outlets")).add_to(m)
+        if routes:
+            legend.append((COLORS["route"], "line", options.word("map_routes")))
+    pins.add_to(m)
     if you is not None:
         Features([you_feature(you_lon, you_lat, options)], name=options.word("map_you")).add_to(m)
         lons, lats = [*lons, you_lon], [*lats, you_lat]

@@ -41,6 +41,8 @@ __all__ = [
     "Style",
     "bounds_of",
     "card",
+    "contrast",
+    "ink",
     "js",
 ]
 
@@ -81,6 +83,13 @@ def card(
     ``rows`` (rows with an empty value are left out) and an Amap link: ``nav`` holds the
     GCJ-02 position ``"lon,lat"`` (written here from numbers), the ``name`` (URL-encoded in
     the page with ``encodeURIComponent``) and the link's ``label``.
+
+    ``locatorCard`` also draws three keys the resident map's pins add
+    (`locator.maps._pins.pin_popup`): ``badge`` (the pin's number, before the title),
+    ``routes`` (Amap route links: ``from`` and ``to`` positions as in ``nav``, their names,
+    a ``label`` and ``modes``, ``[mode, text]`` with modes among walk, bus, car) and ``tel``
+    (a call link: ``number`` of digits and a leading ``+``, filtered again in the page, and
+    its ``label``). Links are drawn only from positions that are numbers and known modes.
     """
     spec: dict[str, Any] = {}
     if title:
@@ -95,6 +104,32 @@ def card(
     if nav is not None:
         spec["nav"] = nav
     return spec
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21).
+
+    >>> round(contrast("#ffffff", "#000000"), 1)
+    21.0
+    """
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def ink(background: str) -> str:
+    """White or near-black: whichever reads better on ``background`` (text on a pin).
+
+    >>> ink("#1565c0"), ink("#ef6c00")
+    ('#ffffff', '#1a1a1a')
+    """
+    return max(("#ffffff", "#1a1a1a"), key=lambda text: contrast(text, background))
 
 
 def bounds_of(lons: Iterable[float], lats: Iterable[float]) -> list[list[float | None]]:
@@ -218,6 +253,12 @@ class Legend(RawMacro):
                     var swatch = document.createElement("i");
                     swatch.className = "locator-" + e[1];
                     swatch.style.background = e[0];
+                    if (e[1] === "pin") {
+                        // a numbered pin as the map draws it: the number in the text colour
+                        swatch.textContent = "1";
+                        swatch.style.color = e[3];
+                        swatch.setAttribute("aria-hidden", "true");
+                    }
                     line.appendChild(swatch);
                     line.appendChild(document.createTextNode(e[2]));
                     div.appendChild(line);
@@ -231,12 +272,19 @@ class Legend(RawMacro):
     )
 
     def __init__(self, title: str, entries: Sequence[tuple[str, str, str]]) -> None:
-        """``entries``: (colour, swatch shape "box" / "dot" / "line", label)."""
+        """``entries``: (colour, swatch shape "box" / "dot" / "line" / "pin", label).
+
+        A "pin" is drawn as the resident map's numbered pins are: the colour behind a
+        number in `ink`.
+        """
         super().__init__()
         self._name = "LocatorLegend"
-        shapes = {"box", "dot", "line"}
+        shapes = {"box", "dot", "line", "pin"}
         self.entries = [(c, s if s in shapes else "box", label) for c, s, label in entries]
-        self.data = js({"title": title, "entries": self.entries})
+        drawn = [
+            [c, s, label, ink(c)] if s == "pin" else [c, s, label] for c, s, label in self.entries
+        ]
+        self.data = js({"title": title, "entries": drawn})
 
 
 class Notice(RawMacro):
@@ -309,26 +357,58 @@ class LayerControl(RawMacro):
 
 
 class Style(RawMacro):
-    """The page's own CSS (legend, markers, popups) and the script that draws data as text."""
+    """The page's own CSS (legend, markers, pins, popups) and the script that draws data as text.
+
+    Sizes are in ``rem``/``em``, so a larger system font makes pins, popups and legends
+    larger too; a popup's links are tap targets at least 2 rem high.
+    """
 
     _template = Template(
         """
         {% macro header(this, kwargs) %}
             <style>
-                .locator-legend { background: rgba(255,255,255,0.92); padding: 6px 9px;
+                .locator-legend { background: rgba(255,255,255,0.92); padding: 0.4rem 0.6rem;
                     border-radius: 5px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
-                    font: 12px/1.5 sans-serif; max-width: 260px; }
-                .locator-legend i { display: inline-block; width: 14px; height: 14px;
-                    margin-right: 6px; vertical-align: -2px; opacity: 0.85; }
+                    font: 0.75rem/1.5 sans-serif; max-width: 16rem; }
+                .locator-legend i { display: inline-block; width: 0.9rem; height: 0.9rem;
+                    margin-right: 0.4rem; vertical-align: -0.15rem; opacity: 0.85; }
                 .locator-legend i.locator-dot { border-radius: 50%; }
-                .locator-legend i.locator-line { height: 3px; vertical-align: 3px; }
+                .locator-legend i.locator-line { height: 0.2rem; vertical-align: 0.2rem; }
+                .locator-legend i.locator-pin { border-radius: 50%; opacity: 1; font: bold
+                    0.6rem/0.9rem sans-serif; text-align: center; font-style: normal; }
                 .locator-pt { border-radius: 50%; border: 2px solid #fff;
                     box-shadow: 0 0 2px rgba(0,0,0,0.6); }
                 .locator-pt-government { background: {{ this.colors.government }}; }
                 .locator-pt-bank { background: {{ this.colors.bank }}; }
                 .locator-pt-branch { background: {{ this.colors.branch }}; }
                 .locator-pt-other { background: {{ this.colors.other }}; }
-                .locator-popup td { padding: 0 6px 0 0; vertical-align: top; }
+                /* Numbered pins (the resident map): the number in the text colour that reads
+                   best on the kind's colour; sized in rem, centred on the outlet. */
+                .leaflet-marker-icon.locator-pin { width: 1.75rem; height: 1.75rem;
+                    margin: -0.875rem 0 0 -0.875rem; border-radius: 50%; box-sizing: border-box;
+                    border: 0.125rem solid #fff; box-shadow: 0 0.05rem 0.25rem rgba(0,0,0,0.6);
+                    font: bold 0.875rem/1.5rem sans-serif; text-align: center; }
+                .leaflet-marker-icon.locator-pin-selected { width: 2.5rem; height: 2.5rem;
+                    margin: -1.25rem 0 0 -1.25rem; font-size: 1.125rem; line-height: 2.25rem;
+                    box-shadow: 0 0 0 0.2rem #1a1a1a, 0 0.1rem 0.5rem rgba(0,0,0,0.7); }
+                .leaflet-marker-icon.locator-pin:focus-visible { outline: 0.2rem solid #1a1a1a;
+                    outline-offset: 0.1rem; }
+                {% for kind in this.pin_kinds %}
+                .locator-pin-{{ kind }} { background: {{ this.colors[kind] }};
+                    color: {{ this.inks[kind] }}; }
+                {% endfor %}
+                .locator-card { font-size: 0.875rem; line-height: 1.45; overflow-wrap: anywhere;
+                    max-width: calc(100vw - 4.5rem); }
+                .locator-badge { display: inline-block; min-width: 1.4em; margin-right: 0.35em;
+                    border-radius: 0.7em; padding: 0 0.3em; text-align: center;
+                    background: #1a1a1a; color: #fff; font-weight: bold; }
+                .locator-popup td { padding: 0 0.4em 0 0; vertical-align: top; }
+                .locator-popup td:first-child { word-break: keep-all; }
+                .locator-links { margin-top: 0.35rem; }
+                .locator-links a { display: inline-block; min-height: 2rem; line-height: 2rem;
+                    padding: 0 0.6rem; margin: 0.25rem 0.35rem 0 0; border-radius: 1rem;
+                    border: 0.0625rem solid #0d47a1; color: #0d47a1; text-decoration: none; }
+                .locator-links span { display: block; color: #424242; }
                 /* A clicked county or marker keeps no focus rectangle (the popup shows which). */
                 .leaflet-container .leaflet-interactive:focus,
                 .leaflet-container .leaflet-marker-icon:focus { outline: none; }
@@ -343,12 +423,25 @@ class Style(RawMacro):
             };
             window.locatorCard = function (c) {
                 var root = document.createElement("div");
+                root.className = "locator-card";
+                // Positions are numbers written in Python; anything else draws no link.
+                var position = /^-?[0-9]{1,3}[.][0-9]{6},-?[0-9]{1,2}[.][0-9]{6}$/;
                 function add(parent, tag, text) {
                     var node = document.createElement(tag);
                     if (text !== undefined) { node.textContent = text; }
                     parent.appendChild(node);
                     return node;
                 }
+                function link(parent, text, href) {
+                    var a = add(parent, "a", text);
+                    a.href = href;
+                    if (href.indexOf("https:") === 0) {
+                        a.target = "_blank";
+                        a.rel = "noopener noreferrer";
+                    }
+                    return a;
+                }
+                if (c.badge) { add(root, "span", c.badge).className = "locator-badge"; }
                 if (c.title) { add(root, "b", c.title); }
                 if (c.aside) { root.appendChild(document.createTextNode(" \u00b7 " + c.aside)); }
                 if (c.sub) { add(root, "br"); root.appendChild(document.createTextNode(c.sub)); }
@@ -370,6 +463,35 @@ class Style(RawMacro):
                     a.target = "_blank";
                     a.rel = "noopener noreferrer";
                 }
+                function links_box() {
+                    var box = add(root, "div");
+                    box.className = "locator-links";
+                    return box;
+                }
+                // As locator.links.amap_route_url: each end "lon,lat,name", the name encoded
+                // whole (encodeURIComponent leaves !'()* as they are; Python's quote does not).
+                function encode(s) {
+                    return encodeURIComponent(s).replace(/[!'()*]/g, function (ch) {
+                        return "%" + ch.charCodeAt(0).toString(16).toUpperCase();
+                    });
+                }
+                function end(pos, name) { return pos + (name ? "," + encode(name) : ""); }
+                var r = c.routes;
+                if (r && position.test(r.from) && position.test(r.to)) {
+                    var routes = links_box();
+                    add(routes, "span", r.label);
+                    r.modes.forEach(function (m) {
+                        if (["walk", "bus", "car"].indexOf(m[0]) < 0) { return; }
+                        link(routes, m[1], "https://uri.amap.com/navigation?from=" +
+                            end(r.from, r.from_name) + "&to=" + end(r.to, r.to_name) + "&mode=" +
+                            m[0] + "&coordinate=gaode&callnative=1&src=locator");
+                    });
+                }
+                if (c.tel) {
+                    // Digits and one leading "+" only, whatever the data held.
+                    var number = String(c.tel.number).replace(/[^0-9+]/g, "").replace(/(?!^)[+]/g, "");
+                    if (/[0-9]/.test(number)) { link(links_box(), c.tel.label, "tel:" + number); }
+                }
                 return root;
             };
         {% endmacro %}
@@ -380,4 +502,6 @@ class Style(RawMacro):
         super().__init__()
         self._name = "LocatorStyle"
         self.colors = colors
+        self.pin_kinds = [k for k in ("government", "bank", "branch", "other") if k in colors]
+        self.inks = {kind: ink(colors[kind]) for kind in self.pin_kinds}
         self.blank = blank
