@@ -71,7 +71,7 @@ from pypinyin import Style, lazy_pinyin
 
 from locator.counties import CountyMatcher
 
-__all__ = ["Gazetteer", "Place", "Resolution", "romanize", "search_places"]
+__all__ = ["MAX_QUERY_CHARS", "Gazetteer", "Place", "Resolution", "romanize", "search_places"]
 
 # Longest first, so 自治县 is removed before 县.
 _SUFFIXES: tuple[str, ...] = ("自治县", "特区", "林区", "矿区", "市", "区", "县", "旗")
@@ -79,6 +79,9 @@ _PROVINCE_PREFIXES: tuple[str, ...] = ("山西省", "山西")
 # The suffixes written as a word of their own in pinyin (万柏林区 is Wanbailin Qu, not
 # Wanbai Linqu: 林区 as a suffix is a forest district, of which Shanxi has none).
 _PINYIN_SUFFIXES: tuple[str, ...] = ("自治县", "市", "区", "县", "旗")
+#: A query is read up to this many characters: a full address is far shorter, and a
+#: pasted page costs no more than one (the county matcher keeps the texts it has seen).
+MAX_QUERY_CHARS = 256
 
 # Official readings pypinyin gets wrong in Shanxi's names (and 行 of a bank), the usual
 # reading first; later ones are misreadings people type too. One syllable per character.
@@ -596,7 +599,8 @@ class Gazetteer:
         other county, all of them when the name is shared by cities (城区); then partial
         matches. Counties and cities rank above outlets for an equally good match; within
         a city named in the query (太原小店), that city's counties rank first. A query
-        with Latin letters is also read as pinyin or English (Pingyao County).
+        with Latin letters is also read as pinyin or English (Pingyao County). Only the
+        first `MAX_QUERY_CHARS` characters count.
         """
         return self._ranked(query)[: max(int(limit), 0)]
 
@@ -633,7 +637,8 @@ class Gazetteer:
         return Resolution(ranked[:limit], False)
 
     def _ranked(self, query: str) -> list[Place]:
-        """Every place matching ``query``, best first."""
+        """Every place matching ``query`` (its first `MAX_QUERY_CHARS`), best first."""
+        query = str(query)[:MAX_QUERY_CHARS]
         folded = _strip_province(_fold(query))
         if not folded:
             return []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pypinyin import lazy_pinyin
 
 from locator.counties import county_of
-from locator.gazetteer import Gazetteer, Place, Resolution, romanize, search_places
+from locator.gazetteer import MAX_QUERY_CHARS, Gazetteer, Place, Resolution, romanize, search_places
 from locator.registry import outlets_from_records
 
 
@@ -377,6 +377,13 @@ def test_hostile_queries_find_only_places_of_the_data(
     for found in (gazetteer.search(query), gazetteer.resolve(query).places):
         assert all(isinstance(p, Place) and p.name in known for p in found)
     assert gazetteer.search("<script>") == []
+
+
+def test_only_the_start_of_a_long_query_counts(gazetteer: Gazetteer) -> None:
+    padding = " " * (MAX_QUERY_CHARS - 2)
+    assert gazetteer.search("小店" + padding + "城区") == gazetteer.search("小店")
+    assert gazetteer.resolve("Pingyao" + padding + "Chengqu").places[0].name == "平遥县"
+    assert gazetteer.search("小店城区") != gazetteer.search("小店")  # the padding matters
 
 
 @settings(max_examples=200, deadline=None)
