@@ -27,7 +27,6 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -45,7 +44,6 @@ __all__ = [
     "BELOW_RULE_FILL",
     "SHEETS",
     "XLSX_MIME",
-    "coinciding_65plus",
     "column_label",
     "report_bytes",
     "write_report",
@@ -87,6 +85,11 @@ class CoverageReport(Protocol):
 
     @property
     def bank(self) -> str | None: ...  # noqa: D102
+
+    @property
+    def repeated_65plus(self) -> dict[str, str]:
+        """The county 65+ columns equal to all residents' by construction, shown once."""
+        ...
 
 
 class AccessFigures(Protocol):
@@ -217,28 +220,6 @@ def _table(
     sheet.auto_filter.ref = f"A1:{last}"
 
 
-def coinciding_65plus(counties: pd.DataFrame) -> list[str]:
-    """The county columns of the 65+ that repeat the all-residents ones by construction.
-
-    When the population source has no 65+ by location (a raster, points without a
-    ``population_65plus`` column), each cell's 65+ are its county's share of its residents,
-    so within every county the 65+ shares and distances equal those of all residents: these
-    are shown once. Cities and the province still differ (their counties' 65+ shares differ).
-    Empty when any county's figures differ.
-    """
-    pairs = {
-        column: column.replace("_65plus", "")
-        for column in counties.columns
-        if "_65plus" in column and ("share" in column or column.endswith("_km_65plus"))
-    }
-    for older, everyone in pairs.items():
-        a = counties[older].to_numpy(dtype=float)
-        b = counties[everyone].to_numpy(dtype=float)
-        if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
-            return []
-    return list(pairs)
-
-
 def _about(
     sheet: Worksheet, report: CoverageReport, lang: str, *, sample: bool, once: bool
 ) -> None:
@@ -308,7 +289,7 @@ def _workbook(
     about = book.active
     assert about is not None  # a new workbook has its one sheet
     about.title = SHEETS["about"][en]
-    once = coinciding_65plus(report.counties)
+    once = list(report.repeated_65plus)
     _about(about, report, lang, sample=sample, once=bool(once))
     province = pd.DataFrame(
         [{k: v for k, v in report.province.items() if k in report.cities.columns or k == "name"}]

@@ -20,6 +20,7 @@ from locator.counties import county_of
 from locator.distance import haversine_km
 from locator.index import OutletIndex
 from locator.planning.coverage import (
+    coinciding_65plus,
     county_rule,
     coverage_report,
     gaps,
@@ -275,7 +276,7 @@ def test_no_suitable_outlet_gives_infinite_distance_written_as_null(outlets, cou
 
 def test_report_json_shape(outlets, counties, coarse):
     data = json.loads(coverage_report(outlets, counties, demand=coarse).to_json())
-    assert set(data) == {"province", "cities", "counties", "mismatches"}
+    assert set(data) == {"province", "cities", "counties", "county_65plus_same_as", "mismatches"}
     assert len(data["counties"]) == 117 and len(data["cities"]) == 11
     keys = {"adcode", "name", "city", "outlets", "meets_rule", "population", "covered_population",
             "covered_share", "mean_km", "p95_km", "max_km", "covered_share_65plus"}  # fmt: skip
@@ -320,6 +321,18 @@ def test_gaps_are_the_cells_beyond_the_radius(outlets, counties, coarse, tmp_pat
     assert (tmp_path / "gaps.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     with pytest.raises(ValidationError, match="name it .geojson or .csv"):
         write_gaps(layer, tmp_path / "gaps.xlsx")
+
+
+def test_top_gaps_are_the_first_rows_of_the_whole_layer(outlets, counties, coarse):
+    inputs = PlanningInputs.build(outlets, counties, demand=coarse, radius_km=3.0)
+    whole = gaps(inputs)
+    top = gaps(inputs, top=25)
+    assert len(whole) > 25
+    pd.testing.assert_frame_equal(pd.DataFrame(top), pd.DataFrame(whole.head(25)))
+    assert top.attrs == whole.attrs
+    assert len(gaps(inputs, top=10**9)) == len(whole)
+    with pytest.raises(ValidationError, match="top=-1"):
+        gaps(inputs, top=-1)
 
 
 def test_gaps_for_a_task_without_outlets_have_null_distance(outlets, counties, coarse):
@@ -367,6 +380,31 @@ def test_cli_coverage_table_and_csv(capsys, tmp_path, outlets):
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(target, encoding="utf-8-sig", dtype={"adcode": str})
     assert len(table) == 117 and "share_within_4km" in table and "小店区" in table["name"].tolist()
+
+
+def test_cli_coverage_shows_65plus_once_only_where_it_repeats(capsys, tmp_path, coarse):
+    """Points without a 65+ column: per county the 65+ figures repeat, shown once everywhere."""
+    path = tmp_path / "points.csv"
+    _points_without_65plus(coarse).to_csv(path, index=False)
+    base = ["coverage", "--population", str(path)]
+    code, out, _ = run(capsys, *base, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["county_65plus_same_as"]["covered_share_65plus"] == "covered_share"
+    assert "covered_share_65plus" not in data["counties"][0]
+    assert "covered_share_65plus" in data["cities"][0]
+    code, out, _ = run(capsys, *base)
+    assert code == 0 and "covered_pct" in out and "covered_65plus_pct" not in out
+    assert "shown once" in out
+    code, out, _ = run(capsys, *base, "--by", "city")  # cities differ: both shown
+    assert code == 0 and "covered_65plus_pct" in out and "shown once" not in out
+    target = tmp_path / "c.csv"
+    assert run(capsys, *base, "-o", str(target))[0] == 0
+    header = pd.read_csv(target, encoding="utf-8-sig", nrows=0).columns
+    assert "covered_share" in header and "covered_share_65plus" not in header
+    # The census-based estimate places the 65+ by the rural/urban gap: both are shown.
+    code, out, _ = run(capsys, "coverage", "--cell-area-km2", "25")
+    assert code == 0 and "covered_65plus_pct" in out and "shown once" not in out
 
 
 def test_cli_coverage_flags_a_county_below_the_rule(capsys, tmp_path, outlets, counties):
@@ -494,3 +532,63 @@ def test_own_bank_task_coverage_reaches_ordinary_branches(
         county_rule(registry, counties, task="activate_finance", bank="招商银行"),
         county_rule(outlets, counties, task="activate_finance", bank="招商银行"),
     )
+
+
+# --- 65+ shown once where it repeats all residents (issue 12 §1) ------------------------------
+
+
+def test_coinciding_65plus_on_hand_made_county_tables():
+    table = pd.DataFrame(
+        {
+            "adcode": ["1", "2", "3"],
+            "population_65plus": [10.0, 20.0, 5.0],  # counts differ from all residents
+            "covered_population_65plus": [5.0, 2.0, 5.0],
+            "covered_share": [0.5, 0.1, 1.0],
+            "covered_share_65plus": [0.5, 0.1, 1.0],
+            "mean_km": [2.0, 9.5, np.inf],
+            "mean_km_65plus": [2.0, 9.5, np.inf],
+            "share_within_5km": [0.5, 0.1, 1.0],
+            "share_65plus_within_5km": [0.5, 0.1, 1.0],
+        }
+    )
+    assert coinciding_65plus(table) == {
+        "covered_share_65plus": "covered_share",
+        "mean_km_65plus": "mean_km",
+        "share_65plus_within_5km": "share_within_5km",
+    }
+    # One county differs in one figure: every 65+ column stays.
+    assert coinciding_65plus(table.assign(mean_km_65plus=[2.0, 9.6, np.inf])) == {}
+    assert coinciding_65plus(table.assign(covered_share_65plus=[0.5, 0.1, 0.9])) == {}
+
+
+def _points_without_65plus(coarse: Demand) -> pd.DataFrame:
+    return pd.DataFrame({"lon": coarse.lon, "lat": coarse.lat, "population": coarse.population})
+
+
+def test_65plus_placed_like_all_residents_is_shown_once_in_the_json(outlets, counties, coarse):
+    points = demand_from_points(_points_without_65plus(coarse), counties)
+    report = coverage_report(outlets, counties, demand=points)
+    same = report.repeated_65plus
+    assert same["covered_share_65plus"] == "covered_share"
+    assert same["mean_km_65plus"] == "mean_km"
+    counties_table = report.counties
+    for older, everyone in same.items():  # what is left out is indeed the same figure
+        np.testing.assert_allclose(counties_table[older], counties_table[everyone], rtol=1e-9)
+    data = json.loads(report.to_json())
+    assert data["county_65plus_same_as"] == same
+    county = data["counties"][0]
+    assert not set(same) & set(county)
+    assert {"covered_share", "mean_km", "covered_population_65plus"} <= set(county)
+    assert "covered_share_65plus" in data["cities"][0]  # cities differ: kept
+    assert list(report.counties_once.columns) == [c for c in counties_table if c not in same]
+
+
+def test_65plus_by_the_census_estimate_differs_and_is_shown(outlets, counties, coarse):
+    report = coverage_report(outlets, counties, demand=coarse)
+    table = report.counties
+    differs = ~np.isclose(table["covered_share_65plus"], table["covered_share"], rtol=1e-9)
+    assert differs.sum() > len(table) / 2  # the rural/urban estimate: most counties differ
+    assert report.repeated_65plus == {}
+    data = json.loads(report.to_json())
+    assert data["county_65plus_same_as"] == {}
+    assert "covered_share_65plus" in data["counties"][0]

@@ -281,8 +281,8 @@ def test_report_bytes_are_the_workbook_and_paths_are_checked(tmp_path, report):
 
 
 def test_65plus_figures_that_repeat_all_residents_are_shown_once(tmp_path, counties):
+    from locator.planning.coverage import coinciding_65plus
     from locator.planning.demand import demand_from_points, estimate_demand
-    from locator.report import coinciding_65plus
 
     cells = estimate_demand(counties, cell_area_km2=25.0)
     points = pd.DataFrame({"lon": cells.lon, "lat": cells.lat, "population": cells.population})
@@ -304,4 +304,5 @@ def test_65plus_figures_that_repeat_all_residents_are_shown_once(tmp_path, count
     assert column_label("covered_share_65plus") in read_sheet(workbook["地市"])[0]
     # The estimate places the 65+ by the rural/urban gap: nothing repeats, all is shown.
     estimated = coverage_report(outlets, counties, demand=cells)
-    assert coinciding_65plus(estimated.counties) == []
+    assert coinciding_65plus(estimated.counties) == {}
+    assert report.repeated_65plus == repeated

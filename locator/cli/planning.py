@@ -233,7 +233,8 @@ def _run_coverage(args: argparse.Namespace) -> int:
         return _run_coverage_by_bank(args, fmt, radii)
     inputs = _planning_inputs(args, radii_km=radii)
     report = coverage_report(inputs)
-    table = report.counties if args.by == "county" else report.cities
+    # Per county, 65+ figures that equal all residents' by construction are shown once.
+    table = report.counties_once if args.by == "county" else report.cities
     if fmt == "json":
         document = json.loads(report.to_json())
         if args.access:
@@ -262,7 +263,10 @@ def _run_coverage_by_bank(args: argparse.Namespace, fmt: str, radii: Any) -> int
         document = {**coverage_report(inputs).to_dict(), "banks": by_bank.to_dict()}
         emit(to_json(mark_sample_json(document, _is_sample(inputs))), args.output)
     elif fmt == "csv":
-        _write_table(mark_sample(by_bank.counties, _is_sample(inputs)), args.output)
+        from locator.planning.coverage import coinciding_65plus
+
+        table = by_bank.counties.drop(columns=list(coinciding_65plus(by_bank.counties)))
+        _write_table(mark_sample(table, _is_sample(inputs)), args.output)
     else:
         emit(_bank_text(by_bank), args.output)
     return EXIT_OK
@@ -289,6 +293,12 @@ def _bank_text(by_bank: Any) -> str:
     return "\n".join(lines)
 
 
+_SAME_65PLUS = (
+    "aged 65+ per county: their shares and distances equal all residents' in every county "
+    "(as when the population source places them like all residents), so shown once"
+)
+
+
 def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:
     p = report.province
     radius = f"{report.radius_km:g} km"
@@ -313,9 +323,14 @@ def _coverage_text(report: Any, table: pd.DataFrame, by: str) -> str:
     shown = table.assign(
         population=table["population"].round().astype("int64"),
         covered_pct=(100 * table["covered_share"]).round(1),
-        covered_65plus_pct=(100 * table["covered_share_65plus"]).round(1),
     )
-    columns += ["population", "covered_pct", "covered_65plus_pct", "mean_km", "p95_km", "max_km"]
+    columns += ["population", "covered_pct"]
+    if "covered_share_65plus" in table:
+        shown["covered_65plus_pct"] = (100 * table["covered_share_65plus"]).round(1)
+        columns.append("covered_65plus_pct")
+    else:
+        lines.insert(-1, _SAME_65PLUS)
+    columns += ["mean_km", "p95_km", "max_km"]
     lines.append(render_table(shown, columns))
     below = report.counties.loc[~report.counties["meets_rule"]]
     if len(below):

@@ -49,7 +49,7 @@ import pandas as pd
 from locator import settings
 from locator._errors import ValidationError
 from locator._typing import FloatArray, IntArray
-from locator._validate import check_output_path
+from locator._validate import check_count, check_output_path
 from locator.counties import city_names, county_names
 from locator.output import to_json, write_csv
 from locator.planning._weighted import distance_label, group_figures
@@ -66,6 +66,7 @@ from locator.planning.rule import (
 __all__ = [
     "CoverageReport",
     "PlanningInputs",
+    "coinciding_65plus",
     "county_rule",
     "coverage_report",
     "gaps",
@@ -103,6 +104,46 @@ def nearest_distance_km(
 
 
 # --- the report -----------------------------------------------------------------------------
+
+
+def coinciding_65plus(counties: pd.DataFrame) -> dict[str, str]:
+    """The county 65+ columns that repeat an all-residents column by construction.
+
+    When the population source has no 65+ by location (a raster, points without a
+    ``population_65plus`` column), each cell's 65+ are its county's share of its residents,
+    so within every county the 65+ shares and distances equal those of all residents. Every
+    output then shows them once. Cities and the province still differ (their counties' 65+
+    shares differ), and so do the counts (``*population_65plus``).
+
+    Returns
+    -------
+    dict
+        Each repeating 65+ column (``covered_share_65plus``, ``mean_km_65plus``,
+        ``share_65plus_within_5km`` ...) and the all-residents column it equals; empty
+        when any county's figures differ (as with the census-based estimate, which places
+        the 65+ by the rural/urban gap).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"covered_share": [0.5, 0.8], "covered_share_65plus": [0.5, 0.8]})
+    >>> coinciding_65plus(table)
+    {'covered_share_65plus': 'covered_share'}
+    >>> coinciding_65plus(table.assign(covered_share_65plus=[0.4, 0.8]))
+    {}
+    """
+    pairs = {
+        column: column.replace("_65plus", "")
+        for column in counties.columns
+        if "_65plus" in column and ("share" in column or column.endswith("_km_65plus"))
+    }
+    for older, everyone in pairs.items():
+        if everyone not in counties:
+            return {}
+        a = counties[older].to_numpy(dtype=float)
+        b = counties[everyone].to_numpy(dtype=float)
+        if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
+            return {}
+    return pairs
 
 
 def _round_populations(record: dict[Any, Any]) -> dict[str, Any]:
@@ -151,16 +192,32 @@ class CoverageReport:
     #: Distance (km) from each demand cell to the nearest suitable outlet, for `gaps`.
     distance_km: FloatArray | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def repeated_65plus(self) -> dict[str, str]:
+        """The county 65+ columns equal to all residents' by construction (`coinciding_65plus`)."""
+        return coinciding_65plus(self.counties)
+
+    @property
+    def counties_once(self) -> pd.DataFrame:
+        """The county table as every output shows it: `repeated_65plus` columns left out."""
+        return self.counties.drop(columns=list(self.repeated_65plus))
+
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready dicts: province, cities, counties, mismatches.
 
         Populations are rounded to 0.001 resident (sums of estimated cells carry
         floating-point dust such as 34915615.99999946); everything else is as computed.
+        The county records leave out the 65+ fields that repeat all residents' by
+        construction; ``county_65plus_same_as`` maps each one left out to the field that
+        holds its value (``{}`` when none is left out).
         """
         return {
             "province": _round_populations(self.province),
             "cities": [_round_populations(r) for r in self.cities.to_dict(orient="records")],
-            "counties": [_round_populations(r) for r in self.counties.to_dict(orient="records")],
+            "counties": [
+                _round_populations(r) for r in self.counties_once.to_dict(orient="records")
+            ],
+            "county_65plus_same_as": self.repeated_65plus,
             "mismatches": self.mismatches.to_dict(orient="records"),
         }
 
@@ -336,6 +393,7 @@ def gaps(
     counties: Counties | None = None,
     *,
     report: CoverageReport | None = None,
+    top: int | None = None,
     **keywords: Any,
 ) -> gpd.GeoDataFrame:
     """Demand cells farther than ``radius_km`` from a suitable outlet, largest first.
@@ -349,6 +407,9 @@ def gaps(
     report : CoverageReport, optional
         A report of the same registry, demand, task, bank and detour factor: its distances
         are reused instead of computed again (``radius_km`` may differ).
+    top : int, optional
+        Only the ``top`` largest cells (the first rows of the whole layer): their shapes
+        alone are built, which is what a page showing the largest gaps needs.
     **keywords
         Those of :meth:`PlanningInputs.build`.
 
@@ -373,7 +434,7 @@ def gaps(
     distance = _report_distances(inputs, report)
     far = np.flatnonzero((distance > radius) & (demand.population > 0))
     order = np.lexsort((-distance[far], -demand.population[far]))
-    positions = far[order]
+    positions = far[order] if top is None else far[order][: check_count(top, "top")]
     layer = demand.to_geodataframe(polygons=True, positions=positions)
     layer.insert(0, "rank", np.arange(1, len(layer) + 1))
     layer.insert(3, "county_name", layer["county_adcode"].map(county_names(inputs.counties)))
