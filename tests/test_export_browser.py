@@ -585,6 +585,21 @@ def test_selected_pin_stands_out_and_its_popup_fits_a_phone(
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_timeout(400)
     page.screenshot(path=str(ARTIFACTS / "resident_pins_phone.png"))
+    # the pins are reached with the keyboard, in list order, and show where the focus is
+    # (the lines and your dot come first: their tooltips make them focusable too)
+    read_focus = """() => { const el = document.activeElement;
+        return [el.classList.contains("locator-pin"), el.textContent,
+                getComputedStyle(el).outlineStyle]; }"""
+    page.locator(".leaflet-container").focus()
+    focused = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        is_pin, text, outline = page.evaluate(read_focus)
+        if is_pin:
+            focused.append([text, outline])
+        elif focused:
+            break
+    assert focused == [[str(i), "solid"] for i in range(1, 6)]
     # sized in rem: a larger system font makes the pins larger
     before = [p["width"] for p in pins]
     page.evaluate("document.documentElement.style.fontSize = '32px'")

@@ -391,8 +391,6 @@ class Style(RawMacro):
                 .leaflet-marker-icon.locator-pin-selected { width: 2.5rem; height: 2.5rem;
                     margin: -1.25rem 0 0 -1.25rem; font-size: 1.125rem; line-height: 2.25rem;
                     box-shadow: 0 0 0 0.2rem #1a1a1a, 0 0.1rem 0.5rem rgba(0,0,0,0.7); }
-                .leaflet-marker-icon.locator-pin:focus-visible { outline: 0.2rem solid #1a1a1a;
-                    outline-offset: 0.1rem; }
                 {% for kind in this.pin_kinds %}
                 .locator-pin-{{ kind }} { background: {{ this.colors[kind] }};
                     color: {{ this.inks[kind] }}; }
@@ -412,6 +410,9 @@ class Style(RawMacro):
                 /* A clicked county or marker keeps no focus rectangle (the popup shows which). */
                 .leaflet-container .leaflet-interactive:focus,
                 .leaflet-container .leaflet-marker-icon:focus { outline: none; }
+                /* ... but a pin reached with the keyboard shows where the focus is. */
+                .leaflet-container .leaflet-marker-icon.locator-pin:focus-visible {
+                    outline: 0.2rem solid #1a1a1a; outline-offset: 0.1rem; }
                 {% if this.blank %}#{{ this._parent.get_name() }} { background: #fff; }{% endif %}
             </style>
         {% endmacro %}
