@@ -524,3 +524,52 @@ STRINGS.update(
         "map_call": {"zh": "拨打电话", "en": "Call"},
     }
 )
+
+
+# Residents (issue 11 §3-§5): the answer's cards, the calendar, a bad link in resident words.
+STRINGS.update(
+    {
+        "card_distance": {"zh": "直线距离 {km} 公里", "en": "{km} km in a straight line"},
+        "route_walk": {"zh": "步行", "en": "Walk"},
+        "route_transit": {"zh": "公交", "en": "Transit"},
+        "route_drive": {"zh": "驾车", "en": "Drive"},
+        "calendar_note": {
+            "zh": "{year} 年的法定节假日和调休安排尚未收录：营业状态按周一至周五为工作日估算，"
+            "节假日前后可能不准。",
+            "en": "The official holidays and make-up working days of {year} are not known here "
+            "yet: opening is judged with Monday to Friday as working days, so days around a "
+            "holiday may be wrong.",
+        },
+        "url_bad_task": {
+            "zh": "这个链接里的业务无法识别，请在下面重新选择要办的事。",
+            "en": "The task in this link is not one we know: choose below what you need to do.",
+        },
+        "url_bad_position": {
+            "zh": "链接里的位置不完整或不在地图上，请重新选择位置。",
+            "en": "The position in this link is incomplete or not on the map: choose your "
+            "position again.",
+        },
+        "url_bad_bank": {
+            "zh": "链接里的银行无法识别，请在下面重新选择社保卡上印的银行。",
+            "en": "The bank in this link is not one we know: choose below the bank printed on "
+            "your card.",
+        },
+        "url_bad_lang": {
+            "zh": "链接里的语言无法识别，页面使用中文。",
+            "en": "The language in this link is not one we know, so the page opened in Chinese.",
+        },
+        "url_bad_view": {
+            "zh": "链接里的页面不存在，已打开“就近办理”。",
+            "en": "The page in this link does not exist, so Find an outlet opened.",
+        },
+        "url_bad_k": {
+            "zh": "链接里的网点数无法使用（应为 1 到 {max} 的整数），已按默认数目显示。",
+            "en": "The number of outlets in this link cannot be used (a whole number from 1 to "
+            "{max}), so the usual number is shown.",
+        },
+        "url_bad_at": {
+            "zh": "链接里的时间无法识别，营业状态按现在的时间显示。",
+            "en": "The time in this link cannot be read, so opening hours are shown for now.",
+        },
+    }
+)

@@ -25,16 +25,17 @@ from hypothesis import strategies as st
 from locator import datasets, settings
 from locator._errors import DataFileError, LocatorError, ValidationError
 from locator.app.state import (
+    ResidentFilters,
     UrlState,
     drawn_outlets,
     error_markdown,
     escape_markdown,
-    outlet_cards,
     page_words,
     parse_url,
     planner_downloads,
     registry_fingerprint,
     resident_answer,
+    resident_cards,
     result_table,
     url_params,
 )
@@ -73,31 +74,84 @@ def test_no_link_gives_the_defaults() -> None:
     assert parse_url({}) == UrlState()
 
 
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"lat": "abc", "lon": "112.5"}, "lat 'abc' is not a number"),
-        ({"lat": "137", "lon": "112.5"}, "is not a latitude"),
-        ({"lat": "37.8"}, "needs both lat and lon"),
-        ({"task": "fly"}, "unknown task 'fly'"),
-        ({"bank": "某某银行"}, "unknown bank"),
-        ({"lang": "fr"}, "'fr' is not supported"),
-        ({"view": "admin"}, "'admin' is not a page"),
-        ({"k": "0"}, "'0' must be a whole number from 1 to 10"),
-        ({"k": "many"}, "'many' must be a whole number"),
-    ],
-)
-def test_a_bad_value_is_named_and_left_out(params: dict[str, str], message: str) -> None:
+BAD_LINKS = [
+    ({"lat": "abc", "lon": "112.5"}, "url_bad_position"),
+    ({"lat": "137", "lon": "112.5"}, "url_bad_position"),
+    ({"lat": "37.8"}, "url_bad_position"),
+    ({"lon": "112.5", "lat": "--lat 37.87"}, "url_bad_position"),
+    ({"task": "fly"}, "url_bad_task"),
+    ({"task": "reset_card_pin'"}, "url_bad_task"),
+    ({"bank": "某某银行"}, "url_bad_bank"),
+    ({"lang": "fr"}, "url_bad_lang"),
+    ({"view": "admin"}, "url_bad_view"),
+    ({"k": "0"}, "url_bad_k"),
+    ({"k": "many"}, "url_bad_k"),
+    ({"at": "tomorrow"}, "url_bad_at"),
+    ({"at": "2026-13-01T10:00"}, "url_bad_at"),
+    ({"at": "9999-12-31T23:59"}, "url_bad_at"),
+]
+
+
+@pytest.mark.parametrize(("params", "key"), BAD_LINKS)
+def test_a_bad_value_is_named_and_left_out(params: dict[str, str], key: str) -> None:
     state = parse_url({**params, "task": params.get("task", "apply")})
-    assert len(state.errors) == 1
-    assert message in state.errors[0]
+    assert [error.key for error in state.errors] == [key]
     assert state.lon is None or "lat" not in params
+    name = key.removeprefix("url_bad_").replace("position", "lon")
+    assert getattr(state, name) == getattr(UrlState(), name)  # left at its default
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("params", "key"), BAD_LINKS)
+def test_bad_link_messages_are_resident_words(params: dict[str, str], key: str, lang: str) -> None:
+    from locator.cli._common import FLAGS
+
+    (error,) = parse_url({**params, "task": params.get("task", "apply")}).errors
+    text = error.text(lang)
+    assert text == t(key, lang, **dict(error.fields))
+    # No task code, no flag, no `name=value`, no Python quotes, nothing of the value given.
+    assert not any(re.search(rf"(?<!\w){code}(?!\w)", text) for code in TASKS), text
+    assert "--" not in text and "=" not in text and "'" not in text and '"' not in text
+    assert not any(flag in text for flag in FLAGS.values())
+    assert not any(word in text for word in ("lat", "lon", "None", "Error", "ValueError"))
+    for value in params.values():
+        assert len(value) < 3 or value not in text
+    # Each says what to do or what was done instead, in the page's language.
+    assert re.search(r"[\u4e00-\u9fff]", text) if lang == "zh" else text.isascii()
+
+
+def test_a_link_time_is_read_in_shanghai_and_written_back() -> None:
+    import datetime as dt
+
+    from locator.hours import TIMEZONE
+
+    state = parse_url({"at": "2026-10-01T10:00", "task": "apply"})
+    assert state.at == dt.datetime(2026, 10, 1, 10, 0, tzinfo=TIMEZONE) and not state.errors
+    assert parse_url({"at": "2026-10-01 10:00"}).at == state.at
+    # An instant with its own zone is the same instant in Shanghai: 02:00 UTC is 10:00.
+    assert parse_url({"at": "2026-10-01T02:00+00:00"}).at == state.at
+    params = url_params(
+        lang="zh", view="resident", task="apply", bank=None, lon=None, lat=None, at=state.at
+    )
+    assert params["at"] == "2026-10-01T10:00"
+    assert parse_url(params).at == state.at
+    assert "at" not in url_params(
+        lang="zh", view="resident", task=None, bank=None, lon=None, lat=None
+    )
+
+
+def test_no_task_in_the_link_opens_asking() -> None:
+    state = parse_url({"lat": "37.8", "lon": "112.5"})
+    assert state.task is None and not state.errors
+    assert "task" not in url_params(
+        lang="en", view="resident", task=None, bank="中国银行", lon=112.5, lat=37.8
+    )
 
 
 def test_bad_values_leave_the_good_ones() -> None:
     state = parse_url({"lat": "37.8", "lon": "112.5", "task": "nope", "lang": "en"})
     assert (state.lon, state.lat, state.task, state.lang) == (112.5, 37.8, None, "en")
-    assert len(state.errors) == 1
+    assert [error.key for error in state.errors] == ["url_bad_task"]
 
 
 def test_large_k_is_capped_and_repeated_values_take_the_last() -> None:
@@ -154,6 +208,14 @@ def test_fingerprint_follows_the_content(outlets: gpd.GeoDataFrame) -> None:
     assert registry_fingerprint(changed) != registry_fingerprint(outlets)
 
 
+def _assert_same_outlets(found: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The answer holds the index's rows in its order; its hours are the registry's."""
+    columns = [c for c in expected.columns if c != "opening_hours"]
+    pd.testing.assert_frame_equal(found[columns], expected[columns])
+    assert found["opening_hours"].tolist() == expected["opening_hours"].tolist()
+    assert found["rank"].tolist() == list(range(1, len(expected) + 1))
+
+
 @pytest.mark.parametrize("task", sorted(TASKS))
 def test_answer_equals_the_index(index: OutletIndex, task: str) -> None:
     lon, lat = 112.7, 37.7
@@ -163,7 +225,8 @@ def test_answer_equals_the_index(index: OutletIndex, task: str) -> None:
         assert answer.online_only and answer.found.empty and answer.task.online("zh")
         return
     expected = index.nearest(lon=lon, lat=lat, k=4, task=task, bank="中行")
-    pd.testing.assert_frame_equal(answer.found.drop(columns="nav_url"), expected)
+    _assert_same_outlets(answer.found, expected)
+    assert answer.found["rank"].tolist() == list(range(1, len(expected) + 1))
     assert answer.found["nav_url"].str.startswith("https://").all()
 
 
@@ -182,14 +245,16 @@ def test_answer_over_both_layers_equals_the_index_and_says_the_kind(
         assert answer.online_only and answer.found.empty and not answer.far
         return
     expected = both_index.nearest(lon=lon, lat=lat, k=6, task=task, bank="招行")
-    pd.testing.assert_frame_equal(answer.found.drop(columns="nav_url"), expected)
+    _assert_same_outlets(answer.found, expected)
     kinds = set(answer.found["kind"])
     if TASKS[task].own_bank:
         assert set(answer.found["bank"]) == {"招商银行"} and "branch" in kinds
     else:
         assert "branch" not in kinds
-    for (text, _), kind in zip(outlet_cards(answer, "en"), answer.found["kind"], strict=True):
-        assert escape_markdown(KIND_LABELS[kind]["en"]) in text
+    cards = resident_cards(answer, "en")
+    assert [card.kind for card in cards] == [KIND_LABELS[k]["en"] for k in answer.found["kind"]]
+    assert [card.rank for card in cards] == list(range(1, len(expected) + 1))
+    assert [card.name for card in cards] == expected["name"].tolist()
 
 
 def test_far_is_the_setting_against_the_nearest_branch(
@@ -403,15 +468,19 @@ def test_hostile_text_is_inert_in_the_cards_and_the_table(hostile: Any) -> None:
     table = result_table(answer, "en")
     assert set(table["Name"]) <= set(PAYLOADS) and len(table) == 10
     assert (table["Address"] == table["Name"]).all()  # the table holds the text as it is
-    for text, url in outlet_cards(answer, "en"):
-        assert url.startswith("https://uri.amap.com/marker?position=")
-        assert not re.search(r"[<>\s\"'`]", url)  # the name is URL-encoded, nothing else
-        # Every Markdown-active character is escaped: nothing is left to interpret.
-        body = text.replace("\\\\", "")
-        assert not re.search(r"(?<!\\)[<>\[\]()`$:#|!~{}%=]", body), text
-    card = outlet_cards(answer, "en")[0][0]
-    name = table["Name"].iloc[0]
-    assert escape_markdown(name) in card
+    from tests.test_links import _decode
+
+    cards = resident_cards(answer, "en")
+    for card, name in zip(cards, table["Name"], strict=True):
+        # Plain text, as written (on one line): the page escapes it, never the library twice.
+        assert card.name == " ".join("".join(c if c.isprintable() else " " for c in name).split())
+        assert card.address == card.name == card.hours
+        assert card.nav_url.startswith("https://uri.amap.com/marker?position=")
+        assert card.tel_url is None or re.fullmatch(r"tel:\+?\d{3,15}", card.tel_url)
+        for route in card.routes:
+            assert not re.search(r"[<>\s\"'`#]", route.url)  # the name is URL-encoded whole
+            params, _, end = _decode(route.url)
+            assert end[2] == " ".join(name.split()) and len(params) == 6
 
 
 def test_the_mismatches_download_has_no_formula(hostile: Any, counties: gpd.GeoDataFrame) -> None:
@@ -606,3 +675,183 @@ def test_siting_splits_rule_repairs_from_coverage_with_reasons_in_the_page_langu
     assert why.startswith("For this task 2 counties have fewer than 2 outlets (A\\*, C)")
     assert "takes 2 new outlets" in why
     assert rule_first_sentence(counties.assign(meets_rule=True), sites, "en") is None
+
+
+# --- the resident's answer: open now, calls and routes (issue 11 §3, §4) ----------------------
+
+# Beside 小店区社会保障卡服务中心 (hours WD 09:00-12:00,13:30-17:30: a hall with a lunch break);
+# the ten nearest outlets for a new card mix such halls and bank outlets.
+HALL_LON, HALL_LAT = 112.552795, 37.701585
+MOMENTS = {
+    "holiday": "2026-10-01 10:00",  # 国庆节, a Thursday
+    "make-up": "2026-10-10 10:00",  # a Saturday that is an official working day (调休)
+    "lunch": "2026-12-01 12:30",  # a Tuesday, in the halls' lunch break
+    "beyond": "2027-03-01 10:00",  # a year chinese-calendar does not know
+}
+
+
+def _answer_at(index: OutletIndex, when: str, **filters: Any) -> Any:
+    return resident_answer(
+        index,
+        lon=HALL_LON,
+        lat=HALL_LAT,
+        task="apply",
+        bank=None,
+        k=10,
+        filters=ResidentFilters(at=when, **filters),
+    )
+
+
+@pytest.mark.parametrize("moment", sorted(MOMENTS))
+def test_open_now_is_the_calendar_s_answer_for_each_outlet(
+    index: OutletIndex, outlets: gpd.GeoDataFrame, moment: str
+) -> None:
+    from locator.hours import is_open, next_change, parse_at, parse_hours
+
+    at = parse_at(MOMENTS[moment])
+    answer = _answer_at(index, MOMENTS[moment])
+    registry_hours = outlets.set_index("id")["opening_hours"]
+    states = []
+    for row in answer.found.itertuples():
+        hours = parse_hours(registry_hours[row.id])
+        assert row.open_now is is_open(hours, at), (row.id, row.opening_hours)
+        change = next_change(hours, at)
+        assert row.next_change == change.isoformat(timespec="minutes")
+        states.append((registry_hours[row.id], row.open_now))
+    by_hours = {text: {state for h, state in states if h == text} for text, _ in states}
+    hall = "WD 09:00-12:00,13:30-17:30"
+    assert hall in by_hours and len(by_hours) >= 2  # halls and bank outlets both found
+    # What the calendar says, by hand: the halls are shut on the holiday and at lunch, open
+    # on the make-up Saturday; in a year the calendar does not know, a Monday is a working day.
+    expected_hall = {"holiday": False, "make-up": True, "lunch": False, "beyond": True}[moment]
+    assert by_hours[hall] == {expected_hall}
+    if "Mo-Fr 09:00-17:00" in by_hours:  # weekday hours follow the weekday, not 调休
+        assert by_hours["Mo-Fr 09:00-17:00"] == {moment in ("lunch", "beyond")}
+    if "Mo-Su 09:00-17:00; PH 10:00-16:00" in by_hours:  # holiday hours given, no lunch break
+        assert by_hours["Mo-Su 09:00-17:00; PH 10:00-16:00"] == {True}
+    assert answer.at == at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cards_say_the_state_in_words_and_as_a_state(index: OutletIndex, lang: str) -> None:
+    from locator.hours import badge
+
+    answer = _answer_at(index, MOMENTS["holiday"])
+    cards = resident_cards(answer, lang)
+    assert {card.state for card in cards} == {"open", "closed"}
+    words = {"open": ("营业中", "open"), "closed": ("已关门", "closed")}
+    for card, row in zip(cards, answer.found.itertuples(), strict=True):
+        assert card.state == {True: "open", False: "closed"}[row.open_now]
+        assert card.badge.startswith(words[card.state][lang == "en"])
+        change = pd.Timestamp(row.next_change).to_pydatetime()
+        assert card.badge == badge(row.open_now, change, answer.at, lang)
+        assert card.distance == (
+            f"直线距离 {row.distance_km:.2f} 公里"
+            if lang == "zh"
+            else f"{row.distance_km:.2f} km in a straight line"
+        )
+        assert card.bring == TASKS["apply"].bring(lang)
+        assert [r.label for r in card.routes] == (
+            ["步行", "公交", "驾车"] if lang == "zh" else ["Walk", "Transit", "Drive"]
+        )
+    # The hall beside the point, closed for the holiday, opens again after the week off.
+    first = cards[0]
+    assert first.rank == 1 and first.name == "小店区社会保障卡服务中心" and first.state == "closed"
+    assert first.badge == (
+        "已关门 · 10月8日 9:00 开门" if lang == "zh" else "closed · opens 08 Oct 9:00"
+    )
+
+
+def test_unknown_hours_are_shown_as_unknown_and_kept_by_the_filter(
+    outlets: gpd.GeoDataFrame,
+) -> None:
+    changed = outlets.copy()
+    first = changed.index[0]  # the hall beside the point
+    changed.loc[first, ["opening_hours", "hours"]] = [None, "请电话预约"]
+    index = OutletIndex(changed)
+    answer = _answer_at(index, MOMENTS["holiday"], open_now=True)
+    row = answer.found.iloc[0]
+    assert row["id"] == changed.loc[first, "id"] and row["open_now"] is None
+    assert row["next_change"] is None and row["opening_hours"] is None
+    card = resident_cards(answer, "zh")[0]
+    assert (card.state, card.badge, card.hours) == ("unknown", "营业时间未知", "请电话预约")
+    assert resident_cards(answer, "en")[0].badge == "hours unknown"
+    # Every other outlet found is open: the filter kept only those, and the unknown one.
+    assert answer.found["open_now"].iloc[1:].tolist() == [True] * (len(answer.found) - 1)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"open_now": True},
+        {"weekends": True},
+        {"instant_issue": True},
+        {"transit_topup": True},
+        {"open_now": True, "transit_topup": True},
+    ],
+)
+def test_filters_equal_the_filtered_index(index: OutletIndex, filters: dict[str, bool]) -> None:
+    from locator.hours import parse_at
+
+    at = parse_at(MOMENTS["holiday"])
+    answer = _answer_at(index, MOMENTS["holiday"], **filters)
+    searched = index.filtered(
+        open_at=at if filters.get("open_now") else None,
+        **{key: value for key, value in filters.items() if key != "open_now"},
+    )
+    expected = searched.nearest(lon=HALL_LON, lat=HALL_LAT, k=10, task="apply")
+    assert answer.found["id"].tolist() == expected["id"].tolist()
+    unfiltered = _answer_at(index, MOMENTS["holiday"])
+    assert answer.found["id"].tolist() != unfiltered.found["id"].tolist()  # it filtered
+    if filters.get("open_now"):
+        assert answer.found["open_now"].all()
+    for flag in ("instant_issue", "transit_topup"):
+        if filters.get(flag):
+            assert answer.found[flag].all()
+
+
+def test_call_and_route_links_decode_to_the_outlet_and_the_resident(index: OutletIndex) -> None:
+    from locator.links import tel_url
+    from tests.test_links import _decode, _haversine_m
+
+    lon, lat = 112.583, 37.861
+    answer = resident_answer(index, lon=lon, lat=lat, task="renew", bank=None, k=5)
+    for card, row in zip(resident_cards(answer, "en"), answer.found.itertuples(), strict=True):
+        assert card.tel_url == tel_url(row.phone)
+        digits = "".join(c for c in row.phone.split("/")[0] if c.isdigit())
+        assert card.tel_url == f"tel:{digits}"
+        assert [route.mode for route in card.routes] == ["walk", "transit", "drive"]
+        for route, amap in zip(card.routes, ["walk", "bus", "car"], strict=True):
+            assert route.url == getattr(row, f"route_{route.mode}")
+            params, start, end = _decode(route.url)
+            assert params["mode"] == amap and end[2] == row.name
+            assert _haversine_m(start[0], start[1], lon, lat) < 1.0
+            assert _haversine_m(end[0], end[1], row.lon, row.lat) < 1.0
+
+
+def test_a_year_beyond_the_calendar_is_said(index: OutletIndex) -> None:
+    beyond = _answer_at(index, MOMENTS["beyond"])
+    assert beyond.beyond_calendar
+    assert "2027" in beyond.calendar_note("zh") and "2027" in beyond.calendar_note("en")
+    known = _answer_at(index, MOMENTS["holiday"])
+    assert not known.beyond_calendar and known.calendar_note("zh") is None
+
+
+def test_no_time_given_is_now_in_shanghai(index: OutletIndex) -> None:
+    import datetime as dt
+
+    before = dt.datetime.now(dt.timezone.utc)
+    answer = resident_answer(index, lon=112.5, lat=37.8, task="apply", bank=None, k=1)
+    after = dt.datetime.now(dt.timezone.utc)
+    assert before <= answer.at <= after
+    assert answer.at.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_an_online_only_answer_has_the_columns_and_no_cards(index: OutletIndex) -> None:
+    answer = resident_answer(
+        index, lon=112.5, lat=37.8, task="reset_ecard_password", bank=None, k=3
+    )
+    assert answer.found.empty and resident_cards(answer, "zh") == []
+    assert {"rank", "open_now", "next_change", "tel_url", "route_walk"} <= set(answer.found.columns)
+    channel = answer.task.online_channel("zh")
+    assert channel is not None and not channel.outlet_also

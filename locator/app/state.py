@@ -9,14 +9,15 @@ Examples
 >>> state = parse_url({"lat": "37.86", "lon": "112.55", "task": "activate_finance", "bank": "工行"})
 >>> state.lon, state.lat, state.task, state.bank, state.errors
 (112.55, 37.86, 'activate_finance', '中国工商银行', ())
->>> parse_url({"lat": "north", "lon": "112.55", "lang": "en"}).errors[0][:29]
-"lat 'north' is not a number: "
+>>> parse_url({"lat": "north", "lon": "112.55", "lang": "en"}).errors[0].text("en")
+'The position in this link is incomplete or not on the map: choose your position again.'
 >>> print(escape_markdown("<img src=x onerror=alert(1)> **x**"))
 \<img src\=x onerror\=alert\(1\)\> \*\*x\*\*
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -27,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from locator import datasets
+from locator import datasets, hours
 from locator._errors import (
     BankRequiredError,
     DataFileError,
@@ -45,6 +47,7 @@ from locator.counties import county_of, in_shanxi
 from locator.gazetteer import Place
 from locator.i18n import PARAMETERS, column_label, parameter_label, parse_lang, t
 from locator.index import OutletIndex
+from locator.links import ROUTE_MODES, amap_route_url, tel_url
 from locator.output import csv_bytes, mark_sample, mark_sample_json
 from locator.planning.coverage import CoverageReport
 from locator.planning.siting import coverage_gain_curve
@@ -58,6 +61,10 @@ __all__ = [
     "split_sites",
     "VIEWS",
     "ResidentAnswer",
+    "ResidentCard",
+    "ResidentFilters",
+    "RouteLink",
+    "UrlError",
     "UrlState",
     "error_markdown",
     "escape_markdown",
@@ -68,6 +75,7 @@ __all__ = [
     "planner_downloads",
     "registry_fingerprint",
     "resident_answer",
+    "resident_cards",
     "result_table",
     "url_params",
 ]
@@ -97,8 +105,28 @@ def _first(value: str | list[str] | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class UrlError:
+    """A value of a link that was left out, as the resident is told: an i18n key and its fields.
+
+    The words (`text`) say what to do, in the page's language; they never show a task
+    code, a flag or the value as Python would print it.
+    """
+
+    key: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return t(self.key, lang, **dict(self.fields))
+
+
+@dataclass(frozen=True)
 class UrlState:
-    """The page as a link describes it; ``errors`` says which values were ignored and why."""
+    """The page as a link describes it; ``errors`` says which values were left out.
+
+    ``task`` None: no task chosen yet (the page opens asking). ``at``: the moment the
+    opening hours are judged at (Asia/Shanghai), None for now.
+    """
 
     lang: str = "zh"
     view: str = "resident"
@@ -107,7 +135,8 @@ class UrlState:
     lon: float | None = None
     lat: float | None = None
     k: int | None = None
-    errors: tuple[str, ...] = field(default=())
+    at: dt.datetime | None = None
+    errors: tuple[UrlError, ...] = field(default=())
 
 
 def _view(raw: str) -> str:
@@ -125,13 +154,28 @@ def _k(raw: str) -> int:
         raise ValidationError(msg) from None
 
 
-# How each link parameter but the position is read; each raises ValidationError.
-_URL_READERS: dict[str, Callable[[str], Any]] = {
-    "lang": parse_lang,
-    "view": _view,
-    "task": lambda raw: get_task(raw).code,
-    "bank": normalize_bank,
-    "k": _k,
+# The years a link's time may name: the calendar's and a few beyond (a wider range only
+# invites dates where "open now" means nothing).
+_AT_YEARS = (2004, 2100)
+
+
+def _at(raw: str) -> dt.datetime:
+    moment = hours.parse_at(raw)
+    if not _AT_YEARS[0] <= moment.year <= _AT_YEARS[1]:
+        msg = f"at {raw!r} is outside the years {_AT_YEARS[0]}-{_AT_YEARS[1]}"
+        raise ValidationError(msg)
+    return moment
+
+
+# How each link parameter but the position is read (each raises ValidationError), and
+# the key of what the resident is told when it cannot be.
+_URL_READERS: dict[str, tuple[Callable[[str], Any], UrlError]] = {
+    "lang": (parse_lang, UrlError("url_bad_lang")),
+    "view": (_view, UrlError("url_bad_view")),
+    "task": (lambda raw: get_task(raw).code, UrlError("url_bad_task")),
+    "bank": (normalize_bank, UrlError("url_bad_bank")),
+    "k": (_k, UrlError("url_bad_k", (("max", str(_MAX_K)),))),
+    "at": (_at, UrlError("url_bad_at")),
 }
 
 
@@ -143,31 +187,38 @@ def _position(lon_raw: str | None, lat_raw: str | None) -> tuple[float, float]:
 
 
 def parse_url(params: Mapping[str, str | list[str]]) -> UrlState:
-    """Read ``?lat=..&lon=..&task=..&bank=..&lang=..&view=..&k=..``; a bad value is ignored.
+    """Read ``?lat=..&lon=..&task=..&bank=..&lang=..&view=..&k=..&at=..``; a bad value is left out.
 
-    Every value is checked with the library's own checks; the message of each one
-    that fails goes to ``errors`` and the value is left out, so a mistyped link still
-    opens the page.
+    Every value is checked with the library's own checks; each one that fails adds a
+    `UrlError` to ``errors`` (what to tell the resident, in their words) and is left
+    out, so a mistyped link still opens the page. ``at`` is a date and time in
+    Asia/Shanghai (``2026-10-01T10:00``).
+
+    Examples
+    --------
+    >>> state = parse_url({"task": "fly", "at": "2026-10-01T10:00"})
+    >>> state.task, state.at.isoformat(), [e.text("zh") for e in state.errors]
+    (None, '2026-10-01T10:00:00+08:00', ['这个链接里的业务无法识别，请在下面重新选择要办的事。'])
     """
     values: dict[str, Any] = {}
-    errors: list[str] = []
+    errors: list[UrlError] = []
 
     def read(name: str) -> str | None:
         raw = _first(params.get(name))
         return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
-    for name, reader in _URL_READERS.items():
+    for name, (reader, error) in _URL_READERS.items():
         if (raw := read(name)) is not None:
             try:
                 values[name] = reader(raw)
-            except ValidationError as error:
-                errors.append(str(error))
+            except ValidationError:
+                errors.append(error)
     lon_raw, lat_raw = read("lon"), read("lat")
     if lat_raw is not None or lon_raw is not None:
         try:
             values["lon"], values["lat"] = _position(lon_raw, lat_raw)
-        except ValidationError as error:
-            errors.append(str(error))
+        except ValidationError:
+            errors.append(UrlError("url_bad_position"))
     return UrlState(**values, errors=tuple(errors))
 
 
@@ -179,8 +230,12 @@ def url_params(
     bank: str | None,
     lon: float | None,
     lat: float | None,
+    at: dt.datetime | None = None,
 ) -> dict[str, str]:
-    """The query parameters that reopen this page (positions to 1e-6 degree, about 0.1 m)."""
+    """The query parameters that reopen this page (positions to 1e-6 degree, about 0.1 m).
+
+    ``at`` (None: now, left out) is written in Asia/Shanghai time to the minute.
+    """
     params = {"lang": lang}
     if view != "resident":
         params["view"] = view
@@ -190,6 +245,8 @@ def url_params(
         params["bank"] = bank
     if lon is not None and lat is not None:
         params["lat"], params["lon"] = f"{lat:.6f}", f"{lon:.6f}"
+    if at is not None:
+        params["at"] = f"{hours.parse_at(at):%Y-%m-%dT%H:%M}"
     return params
 
 
@@ -199,12 +256,42 @@ def registry_fingerprint(outlets: gpd.GeoDataFrame) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ResidentFilters:
+    """When the hours are judged, and what the resident asks of the outlets besides the task.
+
+    Attributes
+    ----------
+    at : datetime.datetime or str or None
+        The moment of "open now" and of the badges (naive or text: Asia/Shanghai time);
+        None: now.
+    open_now : bool
+        Only outlets open at ``at`` (and those whose hours are unknown, marked).
+    weekends : bool
+        Only outlets open on Saturdays or Sundays (unknown hours kept).
+    instant_issue, transit_topup : bool
+        Only outlets that issue cards while you wait (立等可取), or top up the transport
+        function (交通一卡通).
+    """
+
+    at: dt.datetime | str | None = None
+    open_now: bool = False
+    weekends: bool = False
+    instant_issue: bool = False
+    transit_topup: bool = False
+
+
 @dataclass
 class ResidentAnswer:
     """The answer to "where can I do this, near here?".
 
-    ``found`` is :meth:`OutletIndex.nearest`'s table plus ``nav_url`` (Amap navigation);
-    it is empty when the task is online only or needs a bank that was not given. Its
+    ``found`` is :meth:`OutletIndex.nearest`'s table (of the outlets the filters keep)
+    plus, per outlet: ``rank`` (1..n, nearest first), ``nav_url`` (an Amap marker),
+    ``opening_hours`` (structured, None when unknown), ``open_now`` (True, False or None
+    when unknown) and ``next_change`` (ISO 8601 with +08:00, or None) at ``at``, ``tel_url``
+    (None when the phone has no number), and ``route_walk``, ``route_transit``,
+    ``route_drive`` (Amap routes from ``lon``/``lat``, `locator.links.amap_route_url`).
+    It is empty when the task is online only or needs a bank that was not given. Its
     ``kind`` says whether each is a one-stop outlet or an ordinary branch of the bank.
     ``county`` names the county and city of the point ("" outside Shanxi). ``far``: the
     task needs the card's own bank and its nearest branch is beyond
@@ -218,6 +305,10 @@ class ResidentAnswer:
     county: str = ""
     bank: str | None = None
     far: bool = False
+    at: dt.datetime = field(default_factory=lambda: hours.parse_at(None))
+    filters: ResidentFilters = field(default_factory=ResidentFilters)
+    lon: float | None = None
+    lat: float | None = None
 
     @property
     def online_only(self) -> bool:
@@ -229,9 +320,37 @@ class ResidentAnswer:
         """Distance to the nearest outlet found, or None when none was found."""
         return None if self.found.empty else float(self.found["distance_km"].iloc[0])
 
+    @property
+    def beyond_calendar(self) -> bool:
+        """``at`` lies in a year China's calendar is not known for (`locator.hours.calendar_note`)."""
+        return hours.calendar_note(self.at.date()) is not None
+
+    def calendar_note(self, lang: str) -> str | None:
+        """What the page says when ``at`` is beyond the known calendar, in ``lang``; else None."""
+        return t("calendar_note", lang, year=self.at.year) if self.beyond_calendar else None
+
     def alternatives(self, lang: str) -> list[str]:
         """What else a resident far from the card's bank can do (`locator.tasks.far_alternatives`)."""
         return far_alternatives(self.bank, lang) if self.far else []
+
+
+def _with_links(found: pd.DataFrame, lon: float, lat: float, at: dt.datetime) -> pd.DataFrame:
+    """``found`` ranked, with its hours at ``at``, its phone and route links."""
+    from locator.maps import amap_navigation_url
+
+    found = found.drop(columns=["opening_hours"], errors="ignore")
+    status = hours.hours_status(found, at).drop(columns=["hours_badge"])
+    found = found.join(status)
+    found.insert(0, "rank", np.arange(1, len(found) + 1))
+    points = list(zip(found["lon"], found["lat"], found["name"], strict=True))
+    found["nav_url"] = [amap_navigation_url(lon=x, lat=y, name=str(n)) for x, y, n in points]
+    found["tel_url"] = [tel_url(p) for p in found["phone"]] if "phone" in found else None
+    for mode in ROUTE_MODES:
+        found[f"route_{mode}"] = [
+            amap_route_url(from_lon=lon, from_lat=lat, to_lon=x, to_lat=y, mode=mode, to_name=n)
+            for x, y, n in points
+        ]
+    return found
 
 
 def resident_answer(
@@ -242,44 +361,54 @@ def resident_answer(
     task: str,
     bank: str | None,
     k: int,
-    counties: gpd.GeoDataFrame | None = None,
+    filters: ResidentFilters | None = None,
 ) -> ResidentAnswer:
-    """The ``k`` nearest outlets that can do ``task`` for a card of ``bank``, with navigation links.
+    """The ``k`` nearest outlets that can do ``task`` for a card of ``bank``, with what to act on.
 
     Never queries without a bank for a task that needs the card's own bank
-    (``needs_bank`` is then true), nor for an online-only task.
+    (``needs_bank`` is then true), nor for an online-only task. ``filters`` (None: none,
+    hours judged now) keep only some outlets, before the search (`OutletIndex.filtered`),
+    and give the moment of the hours; an index filtered already is not filtered again
+    for nothing. The county is looked up in the shipped counties.
 
     Examples
     --------
     >>> index = OutletIndex(datasets.registry())
     >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="reset_card_pin",
-    ...                          bank=None, k=2)
-    >>> len(answer.found), answer.inside, answer.found["nav_url"].str.startswith("https://").all()
-    (2, True, np.True_)
+    ...                          bank=None, k=2, filters=ResidentFilters(at="2026-10-01 10:00"))
+    >>> answer.found["rank"].tolist(), answer.found["open_now"].tolist(), answer.inside
+    ([1, 2], [False, False], True)
+    >>> answer.found["route_walk"].str.startswith("https://uri.amap.com/navigation?").all()
+    np.True_
     >>> mine = resident_answer(index, lon=111.5, lat=36.0, task="activate_finance",
     ...                        bank="招行", k=1)
     >>> mine.found[["bank", "kind"]].iloc[0].tolist(), mine.far
     (['招商银行', 'branch'], False)
     """
-    from locator.maps import amap_navigation_url
-
+    filters = ResidentFilters() if filters is None else filters
     task_obj = get_task(task)
     lon, lat = check_lonlat(lon, lat)
-    counties = datasets.counties() if counties is None else counties
+    at = hours.parse_at(filters.at)
+    counties = datasets.counties()
     inside = bool(in_shanxi([lon], [lat], counties=counties)[0])
     adcode = county_of([lon], [lat], counties=counties).iloc[0] if inside else None
     row = counties[counties["adcode"] == adcode]
     county = f"{row['name'].iloc[0]} · {row['city'].iloc[0]}" if len(row) else ""
     needs_bank = task_obj.own_bank and not bank
     if needs_bank or not task_obj.kinds:
-        found = index.nearest(lon=lon, lat=lat, k=1).iloc[:0].assign(nav_url=[])
+        found = index.nearest(lon=lon, lat=lat, k=1).iloc[:0]
     else:
-        found = index.nearest(lon=lon, lat=lat, k=k, task=task_obj.code, bank=bank)
-        found["nav_url"] = [
-            amap_navigation_url(lon=x, lat=y, name=str(n))
-            for x, y, n in zip(found["lon"], found["lat"], found["name"], strict=True)
-        ]
-    answer = ResidentAnswer(task_obj, found, inside, needs_bank, county, bank=bank)
+        searched = index.filtered(
+            open_at=at if filters.open_now else None,
+            weekends=filters.weekends,
+            instant_issue=filters.instant_issue,
+            transit_topup=filters.transit_topup,
+        )
+        found = searched.nearest(lon=lon, lat=lat, k=k, task=task_obj.code, bank=bank)
+    answer = ResidentAnswer(
+        task_obj, _with_links(found, lon, lat, at), inside, needs_bank, county, bank=bank
+    )
+    answer.at, answer.filters, answer.lon, answer.lat = at, filters, lon, lat
     answer.far = not needs_bank and is_far(task_obj, answer.nearest_km)
     return answer
 
@@ -325,6 +454,9 @@ def planner_table(frame: pd.DataFrame, lang: str, columns: list[str] | None = No
 def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:
     """One (markdown, navigation URL) per outlet found; every text from the data escaped.
 
+    Superseded by `resident_cards` (plain text, tel and route links); kept while the page
+    still imports it.
+
     Examples
     --------
     >>> index = OutletIndex(datasets.registry())
@@ -344,6 +476,129 @@ def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:
             f" · {escape_markdown(row['hours'])}"
         )
         cards.append((text, str(row["nav_url"])))
+    return cards
+
+
+@dataclass(frozen=True)
+class RouteLink:
+    """One route link of a card: ``mode`` (walk, transit, drive), its label, the Amap URL."""
+
+    mode: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ResidentCard:
+    """One outlet of the answer as the page lists it: plain text and URLs, never markup.
+
+    The page escapes every text (it comes from the registry). ``state`` is ``open``,
+    ``closed`` or ``unknown``, and ``badge`` says the same in words (营业中 · 17:00 关门,
+    已关门 · 明天 9:00 开门, 营业时间未知), so colour is never the only sign.
+
+    Attributes
+    ----------
+    rank : int
+        1 for the nearest; the number of its pin on the map.
+    name, kind, bank : str
+        The outlet, its kind in the page's language, its bank ("" for none).
+    kind_key : str
+        ``government``, ``bank`` or ``branch`` (the map's colours).
+    distance_km : float
+        Straight-line (great-circle) distance.
+    distance : str
+        The distance in words, labelled straight-line ("直线距离 1.23 公里").
+    badge, state : str
+        The open badge and its state.
+    address, phone, hours, bring : str
+        As the registry gives them ("" when missing); what to bring for the task.
+    tel_url : str or None
+        ``tel:`` link, None when the phone text holds no number.
+    routes : tuple of RouteLink
+        Amap routes from the resident: walk, transit, drive.
+    nav_url : str
+        Amap marker link of the outlet.
+    """
+
+    rank: int
+    name: str
+    kind: str
+    kind_key: str
+    bank: str
+    distance_km: float
+    distance: str
+    badge: str
+    state: str
+    address: str
+    phone: str
+    tel_url: str | None
+    routes: tuple[RouteLink, ...]
+    bring: str
+    hours: str
+    nav_url: str
+
+
+_ROUTE_LABELS = {"walk": "route_walk", "transit": "route_transit", "drive": "route_drive"}
+_STATES = {True: "open", False: "closed", None: "unknown"}
+
+
+def _plain(value: Any) -> str:
+    """Registry text on one line; "" for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
+
+
+def _open_state(value: Any) -> bool | None:
+    return None if value is None or value is pd.NA or value != value else bool(value)
+
+
+def resident_cards(answer: ResidentAnswer, lang: str) -> list[ResidentCard]:
+    """The outlets of ``answer`` as the page lists them, in ``lang``, nearest first.
+
+    Examples
+    --------
+    >>> index = OutletIndex(datasets.registry())
+    >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="apply", bank=None, k=1,
+    ...                          filters=ResidentFilters(at="2026-10-01 10:00"))
+    >>> card = resident_cards(answer, "zh")[0]
+    >>> card.rank, card.distance.startswith("直线距离 "), card.state, card.badge
+    (1, True, 'closed', '已关门 · 10月8日 9:00 开门')
+    >>> [route.label for route in card.routes], card.tel_url.startswith("tel:0351")
+    (['步行', '公交', '驾车'], True)
+    """
+    cards = []
+    bring = answer.task.bring(lang)
+    for row in answer.found.to_dict("records"):
+        kind_key = str(row["kind"])
+        state = _open_state(row["open_now"])
+        change = row["next_change"]
+        change_at = dt.datetime.fromisoformat(change) if isinstance(change, str) else None
+        km = float(row["distance_km"])
+        hours_text = _plain(row.get("hours")) or _plain(row.get("opening_hours"))
+        cards.append(
+            ResidentCard(
+                rank=int(row["rank"]),
+                name=_plain(row["name"]),
+                kind=KIND_LABELS.get(kind_key, {}).get(lang, _plain(kind_key)),
+                kind_key=kind_key,
+                bank=_plain(row["bank"]),
+                distance_km=km,
+                distance=t("card_distance", lang, km=f"{km:.2f}"),
+                badge=hours.badge(state, change_at, answer.at, lang),
+                state=_STATES[state],
+                address=_plain(row.get("address")),
+                phone=_plain(row.get("phone")),
+                tel_url=row["tel_url"],
+                routes=tuple(
+                    RouteLink(mode, t(_ROUTE_LABELS[mode], lang), str(row[f"route_{mode}"]))
+                    for mode in ROUTE_MODES
+                ),
+                bring=bring,
+                hours=hours_text,
+                nav_url=str(row["nav_url"]),
+            )
+        )
     return cards
 
 
