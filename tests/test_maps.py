@@ -788,7 +788,10 @@ def test_pins_carry_the_list_numbers_in_list_order_and_the_selected_rank(found, 
 
 def test_a_rank_column_numbers_the_pins(found):
     ranked = found.assign(rank=[4, 5, 6, 7, 8, 9])
-    data = pin_data(maps.standalone_html(maps.resident_map(ranked, you=YOU, selected=9)))
+    # a rank read back from the table (a numpy integer) selects as well as a Python int
+    selected = ranked["rank"].iloc[-1]
+    assert isinstance(selected, np.integer)
+    data = pin_data(maps.standalone_html(maps.resident_map(ranked, you=YOU, selected=selected)))
     assert [p["n"] for p in data["pins"]] == [4, 5, 6, 7, 8, 9] and data["selected"] == 9
     zh = dict(data["pins"][0]["p"]["rows"])
     assert "直线距离" in zh
@@ -800,6 +803,7 @@ def test_a_rank_column_numbers_the_pins(found):
         (None, 7, r"^selected 7 is not the rank of an outlet on the map \(1, 2, 3, 4, 5, 6\)"),
         (None, 0, r"^selected 0 is not the rank"),
         (None, True, r"^selected True is not the rank"),
+        (None, np.bool_(True), r"^selected np.True_ is not the rank"),
         (None, "2", r"^selected '2' is not the rank"),
         (None, 2.0, r"^selected 2.0 is not the rank"),
         ([1, 2, 3, 4, 5, 1], None, r"^found: ranks \[1, 2, 3, 4, 5, 1\] repeat a number"),

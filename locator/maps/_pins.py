@@ -18,11 +18,13 @@ popup open.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import unicodedata
 from typing import Any
 
 import folium
+import numpy as np
 import pandas as pd
 from folium.template import Template
 
@@ -65,7 +67,7 @@ def ranks_of(frame: pd.DataFrame) -> list[int]:
     ranks = []
     for value in frame["rank"]:
         try:
-            number = math.nan if isinstance(value, bool) else float(value)
+            number = math.nan if isinstance(value, bool | np.bool_) else float(value)
         except (TypeError, ValueError):
             number = math.nan
         if not math.isfinite(number) or number != int(number) or number < 1:
@@ -82,11 +84,13 @@ def check_selected(selected: int | None, ranks: list[int]) -> int | None:
     """``selected`` when it is one of ``ranks`` (or None); a `ValidationError` otherwise."""
     if selected is None:
         return None
-    if isinstance(selected, bool) or not isinstance(selected, int) or selected not in ranks:
+    # numbers.Integral: a rank read from a table is often a numpy integer
+    whole = isinstance(selected, numbers.Integral) and not isinstance(selected, bool | np.bool_)
+    if not whole or int(selected) not in ranks:
         shown = ", ".join(map(str, ranks)) or "none"
         msg = f"selected {selected!r} is not the rank of an outlet on the map ({shown}); give one of them or None"
         raise ValidationError(msg)
-    return selected
+    return int(selected)
 
 
 # --- links ------------------------------------------------------------------------------------
