@@ -225,6 +225,23 @@ def test_resident_map_without_tiles_draws_offline(
     text = page.locator(".leaflet-popup-content").first.inner_text()
     assert HOSTILE_OUTLET in text and "Straight-line distance" in text and "0.50 km" in text
     assert html.escape(HOSTILE_OUTLET) not in text  # escaped once, not twice
+    # the hostile name goes into the route links encoded, as locator.links writes them
+    from locator.links import amap_route_url
+
+    hrefs = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".leaflet-popup-content .locator-links a"),
+            (a) => [a.protocol, a.getAttribute("href")])"""
+    )
+    expected = [
+        amap_route_url(
+            from_lon=you[0], from_lat=you[1], to_lon=found["lon"].iloc[0],
+            to_lat=found["lat"].iloc[0], mode=mode, from_name="My location",
+            to_name=HOSTILE_OUTLET,
+        )
+        for mode in ("walk", "transit", "drive")
+    ]  # fmt: skip
+    assert [href for _, href in hrefs[:3]] == expected
+    assert {protocol for protocol, _ in hrefs[:3]} == {"https:"}
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_timeout(400)
     page.screenshot(path=str(ARTIFACTS / "export_resident.png"))
@@ -605,4 +622,39 @@ def test_selected_pin_stands_out_and_its_popup_fits_a_phone(
     page.evaluate("document.documentElement.style.fontSize = '32px'")
     after = [p["width"] for p in page.evaluate(READ_PINS)]
     assert all(b > 1.9 * a for a, b in zip(before, after, strict=True)), (before, after)
+    assert_no_script_ran(offline)
+
+
+def test_every_hostile_name_goes_into_the_route_links_as_locator_links_writes_it(
+    offline: OfflinePage, outlets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    from locator.links import amap_route_url
+    from tests.test_map_injection import CORPUS
+
+    rows = outlets.iloc[: len(CORPUS)]
+    found = pd.DataFrame(rows.drop(columns="geometry")).assign(
+        name=list(CORPUS), lon=rows.geometry.x.to_numpy(), lat=rows.geometry.y.to_numpy()
+    )
+    page = _resident_page(offline, tmp_path / "corpus.html", found, options=maps.MapOptions("none"))
+    got = page.evaluate(
+        """() => { const out = []; const map = __MAP__;
+            map.eachLayer((l) => { if (!l.locatorRank) return;
+                l.openPopup();
+                const popup = l.getPopup().getElement();  // the closed ones fade out slowly
+                out.push([l.locatorRank, popup.querySelector("b").textContent,
+                    Array.from(popup.querySelectorAll(".locator-links a"),
+                        (a) => a.getAttribute("href"))]);
+                l.closePopup();
+            }); return out.sort((a, b) => a[0] - b[0]); }""".replace("__MAP__", FIND_MAP)
+    )
+    assert [title for _, title, _ in got] == list(CORPUS)
+    for (_, name, hrefs), row in zip(got, found.itertuples(), strict=True):
+        expected = [
+            amap_route_url(
+                from_lon=YOU[0], from_lat=YOU[1], to_lon=row.lon, to_lat=row.lat,
+                mode=mode, from_name="我的位置", to_name=name,
+            )
+            for mode in ("walk", "transit", "drive")
+        ]  # fmt: skip
+        assert hrefs[:3] == expected, name
     assert_no_script_ran(offline)
