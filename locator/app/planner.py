@@ -5,18 +5,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
 
 import streamlit as st
 
 from locator import settings
-from locator._errors import LocatorError
+from locator._errors import LocatorError, LocatorWarning, ValidationError
 from locator.app.common import Page, demand, shipped, show_map
 from locator.app.state import (
     drawn_outlets,
     error_markdown,
     escape_markdown,
     gain_curve_table,
+    page_words,
     planner_downloads,
     planner_table,
     registry_fingerprint,
@@ -31,8 +35,10 @@ from locator.maps import planner_map, province_map, standalone_html
 from locator.output import csv_bytes
 from locator.planning.access import accessibility
 from locator.planning.bank_coverage import coverage_by_bank
-from locator.planning.coverage import coverage_report, gaps
+from locator.planning.coverage import CoverageReport, coinciding_65plus, coverage_report, gaps
 from locator.planning.inputs import PlanningInputs
+from locator.planning.network import MODES as NETWORK_MODES
+from locator.planning.network import RoadNetwork
 from locator.planning.siting import suggest_sites
 from locator.report import XLSX_MIME, report_bytes
 from locator.tasks import TASK_CODES, get_task
@@ -62,48 +68,144 @@ SITE_COLUMNS = [
 
 METRICS = ("outlets", "meets_rule", "covered_share", "access_per_10k")
 MAX_NEW_SITES = 50
+#: Rows of the largest-gaps table: only their shapes are built for the page.
+TOP_GAPS = 200
+#: The words of each travel mode of a road network (`locator.planning.network.MODES`).
+MODE_WORDS = {"drive": "network_mode_drive", "walk": "network_mode_walk"}
+#: The distance metrics' labels: straight line, or along the roads.
+DISTANCE_LABELS = {False: ("p_share", "p_mean"), True: ("p_share_road", "p_mean_road")}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What every figure of the planner page depends on: the key of its caches.
+
+    ``network`` is ``(path, mtime_ns, size, mode)`` of a road network's extract on the
+    server, so an edited file is a new setting; None for straight-line distance.
+    """
+
+    fingerprint: str
+    task: str | None
+    bank: str | None
+    radius_km: float
+    network: tuple[str, int, int, str] | None = None
+
+
+# Cached as resources (shared, read-only, never pickled): a gap layer of 100,000 cells costs
+# 0.2 s to unpickle on every run as st.cache_data.
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def network_for(path: str, mtime_ns: int, size: int, mode: str) -> RoadNetwork:
+    """The road network of an extract on the server (its ``.npz`` cache read when there)."""
+    network = RoadNetwork.from_osm(path, mode=mode)
+    network.check_overlap(shipped()[1].total_bounds, "the counties")
+    return network
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def inputs_for(
-    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
-) -> PlanningInputs:
-    """The planning inputs of one setting, its per-cell distances computed once (read-only)."""
-    setting = {"demand": demand(), "task": task, "bank": bank, "radius_km": radius_km}
-    return PlanningInputs.build(_index, shipped()[1], **setting)
+def inputs_for(setting: Setting, _index: Any, _network: Any) -> tuple[PlanningInputs, list[str]]:
+    """The inputs of one setting with its one distance pass done, and what the pass warned."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LocatorWarning)
+        inputs = PlanningInputs.build(
+            _index,
+            shipped()[1],
+            demand=demand(),
+            task=setting.task,
+            bank=setting.bank,
+            radius_km=setting.radius_km,
+            network=_network,
+        )
+        _ = inputs.distance_km
+    said = []
+    for warning in caught:
+        if issubclass(warning.category, LocatorWarning):
+            said.append(str(warning.message))
+        else:  # not ours to show: passed on as it came
+            warnings.warn(warning.message, warning.category, stacklevel=2)
+    return inputs, said
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def coverage_for(
-    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
-) -> tuple[Any, Any]:
-    """The coverage report and the gap layer: the figures of `locator coverage` and `gaps`."""
-    inputs = inputs_for(fingerprint, task, bank, radius_km, _index)
-    report = coverage_report(inputs)
-    return report, gaps(inputs, report=report)
+@st.cache_resource(show_spinner=False, max_entries=32)
+def report_for(setting: Setting, _index: Any, _network: Any) -> CoverageReport:
+    """The coverage report: the figures of `locator coverage`."""
+    return coverage_report(inputs_for(setting, _index, _network)[0])
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def sites_for(
-    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
-) -> Any:
+@st.cache_resource(show_spinner=False, max_entries=32)
+def top_gaps_for(setting: Setting, _index: Any, _network: Any) -> Any:
+    """The TOP_GAPS largest gaps (the table, the report's sheet): shapes built for them only."""
+    inputs = inputs_for(setting, _index, _network)[0]
+    return gaps(inputs, report=report_for(setting, _index, _network), top=TOP_GAPS)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def gaps_for(setting: Setting, _index: Any, _network: Any) -> Any:
+    """Every gap cell (the map layer, the downloads): built only when one is asked for."""
+    inputs = inputs_for(setting, _index, _network)[0]
+    return gaps(inputs, report=report_for(setting, _index, _network))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def sites_for(setting: Setting, _index: Any, _network: Any) -> Any:
     """Rule repair and the first MAX_NEW_SITES sites; greedy, so the first N are the answer for N."""
-    inputs = inputs_for(fingerprint, task, bank, radius_km, _index)
-    return suggest_sites(inputs, new=MAX_NEW_SITES)
+    return suggest_sites(inputs_for(setting, _index, _network)[0], new=MAX_NEW_SITES)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
+def access_for(setting: Setting, _index: Any, _network: Any) -> Any:
+    """Counters per 10,000 residents and how evenly they fall: the figures of `locator access`."""
+    return accessibility(inputs_for(setting, _index, _network)[0])
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
 def banks_for(fingerprint: str, radius_km: float, _index: Any) -> Any:
     """Residents within reach of each partner bank's branches: ``locator coverage --by bank``."""
     return coverage_by_bank(_index, shipped()[1], demand=demand(), radius_km=radius_km)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def access_for(
-    fingerprint: str, task: str | None, bank: str | None, radius_km: float, _index: Any
-) -> Any:
-    """Counters per 10,000 residents and how evenly they fall: the figures of `locator access`."""
-    return accessibility(inputs_for(fingerprint, task, bank, radius_km, _index))
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one run of the page: its setting, registry and road network."""
+
+    page: Page
+    setting: Setting
+    network: RoadNetwork | None = None
+
+    def _call(self, function: Any) -> Any:
+        return function(self.setting, self.page.index, self.network)
+
+    def inputs(self) -> tuple[PlanningInputs, list[str]]:
+        """The planning inputs and the warnings of their distance pass."""
+        return cast(tuple[PlanningInputs, list[str]], self._call(inputs_for))
+
+    def report(self) -> CoverageReport:
+        """The coverage report."""
+        return cast(CoverageReport, self._call(report_for))
+
+    def top_gaps(self) -> Any:
+        """The largest gaps."""
+        return self._call(top_gaps_for)
+
+    def gaps(self) -> Any:
+        """Every gap cell."""
+        return self._call(gaps_for)
+
+    def sites(self) -> Any:
+        """The ranked suggested sites."""
+        return self._call(sites_for)
+
+    def access(self) -> Any:
+        """The accessibility figures."""
+        return self._call(access_for)
+
+    def distance_kind(self) -> str:
+        """How distances are measured, in the page's language."""
+        lang = self.page.lang
+        if self.network is None:
+            return t("distance_straight", lang)
+        return t("distance_road", lang, mode=t(MODE_WORDS[self.network.mode], lang))
 
 
 def run_upload(upload: Any, crs: str, lang: str) -> None:
@@ -176,21 +278,76 @@ def planner_filters(lang: str) -> tuple[float, str | None, str | None, str]:
     return radius, task, bank, metric
 
 
-def province_figures(province: dict[str, Any], radius: float, lang: str) -> None:
-    """The province totals, one metric each."""
-    p = province
+def network_key(path: str, mode: str) -> tuple[str, int, int, str]:
+    """The cache key of an extract: its path, modification time, size and the mode.
+
+    Raises
+    ------
+    ValidationError
+        When the path does not name an ``.osm.pbf`` extract.
+    """
+    extract = Path(path).expanduser()
+    if not extract.name.lower().endswith(".pbf"):
+        msg = f"network {path!r} is not an .osm.pbf extract; give the path of one on the server"
+        raise ValidationError(msg)
+    try:
+        stat = extract.stat()
+    except OSError:  # missing: RoadNetwork.from_osm says so, naming the file
+        return str(extract), -1, -1, mode
+    return str(extract), stat.st_mtime_ns, stat.st_size, mode
+
+
+def network_panel(lang: str) -> tuple[tuple[str, int, int, str] | None, RoadNetwork | None]:
+    """Road distance on an OpenStreetMap extract on the server; (None, None) for straight line.
+
+    A file that cannot be used is one line in the page's language; the page goes on with
+    straight-line distances.
+    """
+    with st.expander(t("network_title", lang), expanded=bool(st.session_state.get("network_path"))):
+        path = st.text_input(
+            t("network_path", lang), key="network_path", help=t("network_path_help", lang)
+        ).strip()
+        mode = st.radio(
+            t("network_mode", lang),
+            NETWORK_MODES,
+            format_func=lambda m: t(MODE_WORDS[m], lang),
+            key="network_mode",
+            horizontal=True,
+        )
+        if not path:
+            return None, None
+        try:
+            key = network_key(path, mode)
+            with st.spinner(t("network_building", lang)):
+                network = network_for(*key)
+        except LocatorError as error:
+            st.error(error_markdown(error, lang, "network_error"))
+            return None, None
+        name = escape_markdown(Path(key[0]).name)
+        st.caption(t("network_on", lang, name=name, nodes=f"{network.lon.size:,}"))
+        return key, network
+
+
+def province_figures(province: dict[str, Any], figures: Figures) -> None:
+    """The province totals, one metric each; the distance ones say how distance is measured."""
+    p, lang, radius = province, figures.page.lang, figures.setting.radius_km
+    share, mean = DISTANCE_LABELS[figures.network is not None]
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric(t("p_outlets", lang), f"{p['outlets']:,}")
     m2.metric(t("p_rule", lang), f"{p['counties_meeting_rule']} / {p['counties']}")
-    m3.metric(t("p_share", lang, r=radius), f"{p['covered_share']:.1%}")
-    m4.metric(t("p_mean", lang), f"{p['mean_km']:.2f}")
+    kind = t("distance_note", lang, kind=figures.distance_kind())
+    m3.metric(t(share, lang, r=radius), f"{p['covered_share']:.1%}", help=kind)
+    m4.metric(t(mean, lang), f"{p['mean_km']:.2f}", help=kind)
     m5.metric(t("p_gap", lang), f"{p['population'] - p['covered_population']:,.0f}")
+    st.caption(kind)
 
 
 def planner_tables(report: Any, far: Any, lang: str) -> None:
     """The county table, the counties below the rule, the mismatches, the largest gaps."""
     st.subheader(t("rule_table", lang))
-    st.dataframe(planner_table(report.counties, lang, COUNTY_COLUMNS), hide_index=True)
+    if report.repeated_65plus:  # 65+ placed like all residents in each county: shown once
+        st.caption(t("same_65plus", lang))
+    st.dataframe(planner_table(report.counties_once, lang, COUNTY_COLUMNS), hide_index=True)
     below = report.counties[~report.counties["meets_rule"]]
     if len(below):
         st.caption(t("below_rule", lang, n=len(below)))
@@ -202,11 +359,12 @@ def planner_tables(report: Any, far: Any, lang: str) -> None:
     else:
         st.caption(t("no_mismatch", lang))
     st.subheader(t("gaps", lang))
-    st.dataframe(planner_table(far.head(200), lang, GAP_COLUMNS), hide_index=True)
+    st.dataframe(planner_table(far, lang, GAP_COLUMNS), hide_index=True)
 
 
-def bank_tables(page: Page, radius: float) -> None:
+def bank_tables(figures: Figures) -> None:
     """Coverage per partner bank: its share of residents in reach, the counties it leaves out."""
+    page, radius = figures.page, figures.setting.radius_km
     lang = page.lang
     st.subheader(t("bank_coverage", lang))
     try:
@@ -216,7 +374,10 @@ def bank_tables(page: Page, radius: float) -> None:
         st.error(error_markdown(error, lang, "coverage_error"))
         return
     st.caption(t("bank_coverage_help", lang, r=radius))
-    st.dataframe(planner_table(by_bank.banks, lang, BANK_COLUMNS), hide_index=True)
+    if figures.network is not None:  # as `locator coverage --by bank`: straight lines only
+        st.caption(t("bank_straight", lang))
+    banks = by_bank.banks.drop(columns=list(coinciding_65plus(by_bank.banks)))
+    st.dataframe(planner_table(banks, lang, BANK_COLUMNS), hide_index=True)
     bank = st.selectbox(t("bank_uncovered_pick", lang), BANK_NAMES, key="uncovered_bank")
     left = by_bank.uncovered(bank)
     fields = {"bank": escape_markdown(bank), "n": len(left), "r": radius}
@@ -227,7 +388,9 @@ def bank_tables(page: Page, radius: float) -> None:
         st.caption(t("bank_none_uncovered", lang, **fields))
     st.download_button(
         t("download_banks", lang),
-        data=lambda: csv_bytes(by_bank.counties),
+        data=lambda: csv_bytes(
+            by_bank.counties.drop(columns=list(coinciding_65plus(by_bank.counties)))
+        ),
         file_name="coverage_by_bank.csv",
         mime="text/csv",
         on_click="ignore",
@@ -235,16 +398,17 @@ def bank_tables(page: Page, radius: float) -> None:
     )
 
 
-def download_buttons(page: Page, report: Any, far: Any) -> None:
-    """The planner's files, made only when asked for."""
-    downloads = planner_downloads(report, far)
+def download_buttons(figures: Figures, report: Any) -> None:
+    """The planner's files, made only when asked for (every gap cell too)."""
+    page = figures.page
+    downloads = planner_downloads(report, figures.gaps)
 
     def export() -> str:
-        m = province_map(page.outlets, page.counties, gaps=far, options=page.map_options)
+        m = province_map(page.outlets, page.counties, gaps=figures.gaps(), options=page.map_options)
         return standalone_html(m)
 
     def workbook() -> bytes:  # the file of `locator report` (its 20 largest gaps)
-        return report_bytes(report, gaps=far.head(20), lang=page.lang)
+        return report_bytes(report, gaps=figures.top_gaps().head(20), lang=page.lang)
 
     downloads.append(("download_html", export, "locator-map.html", "text/html"))
     downloads.append(("download_xlsx", workbook, "覆盖报告.xlsx", XLSX_MIME))
@@ -283,15 +447,6 @@ def county_table(report: Any, access: Any) -> Any:
     return report.counties.merge(columns, on="adcode", how="left")
 
 
-def access_if_shown(
-    page: Page, metric: str, task: str | None, bank: str | None, radius_km: float
-) -> Any:
-    """The access figures when the map colours counties by them, else None."""
-    if metric != "access_per_10k":
-        return None
-    return access_for(page.fingerprint, task, bank, radius_km, page.index)
-
-
 def access_section(access: Any, lang: str) -> None:
     """The equity figures and the Lorenz curve of access over residents."""
     st.subheader(t("access_title", lang))
@@ -312,23 +467,13 @@ def access_section(access: Any, lang: str) -> None:
     st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
 
 
-def planner_view(page: Page) -> None:
-    """规划与覆盖: coverage figures, the map, suggested sites, tables and downloads."""
-    lang = page.lang
-    st.query_params.from_dict(
-        url_params(lang=lang, view="planner", task=None, bank=None, lon=None, lat=None)
-    )
-    upload_panel(lang)
-    radius, task, bank, metric = planner_filters(lang)
-    try:
-        with st.spinner(t("computing", lang)):
-            report, far = coverage_for(page.fingerprint, task, bank, radius, page.index)
-            access = access_if_shown(page, metric, task, bank, radius)
-    except LocatorError as error:
-        st.error(error_markdown(error, lang, "coverage_error"))
-        return
-    province_figures(report.province, radius, lang)
+@st.fragment
+def map_and_sites(figures: Figures, report: Any, access: Any, metric: str) -> None:
+    """The siting slider, the layer toggles, the map and the suggested sites.
 
+    A fragment: moving the slider or a toggle reruns this part alone, not the tables.
+    """
+    page, lang, radius = figures.page, figures.page.lang, figures.setting.radius_km
     c1, c2, c3 = st.columns([4, 1, 1])
     new = c1.slider(t("siting_n", lang), 0, MAX_NEW_SITES, key="new_sites")
     show_outlets = c2.toggle(t("show_outlets", lang), key="show_outlets")
@@ -337,24 +482,49 @@ def planner_view(page: Page) -> None:
         sites = None
         if new:
             try:
-                ranked = sites_for(page.fingerprint, task, bank, radius, page.index)
+                ranked = figures.sites()
             except LocatorError as error:
                 st.error(error_markdown(error, lang, "coverage_error"))
                 return
             sites = ranked.iloc[: int((ranked["reason"] == "rule").sum()) + new]
+        task, bank = figures.setting.task, figures.setting.bank
         layers = {
             "outlets": drawn_outlets(page.index, task=task, bank=bank) if show_outlets else None,
-            "gaps": far if show_gaps else None,
+            "gaps": figures.gaps() if show_gaps else None,
         }
         m = planner_map(
             page.counties, county_table(report, access), metric=metric, **layers, suggestions=sites,
             options=page.map_options,
         )  # fmt: skip
         show_map(m, "planner_map", [], height=640)
-    if access is not None:
-        access_section(access, lang)
     if sites is not None and len(sites):
         siting_section(sites, report.counties, radius, lang)
+
+
+def planner_view(page: Page) -> None:
+    """规划与覆盖: coverage figures, the map, suggested sites, tables and downloads."""
+    lang = page.lang
+    st.query_params.from_dict(
+        url_params(lang=lang, view="planner", task=None, bank=None, lon=None, lat=None)
+    )
+    upload_panel(lang)
+    key, network = network_panel(lang)
+    radius, task, bank, metric = planner_filters(lang)
+    figures = Figures(page, Setting(page.fingerprint, task, bank, radius, key), network)
+    try:
+        with st.spinner(t("computing", lang)):
+            report = figures.report()
+            far = figures.top_gaps()
+            access = figures.access() if metric == "access_per_10k" else None
+    except LocatorError as error:
+        st.error(error_markdown(error, lang, "coverage_error"))
+        return
+    for said in figures.inputs()[1]:
+        st.warning(f"{t('network_warning', lang)}: {escape_markdown(page_words(said, lang))}")
+    province_figures(report.province, figures)
+    map_and_sites(figures, report, access, metric)
+    if access is not None:
+        access_section(access, lang)
     planner_tables(report, far, lang)
-    bank_tables(page, radius)
-    download_buttons(page, report, far)
+    bank_tables(figures)
+    download_buttons(figures, report)

@@ -677,24 +677,27 @@ def error_markdown(error: LocatorError, lang: str, lead: str = "input_error") ->
 
 
 def planner_downloads(
-    report: CoverageReport, gaps: gpd.GeoDataFrame
+    report: CoverageReport, gaps: gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame]
 ) -> list[tuple[str, Callable[[], bytes | str], str, str]]:
     """The planner's files: (label key, function making the content, file name, MIME type).
 
-    The content is made only when asked for (a download button's deferred data); the CSV
-    files are CSV for Excel (`locator.output.csv_bytes`, as ``locator coverage -o x.csv``).
+    The content is made only when asked for (a download button's deferred data), and so is
+    the gap layer when ``gaps`` is a function giving it; the CSV files are CSV for Excel
+    (`locator.output.csv_bytes`, as ``locator coverage -o x.csv``), the county table with
+    the 65+ figures that repeat all residents' shown once (as in the coverage JSON).
     """
     sample = bool(report.province.get("sample_registry"))
+    layer = gaps if callable(gaps) else lambda: gaps
 
     def table(frame: pd.DataFrame) -> bytes:
         return csv_bytes(mark_sample(frame, sample))
 
     return [
-        ("download_csv", lambda: table(report.counties), "coverage_counties.csv", "text/csv"),
+        ("download_csv", lambda: table(report.counties_once), "coverage_counties.csv", "text/csv"),
         ("download_mismatch", lambda: table(report.mismatches), "mismatches.csv", "text/csv"),
         (
             "download_gaps",
-            lambda: gaps.to_json(drop_id=True, ensure_ascii=False),
+            lambda: layer().to_json(drop_id=True, ensure_ascii=False),
             "gaps.geojson",
             "application/geo+json",
         ),
