@@ -297,8 +297,17 @@ def test_a_point_outside_shanxi_is_answered_and_flagged(index: OutletIndex) -> N
 def test_result_table_names_columns_in_the_language(index: OutletIndex) -> None:
     answer = resident_answer(index, lon=112.5, lat=37.8, task="renew", bank=None, k=2)
     table = result_table(answer, "en")
-    assert list(table.columns[:4]) == ["Name", "Kind", "Bank", "Distance (km)"]
+    assert list(table.columns[:6]) == [
+        "No.",
+        "Name",
+        "Kind",
+        "Bank",
+        "Distance (km)",
+        "Open now",
+    ]
+    assert table["No."].tolist() == [1, 2]
     assert table["Name"].tolist() == answer.found["name"].tolist()
+    assert table["Open now"].tolist() == [card.badge for card in resident_cards(answer, "en")]
     assert (table["Bring"] == TASKS["renew"].bring("en")).all()
     assert "名称" in result_table(answer, "zh").columns
 

@@ -581,6 +581,21 @@ def test_capacity_is_written_and_used_by_access(counties, tmp_path):
     assert outlet_capacity(again, default_by_kind={"government": 7}).tolist() == [5.0, 2.0, 7.0]
 
 
+def test_no_capacity_column_leaves_capacity_absent(counties, tmp_path):
+    from locator.planning.access import outlet_capacity
+    from locator.registry import write_outlets
+
+    rows = [["人社服务中心", "", "", *map(str, TAIYUAN), "", "", ""]]
+    result = run_import(csv_bytes(rows), counties)
+    assert result.accepted == 1 and "capacity" not in result.outlets.columns
+    assert "capacity" not in result.summary("en") and "服务窗口数" not in result.summary("zh")
+    path = write_outlets(result.outlets, tmp_path / "out.geojson")
+    assert (
+        "capacity" not in json.loads(path.read_text(encoding="utf-8"))["features"][0]["properties"]
+    )
+    assert outlet_capacity(load_outlets(path)).tolist() == [3.0]  # a government hall's default
+
+
 def test_cli_import_shows_capacity_and_its_bad_cells(capsys, tmp_path):
     src = tmp_path / "名录.csv"
     src.write_bytes(capacity_csv("窗口数", ["3个", "", "0", "2.5"]))

@@ -66,6 +66,7 @@ from locator.importer._rows import (
     locate,
     memo_keys,
     parse_row,
+    row_capacity,
 )
 from locator.importer._tables import Table, read_source, read_table
 from locator.output import write_csv
@@ -238,8 +239,13 @@ def _ids(rows: list[Row]) -> list[str]:
     return ids
 
 
-def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
-    """The accepted rows column by column, in the schema's order, each value of its type."""
+def _outlet_columns(rows: list[Row], *, capacity: bool) -> dict[str, Any]:
+    """The accepted rows column by column, in the schema's order, each value of its type.
+
+    ``capacity``: the file has a capacity column, so the outlets get one (NaN where blank).
+    A file without one leaves it absent, as the registry schema allows (the kind's default
+    then applies), and costs no memory for it.
+    """
 
     # Column by column, not a dict per row: the same frame as registry.outlets_from_records
     # builds (every value here already has the schema's type), at a fraction of the cost.
@@ -258,7 +264,6 @@ def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
         "services": [r.services for r in rows],
         "instant_issue": [r.flags["instant_issue"] for r in rows],
         "transit_topup": [r.flags["transit_topup"] for r in rows],
-        "capacity": [r.capacity for r in rows],
         "opening_hours": [r.opening_hours for r in rows],
         "precision": [r.precision for r in rows],
         "extra": [r.extra for r in rows],
@@ -269,19 +274,20 @@ def _outlet_columns(rows: list[Row]) -> dict[str, Any]:
     for column in ("instant_issue", "transit_topup"):
         columns[column] = np.array(columns[column], dtype=bool)
     columns["source_row"] = np.array(columns["source_row"], dtype=np.int64)
-    # NaN where blank: the kind's default (settings.capacity_by_kind) applies when used
-    columns["capacity"] = np.array([np.nan if c is None else c for c in columns["capacity"]], dtype=np.float64)  # fmt: skip
+    if capacity:  # NaN where blank: the kind's default (settings.capacity_by_kind) applies
+        columns["capacity"] = np.fromiter(map(row_capacity, rows), np.float64, len(rows))
     return columns
 
 
-def _outlets(rows: list[Row], metadata: dict[str, Any]) -> gpd.GeoDataFrame:
+def _outlets(rows: list[Row], metadata: dict[str, Any], *, capacity: bool) -> gpd.GeoDataFrame:
     """The accepted rows as a GeoDataFrame; empties ``rows`` on the way (see below)."""
     if not rows:
-        names = [*OUTLET_COLUMNS, "capacity", "opening_hours", "precision", "extra", "source_row"]
+        names = [*OUTLET_COLUMNS, "precision", "extra", "source_row"]
+        names += ["capacity"] if capacity else []
         outlets = gpd.GeoDataFrame(pd.DataFrame(columns=names), geometry=[], crs="EPSG:4326")
         outlets.attrs["metadata"] = metadata
         return outlets
-    columns = _outlet_columns(rows)
+    columns = _outlet_columns(rows, capacity=capacity)
     lon = np.fromiter((r.lon for r in rows), float, len(rows))
     lat = np.fromiter((r.lat for r in rows), float, len(rows))
     # The rows (and the cells only they hold) go before the points are made: on 200,000
@@ -584,7 +590,7 @@ def _import(
                 "read": read, "accepted": n_accepted, "rejected": read - n_accepted}  # fmt: skip
     if given.kind is not None:
         metadata.update({"kind": given.kind, "bank": given.bank})
-    outlets = _outlets(accepted, metadata)
+    outlets = _outlets(accepted, metadata, capacity="capacity" in fields.values())
     del accepted
     return ImportResult(
         outlets=outlets,
