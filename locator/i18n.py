@@ -530,6 +530,8 @@ STRINGS.update(
 STRINGS.update(
     {
         "card_distance": {"zh": "直线距离 {km} 公里", "en": "{km} km in a straight line"},
+        "col_rank": {"zh": "序号", "en": "No."},
+        "col_open": {"zh": "营业状态", "en": "Open now"},
         "route_walk": {"zh": "步行", "en": "Walk"},
         "route_transit": {"zh": "公交", "en": "Transit"},
         "route_drive": {"zh": "驾车", "en": "Drive"},

@@ -414,16 +414,22 @@ def resident_answer(
 
 
 def result_table(answer: ResidentAnswer, lang: str) -> pd.DataFrame:
-    """The answer as the page shows it: one row per outlet, columns named in ``lang``."""
+    """The answer as the page shows it: one row per outlet, columns named in ``lang``.
+
+    The number of each outlet (its pin's), the straight-line distance and the open badge
+    at the answer's moment come first, as on the cards.
+    """
     found = answer.found
     kinds = found["kind"].map(lambda k: KIND_LABELS.get(k, {}).get(lang, k))
     banks = found["bank"].map(lambda b: b if isinstance(b, str) else "")
     return pd.DataFrame(
         {
+            t("col_rank", lang): found["rank"],
             t("col_name", lang): found["name"].astype(str),
             t("col_kind", lang): kinds,
             t("col_bank", lang): banks,
             t("col_distance", lang): found["distance_km"].round(2),
+            t("col_open", lang): [card.badge for card in resident_cards(answer, lang)],
             t("col_address", lang): found["address"],
             t("col_phone", lang): found["phone"],
             t("col_hours", lang): found["hours"],
