@@ -596,6 +596,16 @@ def test_no_capacity_column_leaves_capacity_absent(counties, tmp_path):
     assert outlet_capacity(load_outlets(path)).tolist() == [3.0]  # a government hall's default
 
 
+def test_a_window_label_column_mapped_to_extra_is_kept(counties):
+    data = capacity_csv("服务窗口", ["3号窗口", "综合窗口"])
+    refused = run_import(data, counties)
+    assert refused.accepted == 0 and refused.rejected == 2
+    assert "mapped to extra" in problems(refused, "bad_capacity")["message"].iloc[0]
+    kept = run_import(data, counties, columns={"服务窗口": "extra"})
+    assert kept.accepted == 2 and "capacity" not in kept.outlets.columns
+    assert kept.outlets["extra"].tolist() == [{"服务窗口": "3号窗口"}, {"服务窗口": "综合窗口"}]
+
+
 def test_cli_import_shows_capacity_and_its_bad_cells(capsys, tmp_path):
     src = tmp_path / "名录.csv"
     src.write_bytes(capacity_csv("窗口数", ["3个", "", "0", "2.5"]))

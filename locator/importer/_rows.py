@@ -495,7 +495,7 @@ def _read_capacity(row: Row) -> None:
         defaults = ", ".join(f"{k} {v:g}" for k, v in settings.capacity_by_kind.items())
         # the cell named here: a value such as 0 or 3 is also in the text that follows
         where = f"{row.columns['capacity']} {text!r}"
-        row.error("bad_capacity", "capacity", f"{where}: is not a whole number of service counters above 0: write the number of counters (窗口/柜台) in digits, e.g. 3, or leave the cell empty for the kind's default ({defaults})")  # fmt: skip
+        row.error("bad_capacity", "capacity", f"{where}: is not a whole number of service counters above 0: write the number of counters (窗口/柜台) in digits, e.g. 3, or leave the cell empty for the kind's default ({defaults}); a column that holds no count is kept as it is when mapped to extra")  # fmt: skip
 
 
 def row_capacity(row: Row) -> float:
