@@ -86,7 +86,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Nothing found for “{query}”. Towns have no offline coordinates: type the "
         "county, or click the map.",
     },
-    "place_pick": {"zh": "选择地点", "en": "Choose the place"},
+    "place_pick": {
+        "zh": "有几个同名的地方，您指的是哪一个？",
+        "en": "Several places have this name: which one?",
+    },
     "kind_county": {"zh": "区县", "en": "county"},
     "kind_city": {"zh": "城市", "en": "city"},
     "kind_outlet": {"zh": "网点", "en": "outlet"},
@@ -114,7 +117,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "本页链接已包含位置、业务和银行，可直接分享。",
         "en": "This page's link carries the position, task and bank: share it as it is.",
     },
-    "bad_link": {"zh": "链接参数有误，已忽略", "en": "The link has a bad value, ignored"},
     "col_name": {"zh": "名称", "en": "Name"},
     "col_kind": {"zh": "类型", "en": "Kind"},
     "col_bank": {"zh": "银行", "en": "Bank"},
@@ -627,5 +629,34 @@ STRINGS.update(
             "zh": "各银行的覆盖按直线距离计算（不使用路网）。",
             "en": "Coverage by bank is measured in straight lines (not along the roads).",
         },
+    }
+)
+
+
+# Residents (issue 11): the task first, where you are, results people can act on.
+STRINGS.update(
+    {
+        "task_placeholder": {"zh": "请选择要办理的业务", "en": "Choose what you need to do"},
+        "intro": {
+            "zh": "先选择要办理的业务；本页告诉您能否线上办理，以及离您最近、能办理的网点。",
+            "en": "Choose what you need to do first: this page says whether it can be done "
+            "online, and which outlets near you can do it.",
+        },
+        "from_geolocation": {"zh": "浏览器定位", "en": "from your browser"},
+        "change": {"zh": "更改", "en": "Change"},
+        "filters": {"zh": "筛选与时间", "en": "Filters and time"},
+        "when": {"zh": "什么时候去？", "en": "When will you go?"},
+        "when_now": {"zh": "现在", "en": "Now"},
+        "when_at": {"zh": "选择日期和时间", "en": "Choose a date and time"},
+        "at_date": {"zh": "日期", "en": "Date"},
+        "at_time": {"zh": "时间", "en": "Time"},
+        "f_open": {"zh": "只看营业中的网点", "en": "Open at that time only"},
+        "f_weekends": {"zh": "周末营业", "en": "Open at weekends"},
+        "f_instant": {"zh": "立等可取（即时制卡）", "en": "Issues cards while you wait"},
+        "f_topup": {"zh": "可办交通一卡通充值", "en": "Transport card top-up"},
+        "show_more": {"zh": "显示更多网点", "en": "Show more outlets"},
+        "call": {"zh": "☎ 拨打 {phone}", "en": "☎ Call {phone}"},
+        "route": {"zh": "{mode}路线", "en": "{mode} route"},
+        "show_on_map": {"zh": "在地图上显示第 {n} 个", "en": "Show number {n} on the map"},
     }
 )

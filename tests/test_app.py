@@ -155,6 +155,22 @@ def test_a_far_bank_gets_the_note_with_the_alternatives(bank: str, lang: str) ->
     assert len(_frame_with(at, t("col_name", lang))) > 0
 
 
+def _cards(at: AppTest) -> list[str]:
+    """The result cards' texts, in page order (each starts "**<rank>. <name>**")."""
+    return [m.value for m in at.markdown if re.match(r"\*\*\d+\. ", m.value)]
+
+
+def _links(at: AppTest) -> list[tuple[str, str]]:
+    """(label, URL) of every link button on the page."""
+    return [(b.proto.label, b.proto.url) for b in at.get("link_button")]
+
+
+def _query_of(url: str) -> dict[str, str]:
+    from urllib.parse import parse_qs, urlparse
+
+    return {key: values[-1] for key, values in parse_qs(urlparse(url).query).items()}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("task", "bank"),
@@ -163,17 +179,41 @@ def test_a_far_bank_gets_the_note_with_the_alternatives(bank: str, lang: str) ->
 def test_a_link_gives_the_nearest_outlets_of_the_index(
     both_index: OutletIndex, task: str, bank: str | None
 ) -> None:
-    params = {"lat": "37.86", "lon": "112.55", "task": task, "k": "4"}
+    from locator.crs import wgs84_to_gcj02
+
+    params = {"lat": "37.86", "lon": "112.55", "task": task, "k": "4", "at": "2026-10-01T10:00"}
     at = _app(**params, **({"bank": bank} if bank else {}))
     _ok(at)
     expected = both_index.nearest(lon=112.55, lat=37.86, k=4, task=task, bank=bank)
     shown = _frame_with(at, "名称")
     assert shown["名称"].tolist() == expected["name"].tolist()
     assert shown["距离（公里）"].tolist() == expected["distance_km"].round(2).tolist()
-    cards = [m for m in _texts(at) if m.startswith("**1. ")]
-    assert cards and cards[0].startswith(f"**1. {escape_markdown(expected['name'].iloc[0])}**")
-    assert len(at.get("link_button")) == len(expected)  # one Amap link per outlet
+    cards = _cards(at)
+    assert len(cards) == len(expected) == 4
+    for rank, (card, name) in enumerate(zip(cards, expected["name"], strict=True), start=1):
+        assert card.startswith(f"**{rank}. {escape_markdown(name)}**")
+    links = _links(at)
+    calls = [url for _, url in links if url.startswith("tel:")]
+    assert len(calls) == len(expected)
+    assert all(re.fullmatch(r"tel:\+?\d{3,15}", url) for url in calls)
+    routes = [url for _, url in links if url.startswith("https://uri.amap.com/navigation")]
+    assert len(routes) == 3 * len(expected)  # walk, transit and drive for each
+    you = wgs84_to_gcj02(112.55, 37.86)
+    for i, (lon, lat) in enumerate(zip(expected["lon"], expected["lat"], strict=True)):
+        to = wgs84_to_gcj02(lon, lat)  # Amap reads GCJ-02, from the resident to the outlet
+        for url in routes[3 * i : 3 * i + 3]:
+            query = _query_of(url)
+            start = [float(v) for v in query["from"].split(",")[:2]]
+            end = [float(v) for v in query["to"].split(",")[:2]]
+            assert start == pytest.approx([float(v) for v in you], abs=1e-6)
+            assert end == pytest.approx([float(v) for v in to], abs=1e-6)
+        assert {_query_of(url)["mode"] for url in routes[3 * i : 3 * i + 3]} == {
+            "walk",
+            "bus",
+            "car",
+        }
     assert at.query_params["task"] == task
+    assert at.query_params["at"] == "2026-10-01T10:00"  # the fixed clock stays in the link
     if bank:
         assert at.query_params["bank"] == "中国工商银行"
 
@@ -182,12 +222,13 @@ def test_a_link_gives_the_nearest_outlets_of_the_index(
 def test_widgets_and_a_map_click_give_the_nearest_outlets(both_index: OutletIndex) -> None:
     at = _app()
     _ok(at)
-    assert any(t("no_location") in i.value for i in at.info)  # nothing asked yet
     at.selectbox(key="task").set_value("reset_bank_password").run()
+    assert not at.text_input  # the bank comes before where you are
     at.selectbox(key="bank").set_value("中国银行").run()
-    at.slider(key="k").set_value(3).run()
+    assert any(t("no_location") in i.value for i in at.info)  # nothing asked yet
     at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
     at.run()
+    at.slider(key="k").set_value(3).run()
     _ok(at)
     # The Chinese page opens on Amap: the click is a GCJ-02 position, searched as WGS-84.
     assert at.sidebar.selectbox(key="tiles").value == "amap"
@@ -216,49 +257,146 @@ def test_the_place_search_sets_the_location(
     seat = counties[(counties["name"] == "城区") & (counties["city"] == "晋城市")].iloc[0]
     expected = both_index.nearest(lon=seat["seat_lon"], lat=seat["seat_lat"], k=5, task="apply")
     assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
-    assert at.selectbox(key="place_pick").value == 0
     assert float(at.query_params["lon"]) == pytest.approx(seat["seat_lon"], abs=1e-6)
+    # Answered: the questions fold into one line that names the place, county and city.
+    assert not at.text_input and not [s for s in at.selectbox if s.key == "task"]
+    line = next(m.value for m in at.markdown if "晋城市" in m.value and "城区" in m.value)
+    assert TASKS["apply"].label("zh") in line
+    at.button(key="change").click().run()
     at.text_input(key="place_q").input("北格镇").run()  # a town: no coordinates offline
     assert any("北格镇" in w.value for w in at.warning)
 
 
 @pytest.mark.slow
-def test_an_own_bank_task_without_a_bank_asks_for_it_and_does_not_query() -> None:
-    at = _app(task="unfreeze_account", lat="37.86", lon="112.55")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_ambiguous_place_asks_which_one_and_answers_from_the_one_chosen(
+    both_index: OutletIndex, counties: gpd.GeoDataFrame, lang: str
+) -> None:
+    at = _app(task="apply", lang=lang)
+    at.text_input(key="place_q").input("城区").run()
     _ok(at)
-    assert any(t("bank_needed") in w.value for w in at.warning)
-    assert not [d for d in at.dataframe if "名称" in d.value.columns]
-    assert "bank" not in at.query_params
+    which = at.radio(key="place_pick")
+    assert which.label == t("place_pick", lang) and which.value is None
+    assert not _cards(at)  # no answer until the resident says which 城区
+    cities = set(counties.loc[counties["name"] == "城区", "city"])
+    assert len(cities) >= 2
+    for city in cities:  # every 城区 offered, each named with its city
+        assert any(city in option for option in which.options), which.options
+    pick = next(i for i, o in enumerate(which.options) if "阳泉市" in o)
+    which.set_value(pick).run()
+    _ok(at)
+    seat = counties[(counties["name"] == "城区") & (counties["city"] == "阳泉市")].iloc[0]
+    expected = both_index.nearest(lon=seat["seat_lon"], lat=seat["seat_lat"], k=5, task="apply")
+    cards = _cards(at)
+    assert cards[0].startswith(f"**1. {escape_markdown(expected['name'].iloc[0])}**")
+    assert len(cards) == len(expected)
+    line = next(m.value for m in at.markdown if "阳泉市" in m.value and "·" in m.value)
+    assert "城区" in line  # the place is shown with its city
 
 
 @pytest.mark.slow
-def test_an_online_only_task_shows_the_online_channel_alone() -> None:
-    at = _app(task="reset_ecard_password", lat="37.86", lon="112.55")
+def test_an_own_bank_task_asks_the_bank_first_and_does_not_query() -> None:
+    at = _app(task="unfreeze_account")
     _ok(at)
-    task = TASKS["reset_ecard_password"]
-    assert any(task.online("zh") in i.value and t("online_only") in i.value for i in at.info)
-    assert not [d for d in at.dataframe if "名称" in d.value.columns]
+    assert at.selectbox(key="bank").value is None
+    assert not at.text_input and "resident_map" not in at.session_state  # no place asked yet
+    assert any(t("bank_needed") in i.value for i in at.info)
+    at = _app(task="unfreeze_account", lat="37.86", lon="112.55")  # a link with no bank
+    _ok(at)
+    assert not _cards(at) and not [d for d in at.dataframe if "名称" in d.value.columns]
+    assert "bank" not in at.query_params
+    at.selectbox(key="bank").set_value("招商银行").run()
+    _ok(at)
+    assert _cards(at)  # the position of the link is answered once the bank is given
+    assert set(_frame_with(at, "名称")["银行"]) == {"招商银行"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_online_only_task_shows_the_online_channel_alone(lang: str) -> None:
+    at = _app(lang=lang)
+    at.selectbox(key="task").set_value("reset_ecard_password").run()
+    _ok(at)
+    channel = TASKS["reset_ecard_password"].online_channel(lang)
+    assert channel is not None and not channel.outlet_also
+    assert [s.value for s in at.subheader] == [t("online_only", lang)]
+    shown = " ".join(i.value for i in at.info)
+    for part in (channel.app, channel.steps, channel.cost, channel.hotline):
+        assert escape_markdown(part) in shown
+    assert "12333" in shown
+    # Nothing else: no place, no map, no slider, no outlets.
+    assert not at.text_input and not at.slider and not at.main.radio
+    assert "resident_map" not in at.session_state and not _cards(at)
     assert not at.get("link_button")
 
 
 @pytest.mark.slow
-def test_a_point_outside_shanxi_is_answered_with_a_warning(both_index: OutletIndex) -> None:
-    at = _app(task="apply", lat="39.90", lon="116.40")  # Beijing
+def test_a_task_done_online_and_at_outlets_shows_the_online_channel_first() -> None:
+    at = _app(task="apply", lat="37.86", lon="112.55")
     _ok(at)
-    assert any(t("outside") in w.value for w in at.warning)
-    expected = both_index.nearest(lon=116.40, lat=39.90, k=5, task="apply")
-    assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
+    channel = TASKS["apply"].online_channel("zh")
+    assert channel is not None and channel.outlet_also
+    online = [c.value for c in at.caption if escape_markdown(channel.steps) in c.value]
+    assert len(online) == 1
+    order = [e.value for e in at.main if e.type in ("markdown", "caption")]
+    assert order.index(online[0]) < order.index(_cards(at)[0])
 
 
 @pytest.mark.slow
-def test_bad_link_values_give_messages_not_an_exception() -> None:
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_task_is_chosen_and_the_question_keeps_its_words(lang: str) -> None:
+    at = _app(lang=lang)
+    _ok(at)
+    task = at.selectbox(key="task")
+    assert task.value is None and task.label == t("task", lang)
+    assert task.proto.placeholder == t("task_placeholder", lang)
+    # Just the question: no place box, no map, no location prompt.
+    assert not at.text_input and "resident_map" not in at.session_state
+    assert not any(t("no_location", lang) in i.value for i in at.info)
+    other = "en" if lang == "zh" else "zh"
+    at.sidebar.radio(key="lang").set_value(other).run()
+    at.sidebar.radio(key="view").set_value("planner").run()
+    at.sidebar.radio(key="view").set_value("resident").run()
+    at.sidebar.radio(key="lang").set_value(lang).run()
+    _ok(at)
+    task = at.selectbox(key="task")
+    assert task.value is None and task.proto.placeholder == t("task_placeholder", lang)
+    assert not task.proto.set_value  # never sent as a value: the placeholder stays
+    at.selectbox(key="task").set_value("apply").run()
+    at.sidebar.radio(key="view").set_value("planner").run()
+    at.sidebar.radio(key="view").set_value("resident").run()
+    assert at.selectbox(key="task").value == "apply"  # a choice survives the other page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("start", "then"), [("zh", "en"), ("en", "zh")])
+def test_the_page_choice_stays_selected_after_a_language_switch(start: str, then: str) -> None:
+    at = _app(lang=start)
+    at.sidebar.radio(key="view").set_value("planner").run()
+    at.sidebar.radio(key="lang").set_value(then).run()
+    _ok(at)
+    view = at.sidebar.radio(key="view")
+    assert view.value == "planner"
+    # The browser holds the old language's words: the page sends the choice again in the new.
+    assert view.proto.set_value and view.proto.raw_value == t("view_planner", then)
+    assert at.title[0].value == t("title", then)
+
+
+@pytest.mark.slow
+def test_bad_link_values_give_messages_in_resident_words() -> None:
     at = _app(lat="abc", lon="112.5", task="fly", bank="某某银行", lang="fr", k="0", view="x")
     _ok(at)
-    errors = " ".join(e.value for e in at.error)
-    for fragment in ("abc", "fly", "某某银行", "fr", "k", "view"):
-        assert fragment in errors
-    assert at.title[0].value == t("title")  # the page opens, in Chinese
-    assert any(t("no_location") in i.value for i in at.info)
+    errors = [e.value for e in at.error]
+    for key in ("url_bad_position", "url_bad_task", "url_bad_bank", "url_bad_lang", "url_bad_view"):
+        assert escape_markdown(t(key)) in errors
+    assert escape_markdown(t("url_bad_k", max="10")) in errors
+    text = " ".join(errors)
+    for developer in ("--", "fly", "lat", "lon", "'", "Traceback", "ValidationError"):
+        assert developer not in text
+    for code in TASKS:
+        assert code not in text
+    assert at.title[0].value == t("title")  # the page opens, in Chinese, asking the task
+    assert at.selectbox(key="task").value is None
     at.selectbox(key="task").set_value("renew").run()  # the messages go once the user acts
     assert not at.error
 
@@ -274,9 +412,20 @@ def test_the_english_switch_changes_the_labels() -> None:
     task_box = at.selectbox(key="task")
     assert task_box.label == t("task", "en")
     assert TASKS["activate_finance"].label("en") in task_box.options
+    assert task_box.proto.set_value  # the chosen task, sent again in English
     assert at.selectbox(key="bank").label == t("bank", "en")
     assert at.query_params["lang"] == "en"
-    assert not any(re.search(r"[\u4e00-\u9fff]", i.value) for i in at.info if "Bring" in i.value)
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert not any(han.search(i.value) for i in [*at.info, *at.caption, *at.subheader])
+
+
+@pytest.mark.slow
+def test_a_point_outside_shanxi_is_answered_with_a_warning(both_index: OutletIndex) -> None:
+    at = _app(task="apply", lat="39.90", lon="116.40")  # Beijing
+    _ok(at)
+    assert any(t("outside") in w.value for w in at.warning)
+    expected = both_index.nearest(lon=116.40, lat=39.90, k=5, task="apply")
+    assert _frame_with(at, "名称")["名称"].tolist() == expected["name"].tolist()
 
 
 # --- planner view ----------------------------------------------------------------------------
@@ -422,11 +571,11 @@ def test_a_hostile_registry_shows_as_plain_text_everywhere() -> None:
 
     at.sidebar.radio(key="view").set_value("resident").run()
     at.selectbox(key="task").set_value("apply").run()
-    at.slider(key="k").set_value(10).run()
     at.session_state["resident_map"] = {
         "last_clicked": {"lat": HOSTILE_LAT, "lng": HOSTILE_LON + 0.004}
     }
     at.run()
+    at.slider(key="k").set_value(10).run()
     _ok(at)
     index = OutletIndex(import_upload(hostile_registry(), name="hostile.csv").outlets)
     lon, lat = gcj02_to_wgs84(HOSTILE_LON + 0.004, HOSTILE_LAT)  # clicked on Amap (GCJ-02)
@@ -443,14 +592,16 @@ def test_a_hostile_registry_shows_as_plain_text_everywhere() -> None:
     _no_markup_left(at)
 
     # The place search finds a hostile outlet by its name; the options are plain text.
+    at.button(key="change").click().run()
     at.text_input(key="place_q").input("{{ 7*7 }}").run()
     _ok(at)
-    options = at.selectbox(key="place_pick").options
-    pick = next(i for i, o in enumerate(options) if o.startswith("{{ 7*7 }} · "))
-    at.selectbox(key="place_pick").set_value(pick).run()
+    if at.main.radio:  # several equally good: which one? (each option plain text)
+        options = at.radio(key="place_pick").options
+        pick = next(i for i, o in enumerate(options) if o.startswith("{{ 7*7 }} · "))
+        at.radio(key="place_pick").set_value(pick).run()
     _ok(at)
-    where = t("you_are", where=escape_markdown("{{ 7*7 }}"))
-    assert any(c.value == where for c in at.caption)
+    where = escape_markdown("{{ 7*7 }} · ")  # the place chosen, named in the summary line
+    assert any(where in m.value for m in at.markdown if not m.value.startswith("**"))
     _no_markup_left(at)
 
 
@@ -805,3 +956,40 @@ def test_an_unusable_extract_is_one_line_and_the_page_stays_straight_line(
     assert any(
         t("distance_note", "en", kind=t("distance_straight", "en")) == c.value for c in at.caption
     )
+
+
+# --- resident view: places in pinyin, the chosen pin (issue 11 §2, §3) -----------------------
+
+
+def _map_data(at: AppTest) -> str:
+    """The script of the resident's map, as the page hands it to the browser."""
+    maps = [c for c in at.get("component_instance") if "st_folium" in c.proto.component_name]
+    assert len(maps) == 1
+    return str(json.loads(maps[0].proto.json_args)["script"])
+
+
+@pytest.mark.slow
+def test_a_place_typed_in_pinyin_on_the_english_page(
+    both_index: OutletIndex, counties: gpd.GeoDataFrame
+) -> None:
+    at = _app(task="apply", lang="en")
+    at.text_input(key="place_q").input("Pingyao").run()
+    _ok(at)
+    seat = counties[counties["name"] == "平遥县"].iloc[0]
+    expected = both_index.nearest(lon=seat["seat_lon"], lat=seat["seat_lat"], k=5, task="apply")
+    assert _cards(at)[0].startswith(f"**1. {escape_markdown(expected['name'].iloc[0])}**")
+    line = next(m.value for m in at.markdown if "平遥县" in m.value)
+    assert "Pingyao" in line and seat["city"] in line  # the place with its pinyin and city
+
+
+@pytest.mark.slow
+def test_choosing_a_result_highlights_its_pin() -> None:
+    at = _app(task="apply", lat="37.86", lon="112.55")
+    _ok(at)
+    assert re.search(r'"selected":\s*null', _map_data(at))
+    at.button(key="show-2").click().run()
+    _ok(at)
+    assert re.search(r'"selected":\s*2\b', _map_data(at))
+    at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
+    at.run()  # a new position: a new list, no pin chosen
+    assert re.search(r'"selected":\s*null', _map_data(at))

@@ -179,7 +179,13 @@ def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
         page.get_by_text(f"{rank}. {name}").first.wait_for(state="visible")
     # The map now shows you, the outlets and the way to each (dashed lines).
     frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
-    assert page.get_by_role("link", name="高德导航").count() == len(expected)
+    # Each card: a tel: link and three Amap routes (walk, transit, drive) from the click.
+    page.locator(".st-key-result-1").wait_for()
+    assert page.locator('a[href^="tel:"]').count() == len(expected)
+    routes = page.locator('a[href^="https://uri.amap.com/navigation"]')
+    assert routes.count() == 3 * len(expected)
+    # The questions folded into one line: the task named, a button to change it.
+    page.get_by_role("button", name="更改").wait_for()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "resident.png"), full_page=True)
@@ -194,8 +200,11 @@ def test_a_shared_link_reopens_the_answer_in_english(server: str, page: Any) -> 
         lon=112.55, lat=37.87, k=5, task="activate_finance", bank="工行"
     )
     page.get_by_text(f"1. {expected['name'].iloc[0]}").wait_for()
+    # Answered by the link: the task, bank and place in one line, with a button to change.
+    page.get_by_role("button", name="Change").click()
     page.get_by_role("combobox", name="What do you need to do?").wait_for()
-    page.get_by_role("link", name="Navigate (Amap)").nth(len(expected) - 1).wait_for()
+    routes = page.locator('a[href^="https://uri.amap.com/navigation"]')
+    routes.nth(3 * len(expected) - 1).wait_for()
     assert _query(page.url)["bank"] == "中国工商银行"  # the short name, normalized
     frame = page.frame_locator(MAP_FRAME).first
     frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")

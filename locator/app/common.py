@@ -8,13 +8,14 @@ The data are loaded once per server and shared by every session, never mutated.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from locator import datasets
+from locator import datasets, hours
 from locator.app.state import registry_fingerprint
 from locator.gazetteer import Gazetteer
 from locator.index import OutletIndex
@@ -90,3 +91,55 @@ def show_map(m: Any, key: str, returned: list[str], height: int = 520) -> Any:
 def forget_url_errors() -> None:
     """Once the user has chosen something, the link's errors are old news."""
     st.session_state.pop("_url_errors", None)
+
+
+def answer_map(m: Any, height: int) -> Any:
+    """The resident's map: only a click reruns (the resident part of the page alone)."""
+    return show_map(m, "resident_map", ["last_clicked"], height=height)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _filtered(
+    fingerprint: str, minute: str | None, filters: tuple[bool, ...], _index: OutletIndex
+) -> OutletIndex:
+    weekends, instant_issue, transit_topup = filters
+    return _index.filtered(
+        open_at=None if minute is None else hours.parse_at(minute),
+        weekends=weekends,
+        instant_issue=instant_issue,
+        transit_topup=transit_topup,
+    )
+
+
+def filtered_index(
+    page: Page, moment: dt.datetime | None, filters: tuple[bool, ...]
+) -> OutletIndex:
+    """The index of the outlets the filters keep (`OutletIndex.filtered`), cached.
+
+    ``filters`` is (open at ``moment`` or now, open at weekends, instant issue, transit
+    top-up). One index per registry, filter set and minute, built once and shared by every
+    session: a click with the same filters only searches.
+    """
+    open_now, *rest = filters
+    if not any(filters):
+        return page.index
+    minute = None
+    if open_now:
+        minute = (moment or hours.parse_at(None)).strftime("%Y-%m-%d %H:%M")
+    return _filtered(page.fingerprint, minute, tuple(rest), page.index)
+
+
+# Our own CSS, no data in it: on a phone the map is compact, so the first result shows
+# without scrolling; sizes in rem and vh, so a larger system font still fits.
+PAGE_CSS = """<style>
+@media (max-width: 640px) {
+  iframe[title="streamlit_folium.st_folium"] { height: 35vh !important; }
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
+  h1 { font-size: 1.5rem !important; padding-top: 0 !important; }
+}
+</style>"""
+
+
+def page_style() -> None:
+    """Add the page's own CSS (`PAGE_CSS`)."""
+    st.html(PAGE_CSS)

@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from locator import datasets, settings
+from locator import datasets, hours, settings
 from locator.app.common import Page, index_for, registry, shipped
 from locator.app.planner import planner_view
 from locator.app.resident import resident_view
 from locator.app.state import VIEWS, escape_markdown, parse_url
 from locator.i18n import LANG_NAMES, LANGS, t
 from locator.maps import default_tiles
-from locator.tasks import TASK_CODES
 
 __all__ = ["main"]
 
 TILES = ("osm", "amap", "none")
-STICKY = ("task", "bank", "k", "place_q", "radius", "planner_task", "planner_bank", "metric")
+# The planner's choices, kept while the resident page is shown (the resident page keeps its
+# own: `locator.app.resident.KEPT`).
+STICKY = ("radius", "planner_task", "planner_bank", "metric")
+# Widgets whose shown option is a text in the page's language: set again after a language
+# switch, or the browser, holding the old language's text, shows none of the new options.
+WORDED = ("view", "tiles", "metric", "planner_task", "task", "when")
 
 
 def init_state() -> None:
@@ -38,7 +42,6 @@ def init_state() -> None:
         _init=True,
         lang=url.lang,
         view=url.view,
-        task=url.task or TASK_CODES[0],
         k=url.k or settings.default_k,
         radius=float(settings.default_radius_km),
         new_sites=0,
@@ -48,6 +51,13 @@ def init_state() -> None:
         tiles=default_tiles(url.lang),
         _url_errors=url.errors,
     )
+    if url.at is not None:  # hours judged at the link's moment (Asia/Shanghai)
+        at = hours.parse_at(url.at)
+        st.session_state.update(
+            when="at", at_date=at.date(), at_time=at.time().replace(tzinfo=None)
+        )
+    if url.task:
+        st.session_state["task"] = url.task
     if url.bank:
         st.session_state["bank"] = url.bank
     if url.lon is not None and url.lat is not None:
@@ -55,7 +65,13 @@ def init_state() -> None:
 
 
 def on_language() -> None:
-    """A new language brings its base map (Amap / OpenStreetMap) until one is chosen."""
+    """A new language brings its base map (Amap / OpenStreetMap) until one is chosen.
+
+    Every choice shown in words is set again, so the browser shows it in the new language.
+    """
+    for key in WORDED:
+        if st.session_state.get(key) is not None:
+            st.session_state[key] = st.session_state[key]
     if not st.session_state.get("_tiles_chosen"):
         st.session_state["tiles"] = default_tiles(st.session_state["lang"])
 
@@ -112,9 +128,9 @@ def main() -> None:
     keep_choices()
     page, view = sidebar()
     st.title(t("title", page.lang))
-    for message in st.session_state.get("_url_errors", ()):
-        st.error(f"{t('bad_link', page.lang)}: {escape_markdown(message)}")
     if view == "planner":
+        for error in st.session_state.get("_url_errors", ()):
+            st.error(escape_markdown(error.text(page.lang)))
         planner_view(page)
     else:
         resident_view(page)

@@ -1,56 +1,136 @@
-"""The resident page (就近办理): the nearest outlets that can do a task, from where one is."""
+"""The resident page (就近办理): what you need to do, where you are, the nearest outlets for it.
+
+Top to bottom, as store locators do: the task question (nothing chosen), then for a task
+that can be done online the online channel first, for a task of the card's own bank the
+bank, then where you are (use my location, a place, a map click), then the answer: a
+compact map with numbered pins beside (desktop) or above (phone) the numbered list. Once
+the task and the place are given, the questions fold into one line with a "change" button,
+so the first result shows without scrolling on a phone.
+
+The whole page below the title is one `st.fragment`: a map click, a place or a filter
+reruns this part only. Widgets that are not drawn in a run (the folded questions) keep
+their values in mirrors (`KEPT`), since Streamlit forgets an undrawn widget's value.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Literal
 
 import streamlit as st
 
-from locator import settings
+from locator import hours, settings
 from locator._errors import LocatorError
 from locator._validate import check_lonlat
-from locator.app.common import Page, forget_url_errors, gazetteer_for, show_map
+from locator.app.common import (
+    Page,
+    answer_map,
+    filtered_index,
+    forget_url_errors,
+    gazetteer_for,
+    page_style,
+)
 from locator.app.state import (
     ResidentAnswer,
+    ResidentCard,
+    ResidentFilters,
     error_markdown,
     escape_markdown,
-    outlet_cards,
-    place_label,
     resident_answer,
+    resident_cards,
     result_table,
     url_params,
 )
 from locator.banks import BANK_NAMES
-from locator.gazetteer import Gazetteer, Place
+from locator.gazetteer import Place, Resolution
 from locator.i18n import t
 from locator.maps import display_to_wgs84, resident_map, standalone_html
 from locator.tasks import TASK_CODES, Task, get_task
 
-__all__ = ["resident_view"]
+__all__ = ["KEPT", "resident_view"]
+
+#: The resident widgets whose values outlive a run that does not draw them.
+KEPT: tuple[str, ...] = (
+    "task", "bank", "k", "place_q", "f_open", "f_weekends", "f_instant", "f_topup",
+    "when", "at_date", "at_time",
+)  # fmt: skip
+FILTERS = ("f_open", "f_weekends", "f_instant", "f_topup")
+MAX_K = 10
+MAP_HEIGHT_PX = 440
+# Open, closed, unknown: the badge's text says which too (colour is never the only sign).
+BADGE_COLORS: dict[str, Literal["green", "red", "gray"]] = {
+    "open": "green",
+    "closed": "red",
+    "unknown": "gray",
+}
+WHEN_WORDS = {"now": "when_now", "at": "when_at"}
 
 
-def set_place(places: list[Place], pick: int) -> None:
-    """Take the place picked from the search results as the user's position."""
-    if places:
-        place = places[min(pick, len(places) - 1)]
-        st.session_state["loc"] = {"lon": place.lon, "lat": place.lat, "place": place.name}
+def restore_choices() -> None:
+    """Give back each kept widget the value it had when last drawn."""
+    for key in KEPT:
+        if key not in st.session_state and f"_{key}" in st.session_state:
+            st.session_state[key] = st.session_state[f"_{key}"]
+
+
+def remember_choices() -> None:
+    """Keep each drawn widget's value for the runs that do not draw it."""
+    for key in KEPT:
+        if key in st.session_state:
+            st.session_state[f"_{key}"] = st.session_state[key]
+
+
+# --- where the resident is -------------------------------------------------------------------
+
+
+def set_location(lon: float, lat: float, source: str, place: str | None = None) -> None:
+    """Take a new position: the answer follows it, the questions fold, no pin is chosen."""
+    st.session_state["loc"] = {"lon": lon, "lat": lat, "source": source, "place": place}
+    st.session_state["_editing"] = False
+    st.session_state.pop("selected", None)
     forget_url_errors()
 
 
-def on_place_query(gazetteer: Gazetteer) -> None:
-    """Search the typed place; take the first result."""
+def place_text(place: Place, lang: str) -> str:
+    """A place as the page names it: name · county · city, with its pinyin in English.
+
+    Plain text, not markdown (options and the summary line escape it).
+    """
+    name = f"{place.name} ({place.pinyin})" if lang == "en" and place.pinyin else place.name
+    parts = [name, *(p for p in (place.county, place.city) if p and p != place.name)]
+    if len(parts) == 1 and place.context and place.context != place.name:
+        parts.append(place.context)
+    return " · ".join(parts)
+
+
+def on_place_query(page: Page) -> None:
+    """Search the typed place: one match is taken, several equally good ask which one."""
     st.session_state.pop("_place_error", None)
+    st.session_state.pop("place_pick", None)
     try:
-        places = gazetteer.search(st.session_state.get("place_q", ""))
+        found = gazetteer_for(page.fingerprint, page.outlets).resolve(
+            st.session_state.get("place_q", "")
+        )
     except LocatorError as error:
         st.session_state["_place_error"] = error
-        places = []
-    st.session_state.update(_places=places, place_pick=0)
-    set_place(places, 0)
+        found = Resolution([], False)
+    st.session_state.update(_places=found.places, _ambiguous=found.ambiguous)
+    if found.places and not found.ambiguous:
+        place = found.places[0]
+        set_location(place.lon, place.lat, "place", place_text(place, page.lang))
 
 
-def on_map_click() -> None:
-    """Take a new click on the resident's map as the user's position."""
+def on_place_pick(places: list[Place], lang: str) -> None:
+    """Take the place chosen among those of an ambiguous name."""
+    pick = st.session_state.get("place_pick")
+    if pick is not None and 0 <= pick < len(places):
+        place = places[pick]
+        set_location(place.lon, place.lat, "place", place_text(place, lang))
+        st.session_state["_ambiguous"] = False
+
+
+def take_map_click() -> None:
+    """Take a new click on the map as the resident's position."""
     click = (st.session_state.get("resident_map") or {}).get("last_clicked")
     if not click or click == st.session_state.get("_click"):
         return
@@ -60,87 +140,180 @@ def on_map_click() -> None:
     except (KeyError, TypeError, ValueError):
         return  # a click the map reports oddly is ignored; the next one counts
     lon, lat = display_to_wgs84(*shown, tiles=st.session_state["tiles"])
-    st.session_state["loc"] = {"lon": lon, "lat": lat, "source": "click"}
-    forget_url_errors()
+    set_location(lon, lat, "click")
 
 
-def task_choice(page: Page) -> tuple[Task, str | None, int]:
-    """The task, the card's bank (for an own-bank task) and how many outlets to show."""
+def take_geolocation(lang: str) -> None:
+    """The "use my location" button; a new position is taken, a refusal explained."""
+    from locator.app.geolocation import locate_me
+
+    found = locate_me(lang, key="geolocation")
+    if found is None or found.at == st.session_state.get("_geo_at"):
+        if found is not None and not found.found:
+            st.warning(found.message(lang))
+        return
+    st.session_state["_geo_at"] = found.at
+    if found.found and found.lon is not None and found.lat is not None:
+        set_location(found.lon, found.lat, "geolocation")
+    else:
+        st.warning(found.message(lang))
+
+
+def place_question(page: Page) -> None:
+    """Where you are: my location, a place (which one, when several), or a map click."""
     lang = page.lang
-    left, middle, right = st.columns([3, 2, 1])
-    task = get_task(
-        left.selectbox(
-            t("task", lang),
-            TASK_CODES,
-            format_func=lambda c: get_task(c).label(lang),
-            key="task",
-            on_change=forget_url_errors,
-        )
-    )
-    bank = None
-    if task.own_bank:
-        placeholder = t("bank_placeholder", lang)
-        bank = middle.selectbox(
-            t("bank", lang), BANK_NAMES, index=None, placeholder=placeholder, key="bank"
-        )
-    k = right.slider(t("k", lang), 1, 10, key="k")
-    notes = [f"**{t('bring', lang)}**: {task.bring(lang)}", task.note(lang)]
-    if task.online(lang):
-        notes.append(
-            f"**{t('online' if task.kinds else 'online_only', lang)}**: {task.online(lang)}"
-        )
-    st.info("  \n".join(notes))
-    return task, bank, k
-
-
-def place_search(page: Page) -> None:
-    """The place box and, after a search, the places found to choose from."""
-    lang = page.lang
-    st.markdown(f"**{t('where', lang)}** {t('where_help', lang)}")
-    query_col, pick_col = st.columns(2)
-    gazetteer = gazetteer_for(page.fingerprint, page.outlets)
-    query_col.text_input(
+    st.subheader(t("where", lang))
+    take_geolocation(lang)
+    st.text_input(
         t("place", lang),
         key="place_q",
         placeholder=t("place_placeholder", lang),
         help=t("place_hint", lang),
         on_change=on_place_query,
-        args=(gazetteer,),
+        args=(page,),
     )
     places: list[Place] = st.session_state.get("_places", [])
     if "_place_error" in st.session_state:
-        pick_col.error(error_markdown(st.session_state["_place_error"], lang, "place_error"))
-    elif places:
-        pick_col.selectbox(
+        st.error(error_markdown(st.session_state["_place_error"], lang, "place_error"))
+    elif places and st.session_state.get("_ambiguous"):
+        st.radio(
             t("place_pick", lang),
             range(len(places)),
-            format_func=lambda i: place_label(places[i], lang),
+            format_func=lambda i: place_text(places[i], lang),
+            index=None,
             key="place_pick",
-            on_change=lambda: set_place(places, st.session_state["place_pick"]),
+            on_change=on_place_pick,
+            args=(places, lang),
         )
-    elif st.session_state.get("place_q"):
-        pick_col.warning(t("place_none", lang, query=escape_markdown(st.session_state["place_q"])))
+    elif st.session_state.get("place_q") and not places:
+        st.warning(t("place_none", lang, query=escape_markdown(st.session_state["place_q"])))
+    st.caption(t("where_help", lang))
 
 
-def answer_list(page: Page, answer: ResidentAnswer, shown: dict[str, Any]) -> None:
-    """The outlets found, as cards and as a table, and the map to download."""
+# --- what the resident needs to do -----------------------------------------------------------
+
+
+def task_question(lang: str) -> Task | None:
+    """The first question: the task, nothing chosen until the resident chooses."""
+    code = st.selectbox(
+        t("task", lang),
+        TASK_CODES,
+        index=None,
+        placeholder=t("task_placeholder", lang),
+        format_func=lambda c: get_task(c).label(lang),
+        key="task",
+        on_change=forget_url_errors,
+    )
+    return None if code is None else get_task(code)
+
+
+def bank_question(lang: str) -> str | None:
+    """For a task of the card's own bank: which bank, before anything else."""
+    bank: str | None = st.selectbox(
+        t("bank", lang),
+        BANK_NAMES,
+        index=None,
+        placeholder=t("bank_placeholder", lang),
+        key="bank",
+        on_change=forget_url_errors,
+    )
+    return bank
+
+
+def online_answer(task: Task, lang: str) -> None:
+    """The online channel: alone for an online-only task, compact above the outlets otherwise."""
+    channel = task.online_channel(lang)
+    if channel is None:
+        return
+    where = f"**{escape_markdown(channel.app)}**: {escape_markdown(channel.steps)}"
+    if channel.outlet_also:
+        st.caption(f"{t('online', lang)}: {where}")
+        return
+    st.subheader(t("online_only", lang))
+    lines = [where, channel.cost, channel.delivery, channel.hotline]
+    st.info("  \n".join(escape_markdown(x) if x is not where else x for x in lines if x))
+
+
+# --- when, filters, how many -----------------------------------------------------------------
+
+
+def chosen_moment() -> dt.datetime | None:
+    """The moment hours are judged at: None for now, else the date and time chosen."""
+    if st.session_state.get("when") != "at":
+        return None
+    day = st.session_state.get("at_date") or dt.date.today()
+    clock = st.session_state.get("at_time") or dt.time(10, 0)
+    return hours.parse_at(dt.datetime.combine(day, clock))
+
+
+def when_and_filters(lang: str) -> None:
+    """When to be there (now, or a date and time), the filters and how many outlets."""
+    with st.expander(t("filters", lang)):
+        st.radio(
+            t("when", lang),
+            ("now", "at"),
+            format_func=lambda v: t(WHEN_WORDS[v], lang),
+            horizontal=True,
+            key="when",
+        )
+        if st.session_state.get("when") == "at":
+            st.date_input(t("at_date", lang), key="at_date")
+            st.time_input(t("at_time", lang), key="at_time", step=dt.timedelta(minutes=30))
+        for key in FILTERS:
+            st.checkbox(t(key, lang), key=key)
+        st.slider(t("k", lang), 1, MAX_K, key="k")
+
+
+def show_more() -> None:
+    """Five more outlets, up to ten."""
+    st.session_state["k"] = min(MAX_K, int(st.session_state.get("k") or settings.default_k) + 5)
+
+
+# --- the answer ------------------------------------------------------------------------------
+
+
+def choose(rank: int) -> None:
+    """Highlight a result's pin on the map."""
+    st.session_state["selected"] = rank
+
+
+def result_card(card: ResidentCard, lang: str) -> None:
+    """One result: number and name, kind, bank, distance, open badge, address, call, routes."""
+    with st.container(key=f"result-{card.rank}", border=True):
+        meta = " · ".join(escape_markdown(m) for m in (card.kind, card.bank, card.distance) if m)
+        color = BADGE_COLORS.get(card.state, "gray")
+        st.markdown(
+            f"**{card.rank}. {escape_markdown(card.name)}**  \n"
+            f"{meta} :{color}-badge[{escape_markdown(card.badge)}]  \n"
+            f"{escape_markdown(card.address)}"
+        )
+        with st.container(horizontal=True, gap="small"):
+            if card.tel_url:
+                st.link_button(t("call", lang, phone=escape_markdown(card.phone)), card.tel_url)
+            for route in card.routes:  # in the card of its outlet: says where it goes
+                st.link_button(t("route", lang, mode=escape_markdown(route.label)), route.url)
+            st.button(
+                t("show_on_map", lang, n=card.rank),
+                key=f"show-{card.rank}",
+                on_click=choose,
+                args=(card.rank,),
+            )
+        st.caption(f"{t('bring', lang)}: {escape_markdown(card.bring)}")
+
+
+def result_list(page: Page, answer: ResidentAnswer, cards: list[ResidentCard]) -> None:
+    """The numbered list, "show more", the table and the map to download."""
     lang = page.lang
-    st.subheader(t("n_found", lang, n=len(answer.found)))
-    for text, nav_url in outlet_cards(answer, lang):
-        with st.container(border=True):
-            st.markdown(text)
-            st.link_button(t("navigate", lang), nav_url)
-    st.caption(t("share", lang))
+    st.subheader(t("n_found", lang, n=len(cards)))
+    for card in cards:
+        result_card(card, lang)
+    k = int(st.session_state.get("k") or settings.default_k)
+    more = len(cards) >= k and k < MAX_K
+    st.button(t("show_more", lang), key="show_more", on_click=show_more, disabled=not more)
     with st.expander(t("table_view", lang)):
         link = {t("col_nav", lang): st.column_config.LinkColumn(display_text=t("navigate", lang))}
         st.dataframe(result_table(answer, lang), hide_index=True, column_config=link)
-    st.download_button(
-        t("download_html", lang),
-        data=lambda: standalone_html(resident_map(answer.found, **shown)),
-        file_name="locator-nearest.html",
-        mime="text/html",
-        on_click="ignore",
-    )
+    st.caption(t("share", lang))
 
 
 def far_note(answer: ResidentAnswer, lang: str) -> None:
@@ -160,48 +333,162 @@ def far_note(answer: ResidentAnswer, lang: str) -> None:
     st.warning(f"{head}\n\n{lines}")
 
 
-def resident_view(page: Page) -> None:
-    """就近办理: the nearest outlets that can do the task chosen, from where the user is."""
-    lang = page.lang
-    on_map_click()
-    task, bank, k = task_choice(page)
-    place_search(page)
-    loc = st.session_state.get("loc")
-    you = (loc["lon"], loc["lat"]) if loc else None
-    here = {"lon": you[0], "lat": you[1]} if you else {"lon": None, "lat": None}
-    shown = {"you": you, "counties": page.counties, "options": page.map_options}
-    st.query_params.from_dict(
-        url_params(lang=lang, view="resident", task=task.code, bank=bank, **here)
-    )
-    answer = None
-    if loc is not None:
-        try:
-            answer = resident_answer(
-                page.index, **here, task=task.code, bank=bank, k=k, counties=page.counties
-            )
-        except LocatorError as error:
-            st.error(error_markdown(error, lang, "answer_error"))
-            return
-        source = {"click": t("map_click", lang), "link": t("from_link", lang)}.get(
-            loc.get("source")
-        )
-        where = loc.get("place") or f"{loc['lat']:.5f}, {loc['lon']:.5f} {answer.county}"
-        st.caption(
-            t("you_are", lang, where=escape_markdown(where)) + (f" ({source})" if source else "")
-        )
-        if not answer.inside:
-            st.warning(t("outside", lang))
+def edit() -> None:
+    """Unfold the questions."""
+    st.session_state["_editing"] = True
 
-    # Before a location is given the map shows the counties alone: any click there answers.
-    found = answer.found if answer is not None else page.index.outlets.iloc[:0]
-    show_map(resident_map(found, **shown), "resident_map", ["last_clicked"])
-    if answer is None:
+
+def where_text(answer: ResidentAnswer, lang: str) -> str:
+    """Where the answer is from: the place chosen, or how it was given, with county and city."""
+    loc = st.session_state["loc"]
+    source = {"click": "map_click", "link": "from_link", "geolocation": "from_geolocation"}
+    key = source.get(loc.get("source") or "")
+    how = t(key, lang) if key else ""
+    where = loc.get("place") or (how if answer.county else f"{loc['lat']:.5f}, {loc['lon']:.5f}")
+    if answer.county and answer.county not in where:
+        where = f"{where} · {answer.county}"
+    return where
+
+
+def summary(answer: ResidentAnswer, lang: str) -> None:
+    """The questions answered, folded into one line, with a button to change them."""
+    parts = [answer.task.label(lang), answer.bank or "", where_text(answer, lang)]
+    with st.container(horizontal=True, vertical_alignment="center", key="summary", gap="small"):
+        st.button(t("change", lang), key="change", on_click=edit)
+        st.markdown(" · ".join(escape_markdown(p) for p in parts if p))
+
+
+def compute_answer(page: Page, task: Task, bank: str | None) -> ResidentAnswer | None:
+    """The answer for the position chosen, or None (and the error said) when it cannot be."""
+    loc = st.session_state["loc"]
+    moment = chosen_moment()
+    # Filtered once per filter set (cached, shared); the answer then judges hours at `moment`.
+    index = filtered_index(page, moment, tuple(bool(st.session_state.get(f)) for f in FILTERS))
+    k = int(st.session_state.get("k") or settings.default_k)
+    try:
+        return resident_answer(
+            index, lon=loc["lon"], lat=loc["lat"], task=task.code, bank=bank, k=k,
+            filters=ResidentFilters(at=moment),
+        )  # fmt: skip
+    except LocatorError as error:
+        st.error(error_markdown(error, page.lang, "answer_error"))
+        return None
+
+
+def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> None:
+    """The map beside (desktop) or above (phone) the numbered list, and the filters."""
+    lang = page.lang
+    shown = {"counties": page.counties, "options": page.map_options}
+    if "loc" not in st.session_state:
         st.info(t("no_location", lang))
-    elif answer.needs_bank:
-        st.warning(t("bank_needed", lang))
-    elif answer.found.empty and not answer.online_only:
-        st.warning(t("none_found", lang))
+        answer_map(resident_map(page.index.outlets.iloc[:0], you=None, **shown), MAP_HEIGHT_PX)
+        return
+    answer = compute_answer(page, task, bank)
+    if answer is None:
+        return
+    if folded:
+        summary(answer, lang)
+        online_answer(task, lang)
+    else:
+        st.caption(t("you_are", lang, where=escape_markdown(where_text(answer, lang))))
+    if not answer.inside:
+        st.warning(t("outside", lang))
+    loc = st.session_state["loc"]
+    you = (loc["lon"], loc["lat"])
+    left, right = st.columns([5, 4], gap="medium")
+    with left:
+        selected = st.session_state.get("selected")
+        selected = selected if selected in set(answer.found.get("rank", [])) else None
+        pins = resident_map(answer.found, you=you, selected=selected, **shown)
+        answer_map(pins, MAP_HEIGHT_PX)
+        when_and_filters(lang)
+        if (note := answer.calendar_note(lang)) is not None:
+            st.caption(note)
+    with right:
+        if answer.found.empty:
+            st.warning(t("none_found", lang))
+        else:
+            result_list(page, answer, resident_cards(answer, lang))
         far_note(answer, lang)
-    elif not answer.online_only:
-        far_note(answer, lang)
-        answer_list(page, answer, shown)
+        st.download_button(
+            t("download_html", lang),
+            data=lambda: standalone_html(resident_map(answer.found, you=you, **shown)),
+            file_name="locator-nearest.html",
+            mime="text/html",
+            on_click="ignore",
+        )
+
+
+def sync_url(lang: str, task: Task | None, bank: str | None) -> None:
+    """The page's link: it reopens this answer."""
+    loc = st.session_state.get("loc") or {"lon": None, "lat": None}
+    st.query_params.from_dict(
+        url_params(
+            lang=lang,
+            view="resident",
+            task=task.code if task else None,
+            bank=bank,
+            lon=loc["lon"],
+            lat=loc["lat"],
+            at=chosen_moment(),
+        )
+    )
+
+
+def link_errors(lang: str) -> None:
+    """What a bad shared link got wrong, in the page's words; gone once the user acts."""
+    for error in st.session_state.get("_url_errors", ()):
+        st.error(escape_markdown(error.text(lang)))
+
+
+def questions(page: Page) -> tuple[Task | None, str | None, bool]:
+    """The task, the bank and the place, asked in that order; (task, bank, ready)."""
+    lang = page.lang
+    task = task_question(lang)
+    if task is None:
+        st.caption(t("intro", lang))
+        return None, None, False
+    online_answer(task, lang)
+    if not task.kinds:
+        return task, None, False
+    bank = bank_question(lang) if task.own_bank else None
+    if task.own_bank and bank is None:
+        st.info(t("bank_needed", lang))
+        return task, None, False
+    place_question(page)
+    return task, bank, True
+
+
+def resident_body(page: Page) -> None:
+    """The page below the title: questions (or their one-line summary), then the answer."""
+    lang = page.lang
+    link_errors(lang)
+    code, bank = st.session_state.get("task"), st.session_state.get("bank")
+    task = None if code is None else get_task(code)
+    answered = task is not None and bool(task.kinds) and (bank is not None or not task.own_bank)
+    folded = answered and "loc" in st.session_state and not st.session_state.get("_editing")
+    if folded and task is not None:
+        bank = bank if task.own_bank else None
+        ready = True
+    else:
+        task, bank, ready = questions(page)
+    sync_url(lang, task, bank)
+    if ready and task is not None:
+        answer_area(page, task, bank, folded=folded)
+
+
+@st.fragment
+def resident_part(page: Page) -> None:
+    """Everything that changes with the resident's choices: rerun alone on a click or a place."""
+    restore_choices()
+    try:
+        take_map_click()
+        resident_body(page)
+    finally:
+        remember_choices()
+
+
+def resident_view(page: Page) -> None:
+    """就近办理: what you need to do, where you are, and the nearest outlets that can do it."""
+    page_style()
+    resident_part(page)
