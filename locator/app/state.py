@@ -68,7 +68,6 @@ __all__ = [
     "UrlState",
     "error_markdown",
     "escape_markdown",
-    "outlet_cards",
     "page_words",
     "place_label",
     "parse_url",
@@ -455,34 +454,6 @@ def planner_table(frame: pd.DataFrame, lang: str, columns: list[str] | None = No
         elif column.endswith("_km"):
             shown[column] = shown[column].round(2)
     return shown.rename(columns=lambda c: column_label(c, lang))
-
-
-def outlet_cards(answer: ResidentAnswer, lang: str) -> list[tuple[str, str]]:
-    """One (markdown, navigation URL) per outlet found; every text from the data escaped.
-
-    Superseded by `resident_cards` (plain text, tel and route links); kept while the page
-    still imports it.
-
-    Examples
-    --------
-    >>> index = OutletIndex(datasets.registry())
-    >>> answer = resident_answer(index, lon=112.55, lat=37.87, task="apply", bank=None, k=1)
-    >>> text, url = outlet_cards(answer, "zh")[0]
-    >>> text.startswith("**1. "), url.startswith("https://uri.amap.com/")
-    (True, True)
-    """
-    cards = []
-    for rank, row in enumerate(answer.found.to_dict("records"), start=1):
-        kind = KIND_LABELS.get(str(row["kind"]), {}).get(lang, str(row["kind"]))
-        bank = f" · {escape_markdown(row['bank'])}" if isinstance(row["bank"], str) else ""
-        text = (
-            f"**{rank}. {escape_markdown(row['name'])}** · {escape_markdown(kind)}{bank}"
-            f" · **{float(row['distance_km']):.2f} km**  \n"
-            f"{escape_markdown(row['address'])} · ☎ {escape_markdown(row['phone'])}"
-            f" · {escape_markdown(row['hours'])}"
-        )
-        cards.append((text, str(row["nav_url"])))
-    return cards
 
 
 @dataclass(frozen=True)
