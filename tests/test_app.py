@@ -993,3 +993,39 @@ def test_choosing_a_result_highlights_its_pin() -> None:
     at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
     at.run()  # a new position: a new list, no pin chosen
     assert re.search(r'"selected":\s*null', _map_data(at))
+
+
+@pytest.mark.slow
+def test_filters_at_a_chosen_time_search_only_the_outlets_they_keep() -> None:
+    from locator.hours import parse_at
+
+    at = _app(task="apply", lat="37.86", lon="112.55", at="2026-10-01T10:00")  # 国庆节
+    _ok(at)
+    assert at.radio(key="when").value == "at"
+    at.checkbox(key="f_open").check().run()
+    at.checkbox(key="f_weekends").check().run()
+    _ok(at)
+    index = OutletIndex(datasets.registry())
+    kept = index.filtered(open_at=parse_at("2026-10-01 10:00"), weekends=True)
+    assert len(kept) < len(index)  # the holiday closes some
+    expected = kept.nearest(lon=112.55, lat=37.86, k=5, task="apply")
+    cards = _cards(at)
+    assert len(cards) == len(expected)
+    for rank, (card, name) in enumerate(zip(cards, expected["name"], strict=True), start=1):
+        assert card.startswith(f"**{rank}. {escape_markdown(name)}**")
+    at.button(key="show_more").click().run()  # five more, from the same filtered outlets
+    expected = kept.nearest(lon=112.55, lat=37.86, k=10, task="apply")
+    assert [c.split("**")[1] for c in _cards(at)] == [
+        f"{rank}. {escape_markdown(name)}" for rank, name in enumerate(expected["name"], start=1)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_year_the_calendar_does_not_know_is_said(lang: str) -> None:
+    at = _app(task="apply", lat="37.86", lon="112.55", at="2027-03-01T10:00", lang=lang)
+    _ok(at)
+    assert _cards(at)
+    assert any(c.value == t("calendar_note", lang, year=2027) for c in at.caption)
+    at = _app(task="apply", lat="37.86", lon="112.55", at="2026-10-01T10:00", lang=lang)
+    assert not any(str(2026) in c.value for c in at.caption)

@@ -94,8 +94,12 @@ def forget_url_errors() -> None:
 
 
 def answer_map(m: Any, height: int) -> Any:
-    """The resident's map: only a click reruns (the resident part of the page alone)."""
-    return show_map(m, "resident_map", ["last_clicked"], height=height)
+    """The resident's map: only a click reruns (the resident part of the page alone).
+
+    In a container keyed ``resident-map``, which `PAGE_CSS` makes compact on a phone.
+    """
+    with st.container(key="resident-map"):
+        return show_map(m, "resident_map", ["last_clicked"], height=height)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -133,7 +137,8 @@ def filtered_index(
 # without scrolling; sizes in rem and vh, so a larger system font still fits.
 PAGE_CSS = """<style>
 @media (max-width: 640px) {
-  iframe[title="streamlit_folium.st_folium"] { height: 35vh !important; }
+  .st-key-resident-map iframe,
+  .st-key-resident-map [data-testid="stSkeleton"] { height: 35vh !important; }
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
   h1 { font-size: 1.5rem !important; padding-top: 0 !important; }
 }
