@@ -50,6 +50,7 @@ from locator._errors import ValidationError
 from locator._typing import BoolArray
 
 __all__ = [
+    "AT_YEARS",
     "TIMEZONE",
     "Hours",
     "HoursError",
@@ -70,6 +71,10 @@ __all__ = [
 ]
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+# The years a moment to judge hours at may name (``at``, first and last included): the
+# calendar package's first year and a few beyond its last; a wider range only invites
+# dates where "open now" means nothing, and year 9999 leaves no room to find the next change.
+AT_YEARS = (2004, 2100)
 
 _DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -312,7 +317,14 @@ def intervals_on(hours: Hours, day: dt.date) -> tuple[tuple[int, int], ...]:
 def _local(at: dt.datetime) -> dt.datetime:
     if at.tzinfo is None:
         return at.replace(tzinfo=TIMEZONE)
-    return at.astimezone(TIMEZONE)
+    try:
+        return at.astimezone(TIMEZONE)
+    except OverflowError:  # e.g. 9999-12-31 23:00 UTC is already year 10000 in Shanghai
+        msg = (
+            f"at {at.isoformat()!r} lies beyond the dates Asia/Shanghai time can hold; "
+            f"give a date from {AT_YEARS[0]} to {AT_YEARS[1]}"
+        )
+        raise ValidationError(msg) from None
 
 
 def is_open(hours: Hours, at: dt.datetime) -> bool:
@@ -344,7 +356,8 @@ def _edges(hours: Hours, day: dt.date) -> list[tuple[int, bool]]:
 def next_change(hours: Hours, at: dt.datetime) -> dt.datetime | None:
     """The first moment after ``at`` when ``hours`` open or close, in Asia/Shanghai time.
 
-    Returns None when nothing changes within a year.
+    Returns None when nothing changes within a year, or before the last day a
+    `datetime.date` can hold (``at`` near `datetime.datetime.max`).
 
     Examples
     --------
@@ -354,9 +367,12 @@ def next_change(hours: Hours, at: dt.datetime) -> dt.datetime | None:
     local = _local(at)
     state = is_open(hours, local)
     midnight = dt.datetime.combine(local.date(), dt.time(), TIMEZONE)
-    for offset in range(_HORIZON_DAYS):
+    days_left = (dt.date.max - local.date()).days  # no day after date.max to look at
+    for offset in range(min(_HORIZON_DAYS, days_left + 1)):
         day = local.date() + dt.timedelta(days=offset)
         for minute, opens in _edges(hours, day):
+            if offset == days_left and minute >= 24 * 60:
+                return None  # 24:00 on date.max is past datetime.max
             moment = midnight + dt.timedelta(days=offset, minutes=minute)
             if moment > local and opens != state:
                 return moment
@@ -473,11 +489,12 @@ def parse_at(value: str | dt.datetime | None) -> dt.datetime:
     ----------
     value : str, datetime or None
         ``"YYYY-MM-DD HH:MM"`` (Asia/Shanghai), a datetime (naive: Asia/Shanghai), or None.
+        Its year in Asia/Shanghai time must lie within `AT_YEARS`.
 
     Raises
     ------
     ValidationError
-        When the text is not a date and time.
+        When the text is not a date and time, or its year is outside `AT_YEARS`.
 
     Examples
     --------
@@ -487,12 +504,25 @@ def parse_at(value: str | dt.datetime | None) -> dt.datetime:
     if value is None:
         return dt.datetime.now(TIMEZONE)
     if isinstance(value, dt.datetime):
-        return _local(value)
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            msg = (
+                f"at {value!r} is not a date and time; write YYYY-MM-DD HH:MM (Asia/Shanghai time)"
+            )
+            raise ValidationError(msg) from None
+    shown = value if isinstance(value, str) else value.isoformat(sep=" ")
+    first, last = AT_YEARS
     try:
-        return _local(dt.datetime.fromisoformat(str(value).strip()))
-    except ValueError:
-        msg = f"at {value!r} is not a date and time; write YYYY-MM-DD HH:MM (Asia/Shanghai time)"
-        raise ValidationError(msg) from None
+        local = _local(moment)
+    except ValidationError:
+        local = None
+    if local is None or not first <= local.year <= last:
+        msg = f"at {shown!r} is outside the years {first}-{last}; give a date and time within them"
+        raise ValidationError(msg)
+    return local
 
 
 @lru_cache(maxsize=256)

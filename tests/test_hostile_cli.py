@@ -29,6 +29,7 @@ from locator._errors import DataFileError, LocatorError, LocatorWarning, Validat
 from locator._validate import check_lonlat, parse_coordinate
 from locator.cli import main
 from locator.counties import load_counties
+from locator.hours import parse_at
 from locator.index import OutletIndex
 from locator.planning.coverage import write_gaps
 from locator.planning.demand import demand_from_points, demand_from_raster, estimate_demand
@@ -614,3 +615,15 @@ def test_a_path_with_a_nul_character_is_a_validation_error(tmp_path, outlets, co
     ):
         with pytest.raises(ValidationError, match="holds a NUL character"):
             call()
+
+
+@pytest.mark.parametrize("at", ["9999-12-31 23:59", "9999-12-31T23:59+00:00", "1900-01-01 08:00"])
+def test_a_moment_outside_the_years_is_one_line(capsys, at):
+    # 9999-12-31 23:59 once ran next_change past datetime.max: an OverflowError traceback
+    line = one_error(capsys, "nearest", *TAIYUAN, "--at", at, "--open-now")
+    assert (
+        line
+        == f"locator: error: --at '{at}' is outside the years 2004-2100; give a date and time within them"
+    )
+    with pytest.raises(ValidationError, match=r"^at '.*' is outside the years 2004-2100"):
+        parse_at(at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 import locator.settings
 from locator import datasets
-from locator._errors import LocatorError
+from locator._errors import LocatorError, ValidationError
 from locator.cli import main
 from locator.hours import (
+    AT_YEARS,
     TIMEZONE,
     HoursError,
     badge,
@@ -309,6 +311,53 @@ def test_parse_at_names_the_parameter() -> None:
     assert now.tzinfo == TIMEZONE
     with pytest.raises(LocatorError, match=r"^at '2026-13-01 10:00' .*YYYY-MM-DD HH:MM"):
         parse_at("2026-13-01 10:00")
+
+
+def test_at_years_are_the_links_years() -> None:
+    # the calendar package's first year to 2100, as a shared link accepts (issue 11)
+    assert AT_YEARS == (2004, 2100)
+    assert parse_at("2004-01-01 00:00") == dt.datetime(2004, 1, 1, tzinfo=TIMEZONE)
+    assert parse_at("2100-12-31 23:59") == dt.datetime(2100, 12, 31, 23, 59, tzinfo=TIMEZONE)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("9999-12-31 23:59", "9999-12-31 23:59"),
+        ("2003-12-31 23:59", "2003-12-31 23:59"),
+        ("2101-01-01 00:00", "2101-01-01 00:00"),
+        ("0001-01-01 00:00", "0001-01-01 00:00"),
+        # a year Shanghai time cannot hold: 9999-12-31 23:59 UTC is year 10000 there
+        ("9999-12-31T23:59+00:00", "9999-12-31T23:59+00:00"),
+        # 2100-12-31 20:00 in New York is already 2101 in Shanghai
+        ("2100-12-31T20:00-05:00", "2100-12-31T20:00-05:00"),
+        (dt.datetime(9999, 1, 1), "9999-01-01 00:00:00"),
+        (dt.datetime.max.replace(tzinfo=dt.UTC), "9999-12-31 23:59:59.999999+00:00"),
+    ],
+)
+def test_parse_at_refuses_years_outside_the_range(value: str | dt.datetime, shown: str) -> None:
+    expected = f"at {shown!r} is outside the years 2004-2100; give a date and time within them"
+    with pytest.raises(ValidationError, match=f"^{re.escape(expected)}$"):
+        parse_at(value)
+
+
+def test_next_change_near_the_last_date_never_overflows() -> None:
+    weekdays = parse_hours("Mo-Fr 09:00-17:00")
+    # 9999-12-31 is a Friday (weekday 4, by hand: 9999-12-31 is 3652058 days after
+    # 0001-01-01, a Monday, and 3652058 % 7 == 4); nothing follows its 17:00 closing
+    assert dt.date(9999, 12, 31).weekday() == 4
+    assert next_change(weekdays, dt.datetime(9999, 12, 30, 18, 0)) == dt.datetime(
+        9999, 12, 31, 9, 0, tzinfo=TIMEZONE
+    )
+    assert next_change(weekdays, dt.datetime(9999, 12, 31, 9, 30)) == dt.datetime(
+        9999, 12, 31, 17, 0, tzinfo=TIMEZONE
+    )
+    assert next_change(weekdays, dt.datetime(9999, 12, 31, 18, 0)) is None
+    # open all day: the next change would be 24:00 on the last day, past datetime.max
+    assert next_change(parse_hours("Mo-Su 00:00-24:00"), dt.datetime.max) is None
+    # an aware moment Shanghai time cannot hold is a mistake named, not an OverflowError
+    with pytest.raises(ValidationError, match=r"^at '9999-12-31T23:59:59.999999\+00:00' lies"):
+        next_change(weekdays, dt.datetime.max.replace(tzinfo=dt.UTC))
 
 
 def test_calendar_note_only_beyond_the_calendar() -> None:
