@@ -7,8 +7,10 @@ lon,lat[,name]&mode=car|bus|walk``; ``callnative=1`` asks a phone to open the Am
 when it has it. Names are percent-encoded whole (``,`` ``&`` ``#`` included), so a name
 can never end its own parameter or add another.
 
-`tel_url` turns the phone text of a registry ("0351-1234567", "(0351) 123 4567",
-"0351-1234567/0351-7654321") into a ``tel:`` link of digits and a leading ``+`` only.
+`tel_number` finds the number to dial in the phone text of a registry ("0351-1234567",
+"(0351) 123 4567", "0351-1234567/0351-7654321"): digits and a leading ``+`` only, or None
+when the text is not plainly one number (``0351-55278l5``, an ``l`` for a ``1``, would dial
+a wrong number). `tel_url` makes it a ``tel:`` link; the resident map uses the same rule.
 
 Examples
 --------
@@ -16,7 +18,7 @@ Examples
 ...                      mode="walk", to_name="小店区 #1")
 >>> url.startswith("https://uri.amap.com/navigation?from=112.556"), "%20%231" in url
 (True, True)
->>> tel_url("0351-1234567/0351-7654321"), tel_url("(0351) 123 4567"), tel_url("无")
+>>> tel_url("0351-1234567/0351-7654321"), tel_url("(0351) 123 4567"), tel_url("0351-55278l5")
 ('tel:03511234567', 'tel:03511234567', None)
 """
 
@@ -31,17 +33,27 @@ from locator._errors import ValidationError
 from locator._validate import check_lonlat
 from locator.crs import wgs84_to_gcj02
 
-__all__ = ["ROUTE_MODES", "amap_route_url", "tel_url"]
+__all__ = ["ROUTE_MODES", "amap_route_url", "tel_number", "tel_url"]
 
 #: The ways to travel a route link offers, in the order a page lists them.
 ROUTE_MODES: tuple[str, ...] = ("walk", "transit", "drive")
 # Amap's names for them (URI API, 路径规划: mode=walk / bus / car).
 _AMAP_MODES = {"walk": "walk", "transit": "bus", "drive": "car"}
 _AMAP_ROUTE = "https://uri.amap.com/navigation"
-# Where one number ends and the next begins in a registry's phone text.
-_SEPARATORS = re.compile(r"[/／、,，;；|｜\n]|或|及|和|转|ext\.?|分机", re.IGNORECASE)
+# Where the first number of a phone text ends (after NFKC, so full-width ／，；｜ too): another
+# number follows, or its extension (转, 分机, ext, x8001).
+_SEPARATORS = re.compile(
+    r"[/,;、|\n\r\u2028\u2029]|或|及|和|转|分机|ext\.?|x(?=\s*[0-9])", re.IGNORECASE
+)
+# One number: an optional leading + and country code, an area code in brackets or not, then
+# digits with spaces, hyphens or dots between them.
+_NUMBER = re.compile(r"\+?(?:[0-9][0-9 ]*)?(?:[(][0-9]{2,4}[)][ \-]?)?[0-9][0-9 \-.]*[0-9]")
 # A dialable number: 3 digits (12333 has 5, 110 has 3) to the 15 of E.164.
 _MIN_DIGITS, _MAX_DIGITS = 3, 15
+# A first group of digits this long is a whole number (area codes and the groups of a
+# mobile number are shorter): what follows it after a space is another number or an
+# extension, never more of the same number ("0351-1234567 0351-7654321", "0351-1234567 801").
+_WHOLE_GROUP = 7
 
 
 def _end(lon: float, lat: float, name: str) -> str:
@@ -102,22 +114,62 @@ def amap_route_url(
     )
 
 
-def _dialable(part: str) -> str | None:
-    """Digits (and a leading ``+``) of one number's text, or None when not a number."""
-    digits = "".join(ch for ch in part if ch.isascii() and ch.isdigit())
-    if len(digits) > _MAX_DIGITS:  # two numbers side by side: "0351-1234567 0351-7654321"
-        chunks = (_dialable(chunk) for chunk in part.split())
-        return next((c for c in chunks if c is not None and len(c.lstrip("+")) >= 7), None)
-    if len(digits) < _MIN_DIGITS:
+def _ascii_digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+
+
+def tel_number(phone: Any) -> str | None:
+    """The number to dial for a registry's phone text: digits and a leading ``+``, or None.
+
+    The first number of the text is taken: the part before a second number or an
+    extension (``/``, ``,``, ``;``, ``、``, ``|``, a line break, 或, 和, 转, 分机, ``ext``).
+    In that part, one run of digits with the usual separators (``-``, spaces, dots, an area
+    code in brackets, a leading ``+``) must hold every digit, 3 to 15 of them (E.164); a
+    label around it (``电话：``, ``（办公室）``) may stay. Anything else gives None, so no
+    link is made and the text is shown as written: a digit beside a letter (``0351-55278l5``)
+    or any other stray digit means the text is not plainly one number, and dialling its
+    digits would call someone else. Full-width digits count (NFKC); digits of other scripts,
+    and values that are not text (an integer has lost its leading 0), give None.
+
+    Parameters
+    ----------
+    phone : str or None
+        The phone text as the registry has it.
+
+    Returns
+    -------
+    str or None
+        The digits, with ``+`` first for an international number.
+
+    Examples
+    --------
+    >>> tel_number("0351-5527815"), tel_number("+86 (351) 552 7815"), tel_number("12333")
+    ('03515527815', '+863515527815', '12333')
+    >>> tel_number("0351-5527815 / 0351-5527816"), tel_number("无"), tel_number("0351-55278l5")
+    ('03515527815', None, None)
+    """
+    if not isinstance(phone, str):
         return None
-    return ("+" if part.lstrip().startswith("+") else "") + digits
+    first = _SEPARATORS.split(unicodedata.normalize("NFKC", phone), maxsplit=1)[0]
+    if any(ch.isdigit() and not ch.isascii() for ch in first):
+        return None  # digits of another script: not what a phone here dials
+    found = _NUMBER.search(first)
+    if found is None or _ascii_digits(first[: found.start()] + first[found.end() :]):
+        return None
+    run = found.group()
+    head = run.split()[0]
+    if len(_ascii_digits(head)) >= _WHOLE_GROUP:
+        run = head
+    digits = _ascii_digits(run)
+    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
+        return None
+    return ("+" if run.startswith("+") else "") + digits
 
 
 def tel_url(phone: Any) -> str | None:
     """A ``tel:`` link for the first number of a registry's phone text, or None.
 
-    Full-width digits and ``＋`` count (NFKC); every other character is dropped, an
-    extension (转 801) too; a text without 3 to 15 digits gives None.
+    The number is `tel_number`'s: None when the text is not plainly one number.
 
     Parameters
     ----------
@@ -134,11 +186,5 @@ def tel_url(phone: Any) -> str | None:
     >>> tel_url("+86 351 123 4567"), tel_url("12333"), tel_url(None)
     ('tel:+863511234567', 'tel:12333', None)
     """
-    if not isinstance(phone, str):
-        return None
-    text = unicodedata.normalize("NFKC", phone)
-    for part in _SEPARATORS.split(text):
-        number = _dialable(part)
-        if number is not None:
-            return f"tel:{number}"
-    return None
+    number = tel_number(phone)
+    return None if number is None else f"tel:{number}"

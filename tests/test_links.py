@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from locator import datasets
 from locator._errors import ValidationError
 from locator.crs import gcj02_to_wgs84
-from locator.links import ROUTE_MODES, amap_route_url, tel_url
+from locator.links import ROUTE_MODES, amap_route_url, tel_number, tel_url
 
 HOSTILE = [
     "&to=0,0",
@@ -135,35 +135,62 @@ def test_any_name_round_trips(name: str) -> None:
     assert params["mode"] == "car"
 
 
+# One list for every tel: link locator makes (the app's cards and the resident map's pins).
 @pytest.mark.parametrize(
-    ("phone", "expected"),
+    ("phone", "number"),
     [
-        ("0351-1234567", "tel:03511234567"),
-        ("(0351) 123 4567", "tel:03511234567"),
-        ("（0351）1234567", "tel:03511234567"),
-        ("0351-1234567/0351-7654321", "tel:03511234567"),
-        ("0351-1234567、0351-7654321", "tel:03511234567"),
-        ("0351-1234567 0351-7654321", "tel:03511234567"),
-        ("0351-1234567转801", "tel:03511234567"),
-        ("12333", "tel:12333"),
-        ("+86 351 123 4567", "tel:+863511234567"),
-        ("＋86 351 1234567", "tel:+863511234567"),
-        ("０３５１－１２３４５６７", "tel:03511234567"),
-        ("电话：0351-1234567", "tel:03511234567"),
-        ("无/0351-1234567", "tel:03511234567"),
-        ("javascript:alert(1)//0351", "tel:0351"),
+        ("0351-1234567", "03511234567"),
+        ("0351-12333", "035112333"),
+        ("12333", "12333"),
+        ("110", "110"),
+        ("(0351) 123 4567", "03511234567"),
+        ("(0351) 552-7815", "03515527815"),
+        ("（0351）1234567", "03511234567"),
+        ("  0351.552.7815  ", "03515527815"),
+        ("+86 351 123 4567", "+863511234567"),
+        ("＋86 351 1234567", "+863511234567"),
+        ("０３５１－１２３４５６７", "03511234567"),  # full-width, as typed with a Chinese IME
+        ("＋８６ ３５１ ５５２７８１５", "+863515527815"),
+        # several numbers, or a number and its extension: the first number
+        ("0351-1234567/0351-7654321", "03511234567"),
+        ("0351-1234567、0351-7654321", "03511234567"),
+        ("0351-1234567 0351-7654321", "03511234567"),
+        ("0351-1234567转801", "03511234567"),
+        ("0351-5527815 ext. 8", "03515527815"),
+        # after a space, an extension or a second local number is not more of the number:
+        # both filters once dialled 03511234567801 and 55278155527816, someone else's
+        ("0351-1234567 801", "03511234567"),
+        ("5527815 5527816", "5527815"),
+        # a label around the number may stay
+        ("电话：0351-1234567", "03511234567"),
+        ("0351-5527815（办公室）", "03515527815"),
+        ("tel:12333", "12333"),
+        ("<a href=x>12333</a>", "12333"),  # only ever digits: the markup never reaches a link
+        ("12333\n<script>", "12333"),
+        # not plainly one number: no link, the text is shown as written
+        ("0351-55278l5", None),  # a letter l for a one: its digits call someone else
+        ("<a href=x1>12333</a>", None),  # a digit outside the number
+        ("javascript:alert(1)0351-5527815", None),  # "(1)" is no area code: a stray digit
+        ("javascript:alert(1)//0351", None),  # the first part decides, and it holds a stray 1
+        ("无/0351-1234567", None),  # the first part holds no number
+        ("javascript:alert(1)", None),
+        ("{{ 7*7 }}", None),
+        ("1+1", None),
+        ("٣٥١٢٣٣٣", None),  # Arabic-Indic digits: not what a Chinese phone dials
+        ("1" * 21, None),  # longer than E.164's 15 digits
+        ("12", None),
         ("无", None),
         ("", None),
         ("  ", None),
         ("-", None),
-        ("12", None),
         (None, None),
         (float("nan"), None),
-        (3511234567, None),
+        (3511234567, None),  # not text: an integer has lost the number's leading 0
     ],
 )
-def test_tel_links_by_hand(phone: object, expected: str | None) -> None:
-    assert tel_url(phone) == expected
+def test_tel_numbers_and_links_by_hand(phone: object, number: str | None) -> None:
+    assert tel_number(phone) == number
+    assert tel_url(phone) == (None if number is None else f"tel:{number}")
 
 
 @given(st.text(max_size=60))

@@ -9,7 +9,8 @@ built in the page from numbers and URL-encoded names only:
 - from the resident, three Amap routes (`route_spec`: walk, bus, car; the very links
   `locator.links.amap_route_url` makes, both ends in GCJ-02), or without a resident, the
   marker link of `navigation`;
-- a ``tel:`` link from the phone text, when `tel_number` finds one number in it.
+- a ``tel:`` link from the phone text, when `locator.links.tel_number` finds one number in it
+  (the rule of every ``tel:`` link ``locator`` makes).
 
 A chosen rank (``selected``) is drawn larger and outlined, in front of the others, with its
 popup open.
@@ -19,8 +20,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
-import unicodedata
 from typing import Any
 
 import folium
@@ -30,7 +29,8 @@ from folium.template import Template
 
 from locator._errors import ValidationError
 from locator.crs import wgs84_to_gcj02
-from locator.maps._layers import COLORS, MapOptions, is_missing, plain_text, to_display
+from locator.links import tel_number
+from locator.maps._layers import COLORS, MapOptions, plain_text, to_display
 from locator.maps._leaflet import RawMacro, bounds_of, card, js
 from locator.maps._outlets import kind_key, kind_label, navigation
 
@@ -42,7 +42,6 @@ __all__ = [
     "pin_popup",
     "ranks_of",
     "route_spec",
-    "tel_number",
 ]
 
 #: Amap URI API travel modes (``mode=``) and the words of their links: walking, transit, driving.
@@ -94,43 +93,6 @@ def check_selected(selected: int | None, ranks: list[int]) -> int | None:
 
 
 # --- links ------------------------------------------------------------------------------------
-
-# One number: an optional leading + and country code, an area code in brackets or not, then
-# digits with spaces, hyphens or dots between them.
-_PHONE = re.compile(r"\+?(?:[0-9][0-9 ]*)?(?:[(][0-9]{2,4}[)][ \-]?)?[0-9][0-9 \-.]*[0-9]")
-# Where a second number or an extension starts.
-_SPLIT = re.compile(r"[/,;、|]|转|分机|ext\.?|x(?=\s*[0-9])", re.IGNORECASE)
-
-
-def tel_number(phone: Any) -> str | None:
-    """The number to dial for a phone text: digits and a leading ``+`` only, or None.
-
-    Of several numbers, or a number and its extension (``/``, ``,``, ``;``, ``、``, ``转``,
-    ``分机``, ``ext``), the first part is taken. In it, one run of digits with the usual
-    separators (``-``, spaces, dots, brackets, a leading ``+``) must hold every digit of the
-    part, with 3 to 20 of them; a label around it (``电话：``, ``（办公室）``) may stay. Anything
-    else gives None, so no link is drawn: a stray digit elsewhere (``0351-55278l5``, an ``l``
-    for a ``1``) means the text is not one number. Full-width digits count as digits (NFKC).
-
-    >>> tel_number("0351-5527815"), tel_number("+86 (351) 552 7815"), tel_number("12333")
-    ('03515527815', '+863515527815', '12333')
-    >>> tel_number("0351-5527815 / 0351-5527816"), tel_number("无"), tel_number("0351-55278l5")
-    ('03515527815', None, None)
-    """
-    if is_missing(phone):
-        return None
-    text = unicodedata.normalize("NFKC", str(phone))
-    first = _SPLIT.split(text, maxsplit=1)[0]
-    found = _PHONE.search(first)
-    if found is None:
-        return None
-    digits = re.sub(r"[^0-9]", "", found.group())
-    others = re.sub(r"[^0-9]", "", first[: found.start()] + first[found.end() :])
-    if others or not 3 <= len(digits) <= 20:
-        return None
-    if any(ch.isdigit() and not ch.isascii() for ch in first):
-        return None  # digits of another script: not what a phone here dials
-    return ("+" if found.group().startswith("+") else "") + digits
 
 
 def _position(lon: float, lat: float) -> str:
