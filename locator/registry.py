@@ -179,15 +179,20 @@ def _clean_flag(flag: str, value: Any) -> bool:
     raise ValueError(msg)
 
 
-def _clean_capacity(value: Any) -> float | None:
-    """A service-counter count: a number above 0, or None (blank: the kind's default)."""
+def _clean_capacity(value: Any, outlet_id: Any) -> float | None:
+    """Service counters: a whole number above 0 (``3`` or ``3.0``), or None (the kind's default).
+
+    The same rule as `locator.importer.import_registry` (its ``bad_capacity``): a counter is not
+    split, so ``2.5`` is refused as ``0`` and ``-1`` are.
+    """
     if value is None:
         return None
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not (is_number and math.isfinite(value) and value > 0):
+    if not (is_number and math.isfinite(value) and value > 0 and float(value).is_integer()):
         msg = (
-            f"capacity {value!r} must be a number of service counters above 0 "
-            "(leave it out for the kind's default, settings.capacity_by_kind)"
+            f"capacity {value!r} of outlet {outlet_id!r} is not a whole number of service "
+            "counters above 0: give the number of counters (窗口/柜台), e.g. 3, or leave it out "
+            "for the kind's default (settings.capacity_by_kind)"
         )
         raise ValueError(msg)
     return float(value)
@@ -236,7 +241,7 @@ def _clean_properties(properties: Any) -> dict[str, Any]:
     for flag in _FLAGS:
         record[flag] = _clean_flag(flag, record.get(flag))
     if "capacity" in record:
-        record["capacity"] = _clean_capacity(record["capacity"])
+        record["capacity"] = _clean_capacity(record["capacity"], record["id"])
     return record
 
 

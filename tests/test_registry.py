@@ -337,3 +337,61 @@ def test_a_one_stop_bank_outlet_keeps_every_task(tmp_path):
     path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": [feature]}))
     outlets = load_outlets(path)
     assert outlets["services"].tolist() == [["activate_finance", "apply", "transit_topup"]]
+
+
+def _with_capacity(number: int, capacity: object) -> dict[str, object]:
+    return {"type": "Feature", "properties": {"id": f"o{number}", "name": "n", "kind": "government",
+            "capacity": capacity},
+            "geometry": {"type": "Point", "coordinates": [112.5 + number / 100, 37.8]}}  # fmt: skip
+
+
+def test_whole_capacities_are_read_and_a_missing_one_is_the_default(tmp_path):
+    capacities = [1, 3, 3.0, 12, None]
+    features = [_with_capacity(i, c) for i, c in enumerate(capacities, start=1)]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}))
+    got = load_outlets(path)["capacity"].tolist()
+    assert got[:4] == [1.0, 3.0, 3.0, 12.0]
+    assert math.isnan(got[4])
+
+
+# A counter is not split: the importer refuses 2.5 as it refuses 0 and -1 (bad_capacity).
+@pytest.mark.parametrize(
+    ("capacity", "shown"),
+    [(2.5, "2.5"), (0.5, "0.5"), (0, "0"), (0.0, "0.0"), (-1, "-1"), (-2.0, "-2.0"),
+     (math.inf, "inf"), (math.nan, "nan"), (True, "True"), ("3", "'3'")],
+)  # fmt: skip
+def test_a_capacity_that_is_no_whole_count_is_refused_naming_file_outlet_and_value(
+    tmp_path, capacity, shown
+):
+    features = [_with_capacity(1, 2), _with_capacity(2, capacity)]
+    text = json.dumps({"type": "FeatureCollection", "features": features}, allow_nan=True)
+    path = write(tmp_path, text)
+    expected = (
+        f"{path}: feature 2: capacity {shown} of outlet 'o2' is not a whole number of service "
+        "counters above 0: give the number of counters (窗口/柜台), e.g. 3, or leave it out for "
+        "the kind's default (settings.capacity_by_kind)"
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_outlets(path)
+    assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"), [("3", True), ("2.5", False), ("0", False), ("-1", False)]
+)
+def test_the_loader_and_the_importer_agree_on_capacity(tmp_path, text, whole):
+    from locator import datasets
+    from locator.importer import import_registry
+
+    csv = tmp_path / "registry.csv"
+    csv.write_text(f"网点名称,所属银行,经度,纬度,capacity\n工行迎泽支行,工商银行,112.5492,37.857,{text}\n",
+                   encoding="utf-8")  # fmt: skip
+    imported = import_registry(csv, counties=datasets.counties())
+    assert imported.accepted == (1 if whole else 0)
+    feature = _with_capacity(1, json.loads(text))
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    if whole:
+        assert load_outlets(path)["capacity"].tolist() == [float(text)]
+    else:
+        with pytest.raises(DataFileError, match=f"capacity {text} of outlet 'o1'"):
+            load_outlets(path)
