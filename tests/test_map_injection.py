@@ -268,7 +268,7 @@ def test_resident_map_shows_every_text_as_given(hostile, corpus, canary, monkeyp
 
 
 def test_no_corpus_text_becomes_a_number_to_call(corpus) -> None:
-    from locator.maps._pins import tel_number
+    from locator.links import tel_number
 
     assert [tel_number(text) for text in corpus] == [None] * len(corpus)
     # glued to hostile text, a number comes out as its digits alone, or not at all; with

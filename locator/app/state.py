@@ -153,19 +153,6 @@ def _k(raw: str) -> int:
         raise ValidationError(msg) from None
 
 
-# The years a link's time may name: the calendar's and a few beyond (a wider range only
-# invites dates where "open now" means nothing).
-_AT_YEARS = (2004, 2100)
-
-
-def _at(raw: str) -> dt.datetime:
-    moment = hours.parse_at(raw)
-    if not _AT_YEARS[0] <= moment.year <= _AT_YEARS[1]:
-        msg = f"at {raw!r} is outside the years {_AT_YEARS[0]}-{_AT_YEARS[1]}"
-        raise ValidationError(msg)
-    return moment
-
-
 # How each link parameter but the position is read (each raises ValidationError), and
 # the key of what the resident is told when it cannot be.
 _URL_READERS: dict[str, tuple[Callable[[str], Any], UrlError]] = {
@@ -174,7 +161,7 @@ _URL_READERS: dict[str, tuple[Callable[[str], Any], UrlError]] = {
     "task": (lambda raw: get_task(raw).code, UrlError("url_bad_task")),
     "bank": (normalize_bank, UrlError("url_bad_bank")),
     "k": (_k, UrlError("url_bad_k", (("max", str(_MAX_K)),))),
-    "at": (_at, UrlError("url_bad_at")),
+    "at": (hours.parse_at, UrlError("url_bad_at")),  # years within hours.AT_YEARS
 }
 
 
