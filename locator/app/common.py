@@ -133,9 +133,11 @@ def filtered_index(
     return _filtered(page.fingerprint, minute, tuple(rest), page.index)
 
 
-# Our own CSS, no data in it: on a phone the map is compact, so the first result shows
-# without scrolling; sizes in rem and vh, so a larger system font still fits.
+# Our own CSS, no data in it: readable captions; on a phone the map is compact, so the first
+# result shows without scrolling; sizes in rem and vh, so a larger system font still fits.
 PAGE_CSS = """<style>
+/* Captions dark enough to read (WCAG AA 4.5:1 on white; Streamlit's grey is below it). */
+[data-testid="stCaptionContainer"] { color: rgb(74, 76, 89) !important; opacity: 1 !important; }
 @media (max-width: 640px) {
   .st-key-resident-map iframe,
   .st-key-resident-map [data-testid="stSkeleton"] { height: 35vh !important; }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from locator import datasets, hours, settings
-from locator.app.common import Page, index_for, registry, shipped
+from locator.app.common import Page, index_for, page_style, registry, shipped
 from locator.app.planner import planner_view
 from locator.app.resident import resident_view
 from locator.app.state import VIEWS, escape_markdown, parse_url
@@ -127,6 +127,7 @@ def main() -> None:
     init_state()
     keep_choices()
     page, view = sidebar()
+    page_style()
     st.title(t("title", page.lang))
     if view == "planner":
         for error in st.session_state.get("_url_errors", ()):

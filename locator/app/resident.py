@@ -28,7 +28,6 @@ from locator.app.common import (
     filtered_index,
     forget_url_errors,
     gazetteer_for,
-    page_style,
 )
 from locator.app.state import (
     ResidentAnswer,
@@ -493,5 +492,4 @@ def resident_part(page: Page) -> None:
 
 def resident_view(page: Page) -> None:
     """就近办理: what you need to do, where you are, and the nearest outlets that can do it."""
-    page_style()
     resident_part(page)
