@@ -732,6 +732,8 @@ def test_the_planner_by_bank_table_equals_coverage_by_bank(
 
     at = _app(view="planner")
     at.slider(key="radius").set_value(3.0).run()
+    assert not any(column_label("one_stop_outlets") in d.value for d in at.dataframe)
+    at.toggle(key="show_banks").set_value(True).run()  # on request: 16 distance passes
     _ok(at)
     by_bank = coverage_by_bank(datasets.registry(), counties, demand=demand, radius_km=3.0)
     shown = _frame_with(at, column_label("one_stop_outlets")).reset_index(drop=True)
@@ -889,6 +891,7 @@ def test_the_planner_shows_65plus_once_only_where_it_repeats_all_residents(
     )
     assert sum(t("same_65plus") in c.value for c in at.caption) == 1
     # The bank table is per bank over the province, where the 65+ share still differs.
+    at.toggle(key="show_banks").set_value(True).run()
     assert older in _frame_with(at, column_label("one_stop_outlets")).columns
 
 
@@ -1029,3 +1032,23 @@ def test_a_year_the_calendar_does_not_know_is_said(lang: str) -> None:
     assert any(c.value == t("calendar_note", lang, year=2027) for c in at.caption)
     at = _app(task="apply", lat="37.86", lon="112.55", at="2026-10-01T10:00", lang=lang)
     assert not any(str(2026) in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_my_location_answers_and_folds_the_questions(both_index: OutletIndex) -> None:
+    at = _app(task="reset_card_pin")
+    assert not _cards(at)
+    # What the "use my location" component hands back after a press (WGS-84, from the browser).
+    at.session_state["geolocation"] = {"lon": 112.55, "lat": 37.87, "accuracy_m": 20, "at": 1.0}
+    at.run()
+    _ok(at)
+    expected = both_index.nearest(lon=112.55, lat=37.87, k=5, task="reset_card_pin")
+    cards = _cards(at)
+    assert [c.split("**")[1] for c in cards] == [
+        f"{rank}. {escape_markdown(name)}" for rank, name in enumerate(expected["name"], start=1)
+    ]
+    assert not at.text_input  # folded: the first card comes right after the map
+    assert (at.query_params["lat"], at.query_params["lon"]) == ("37.870000", "112.550000")
+    at.session_state["geolocation"] = {"error": "denied", "at": 2.0}
+    at.button(key="change").click().run()
+    assert any(t("geo_denied") in w.value for w in at.warning)

@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Literal
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from locator import hours, settings
 from locator._errors import LocatorError
@@ -154,6 +155,11 @@ def take_geolocation(lang: str) -> None:
     st.session_state["_geo_at"] = found.at
     if found.found and found.lon is not None and found.lat is not None:
         set_location(found.lon, found.lat, "geolocation")
+        # The position came in the middle of drawing the questions: draw the answer folded.
+        try:
+            st.rerun(scope="fragment")
+        except StreamlitAPIException:  # in a run of the whole page, not of the fragment
+            st.rerun()
     else:
         st.warning(found.message(lang))
 
