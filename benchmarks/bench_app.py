@@ -40,13 +40,18 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 180_000
 REPEATS = 3
 
-# Streamlit shows its status widget while the script runs; the figures are the metrics.
+# While the script runs, Streamlit marks every element not yet drawn again as stale
+# (data-stale="true") and, after a moment, shows its status widget; the figures are the
+# metrics. Done: the metrics changed, nothing stale, no status widget.
 SETTLED = """(before) => {
   const running = document.querySelector('[data-testid="stStatusWidget"]');
+  const stale = document.querySelector('[data-stale="true"]');
   const metrics = [...document.querySelectorAll('[data-testid="stMetric"]')];
   const text = metrics.map((m) => m.innerText).join('|');
-  return !running && metrics.length >= 5 && (before === null || text !== before);
+  return !running && !stale && metrics.length >= 5 && text !== before;
 }"""
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+  && !document.querySelector('[data-stale="true"]')"""
 METRIC_TEXT = """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
   .map((m) => m.innerText).join('|')"""
 
@@ -80,8 +85,9 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
 def settle(page: Any, before: str) -> None:
     """Wait until the script has run and the metrics differ from ``before``.
 
-    The update is seen in the page itself (the metrics' text, Streamlit's running indicator
-    gone), never by waiting a fixed time: every timed change alters the metrics.
+    The update is seen in the page itself (the metrics' text, no element left stale,
+    Streamlit's running indicator gone), never by waiting a fixed time: every timed change
+    alters the metrics.
     """
     page.wait_for_function(SETTLED, arg=before, timeout=TIMEOUT_MS)
 
@@ -123,10 +129,7 @@ def change(page: Any, act: Callable[[], None], marker: str | None = None) -> Non
         settle(page, before)
     else:
         page.get_by_text(marker).first.wait_for()
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-            timeout=TIMEOUT_MS,
-        )
+        page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
 
 def pick_task(page: Any, option: str) -> None:

@@ -625,6 +625,12 @@ STRINGS.update(
             "en": "Measured along the roads of {name} ({nodes} network nodes)",
         },
         "network_warning": {"zh": "路网提示", "en": "Road network note"},
+        "bank_show": {"zh": "计算各银行的覆盖", "en": "Compute coverage by bank"},
+        "bank_show_help": {
+            "zh": "逐一计算 16 家合作银行的网点覆盖，每个新的“就近”距离约需 1 秒。",
+            "en": "Coverage of each of the 16 partner banks' branches: about a second for each "
+            "new “nearby” distance.",
+        },
         "bank_straight": {
             "zh": "各银行的覆盖按直线距离计算（不使用路网）。",
             "en": "Coverage by bank is measured in straight lines (not along the roads).",

@@ -367,6 +367,9 @@ def bank_tables(figures: Figures) -> None:
     page, radius = figures.page, figures.setting.radius_km
     lang = page.lang
     st.subheader(t("bank_coverage", lang))
+    # On request: 16 distance passes, about 1 s for each new distance (benchmarks/README.md).
+    if not st.toggle(t("bank_show", lang), key="show_banks", help=t("bank_show_help", lang)):
+        return
     try:
         with st.spinner(t("computing", lang)):
             by_bank = banks_for(page.fingerprint, radius, page.index)
@@ -467,11 +470,12 @@ def access_section(access: Any, lang: str) -> None:
     st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
 
 
-@st.fragment
 def map_and_sites(figures: Figures, report: Any, access: Any, metric: str) -> None:
     """The siting slider, the layer toggles, the map and the suggested sites.
 
-    A fragment: moving the slider or a toggle reruns this part alone, not the tables.
+    Not an `st.fragment`: Streamlit queues fragment reruns where it stops a page run for
+    the next one, so five steps of the slider drew five maps (first siting 15-20 s against
+    6-9 s as a whole page in `benchmarks/bench_app.py`).
     """
     page, lang, radius = figures.page, figures.page.lang, figures.setting.radius_km
     c1, c2, c3 = st.columns([4, 1, 1])
