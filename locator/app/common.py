@@ -138,6 +138,9 @@ def filtered_index(
 PAGE_CSS = """<style>
 /* Captions dark enough to read (WCAG AA 4.5:1 on white; Streamlit's grey is below it). */
 [data-testid="stCaptionContainer"] { color: rgb(74, 76, 89) !important; opacity: 1 !important; }
+/* No fading of the last answer while the next one comes (a click answers in well under a
+   second): faded text is unreadable (contrast below 4.5:1) and flickers. */
+[data-stale="true"] { opacity: 1 !important; }
 @media (max-width: 640px) {
   .st-key-resident-map iframe,
   .st-key-resident-map [data-testid="stSkeleton"] { height: 35vh !important; }
