@@ -14,13 +14,10 @@ their values in mirrors (`KEPT`), since Streamlit forgets an undrawn widget's va
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
-
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from locator import hours, settings
+from locator import settings
 from locator._errors import LocatorError
 from locator._validate import check_lonlat
 from locator.app.common import (
@@ -30,15 +27,14 @@ from locator.app.common import (
     forget_url_errors,
     gazetteer_for,
 )
+from locator.app.results import FILTERS, chosen_moment, far_note, result_list, when_and_filters
 from locator.app.state import (
     ResidentAnswer,
-    ResidentCard,
     ResidentFilters,
     error_markdown,
     escape_markdown,
     resident_answer,
     resident_cards,
-    result_table,
     url_params,
 )
 from locator.banks import BANK_NAMES
@@ -54,16 +50,7 @@ KEPT: tuple[str, ...] = (
     "task", "bank", "k", "place_q", "f_open", "f_weekends", "f_instant", "f_topup",
     "when", "at_date", "at_time",
 )  # fmt: skip
-FILTERS = ("f_open", "f_weekends", "f_instant", "f_topup")
-MAX_K = 10
 MAP_HEIGHT_PX = 440
-# Open, closed, unknown: the badge's text says which too (colour is never the only sign).
-BADGE_COLORS: dict[str, Literal["green", "red", "gray"]] = {
-    "open": "green",
-    "closed": "red",
-    "unknown": "gray",
-}
-WHEN_WORDS = {"now": "when_now", "at": "when_at"}
 
 
 def restore_choices() -> None:
@@ -237,105 +224,6 @@ def online_answer(task: Task, lang: str) -> None:
     st.subheader(t("online_only", lang))
     lines = [where, channel.cost, channel.delivery, channel.hotline]
     st.info("  \n".join(escape_markdown(x) if x is not where else x for x in lines if x))
-
-
-# --- when, filters, how many -----------------------------------------------------------------
-
-
-def chosen_moment() -> dt.datetime | None:
-    """The moment hours are judged at: None for now, else the date and time chosen."""
-    if st.session_state.get("when") != "at":
-        return None
-    day = st.session_state.get("at_date") or dt.date.today()
-    clock = st.session_state.get("at_time") or dt.time(10, 0)
-    return hours.parse_at(dt.datetime.combine(day, clock))
-
-
-def when_and_filters(lang: str) -> None:
-    """When to be there (now, or a date and time), the filters and how many outlets."""
-    with st.expander(t("filters", lang)):
-        st.radio(
-            t("when", lang),
-            ("now", "at"),
-            format_func=lambda v: t(WHEN_WORDS[v], lang),
-            horizontal=True,
-            key="when",
-        )
-        if st.session_state.get("when") == "at":
-            st.date_input(t("at_date", lang), key="at_date")
-            st.time_input(t("at_time", lang), key="at_time", step=dt.timedelta(minutes=30))
-        for key in FILTERS:
-            st.checkbox(t(key, lang), key=key)
-        st.slider(t("k", lang), 1, MAX_K, key="k")
-
-
-def show_more() -> None:
-    """Five more outlets, up to ten."""
-    st.session_state["k"] = min(MAX_K, int(st.session_state.get("k") or settings.default_k) + 5)
-
-
-# --- the answer ------------------------------------------------------------------------------
-
-
-def choose(rank: int) -> None:
-    """Highlight a result's pin on the map."""
-    st.session_state["selected"] = rank
-
-
-def result_card(card: ResidentCard, lang: str) -> None:
-    """One result: number and name, kind, bank, distance, open badge, address, call, routes."""
-    with st.container(key=f"result-{card.rank}", border=True):
-        meta = " · ".join(escape_markdown(m) for m in (card.kind, card.bank, card.distance) if m)
-        color = BADGE_COLORS.get(card.state, "gray")
-        st.markdown(
-            f"**{card.rank}. {escape_markdown(card.name)}**  \n"
-            f"{meta} :{color}-badge[{escape_markdown(card.badge)}]  \n"
-            f"{escape_markdown(card.address)}"
-        )
-        with st.container(horizontal=True, gap="small"):
-            if card.tel_url:
-                st.link_button(t("call", lang, phone=escape_markdown(card.phone)), card.tel_url)
-            for route in card.routes:  # in the card of its outlet: says where it goes
-                st.link_button(t("route", lang, mode=escape_markdown(route.label)), route.url)
-            st.button(
-                t("show_on_map", lang, n=card.rank),
-                key=f"show-{card.rank}",
-                on_click=choose,
-                args=(card.rank,),
-            )
-        st.caption(f"{t('bring', lang)}: {escape_markdown(card.bring)}")
-
-
-def result_list(page: Page, answer: ResidentAnswer, cards: list[ResidentCard]) -> None:
-    """The numbered list, "show more", the table and the map to download."""
-    lang = page.lang
-    st.subheader(t("n_found", lang, n=len(cards)))
-    for card in cards:
-        result_card(card, lang)
-    k = int(st.session_state.get("k") or settings.default_k)
-    more = len(cards) >= k and k < MAX_K
-    st.button(t("show_more", lang), key="show_more", on_click=show_more, disabled=not more)
-    with st.expander(t("table_view", lang)):
-        link = {t("col_nav", lang): st.column_config.LinkColumn(display_text=t("navigate", lang))}
-        st.dataframe(result_table(answer, lang), hide_index=True, column_config=link)
-    st.caption(t("share", lang))
-
-
-def far_note(answer: ResidentAnswer, lang: str) -> None:
-    """For a task of the card's own bank: every branch was searched; if it is far, what else."""
-    if not answer.task.own_bank or answer.needs_bank:
-        return
-    if not answer.far:
-        st.caption(t("branches_searched", lang))
-        return
-    km = answer.nearest_km
-    head = (
-        t("no_branch", lang)
-        if km is None
-        else t("far_branch", lang, km=f"{km:.0f}", limit=f"{settings.far_branch_km:g}")
-    )
-    lines = "\n".join(f"- {escape_markdown(line)}" for line in answer.alternatives(lang))
-    st.warning(f"{head}\n\n{lines}")
 
 
 def edit() -> None:
