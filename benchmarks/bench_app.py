@@ -11,7 +11,8 @@ figures are updated and Streamlit is no longer running the script:
   text changes, or the siting section shows), never by waiting a fixed time,
 - the resident page: a click on the map until the answer list shows.
 
-Run: ``.venv/bin/python benchmarks/bench_app.py`` (``--planner-only``: the planner page alone).
+Run: ``.venv/bin/python benchmarks/bench_app.py`` (``--planner-only``: the planner page alone;
+``--script``: also the planner's script without a browser, AppTest in one process).
 """
 
 from __future__ import annotations
@@ -172,6 +173,39 @@ def planner_figures(browser: Any, url: str) -> dict[str, float]:
     return times
 
 
+def planner_script_times() -> dict[str, float]:
+    """The planner's script alone (``streamlit.testing`` AppTest, no browser, one process).
+
+    What the server spends per interaction: the rest of a browser figure is the page
+    drawing (the map's frame above all) and the traffic.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    sys.path.insert(0, str(REPO))  # this checkout's locator, as `streamlit run` would import
+
+    def timed_run(run: Callable[[], Any]) -> float:
+        start = time.perf_counter()
+        at = run()
+        seconds = time.perf_counter() - start
+        if at.exception:
+            sys.exit(f"the page failed: {at.exception}")
+        return seconds
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT_MS / 1000)
+    at.query_params.update({"view": "planner", "lang": "en"})
+    times = {"script: first run (fresh process)": timed_run(at.run)}
+    times["script: rerun (warm)"] = min(timed_run(at.run) for _ in range(REPEATS))
+    tasks = ("reset_card_pin", "instant_issue", "transit_topup")
+    times["script: task-filter change"] = min(
+        timed_run(at.selectbox(key="planner_task").set_value(task).run) for task in tasks
+    )
+    times["script: radius change"] = min(
+        timed_run(at.slider(key="radius").set_value(radius).run) for radius in (5.5, 6.0, 6.5)
+    )
+    times["script: first siting (5)"] = timed_run(at.slider(key="new_sites").set_value(5).run)
+    return times
+
+
 def resident_answer(browser: Any, url: str) -> float:
     """Best of 3: a click on the resident map until the first answer shows."""
     page = new_page(browser)
@@ -204,7 +238,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--planner-only", action="store_true", help="skip the resident page")
+    parser.add_argument(
+        "--script", action="store_true", help="also time the planner's script alone (AppTest)"
+    )
     args = parser.parse_args()
+    script = planner_script_times() if args.script else {}
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -227,7 +265,7 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"App (Playwright), {os.cpu_count()} CPUs, load average {load}")
     print(f"{'interaction':36} {'seconds':>8}")
-    for name, seconds in times.items():
+    for name, seconds in {**times, **script}.items():
         print(f"{name:36} {seconds:8.2f}")
 
 
