@@ -130,7 +130,7 @@ def test_the_cmb_card_of_the_issue_gets_the_nearest_cmb_branch_of_either_kind() 
         assert far and "12333" in far[0] and "95555" in far[0]
     else:
         assert not far
-        assert any(t("branches_searched") in c.value for c in at.caption)
+        assert any(t("branches_searched") in m.value for m in at.markdown)
 
 
 @pytest.mark.slow
@@ -336,7 +336,7 @@ def test_a_task_done_online_and_at_outlets_shows_the_online_channel_first() -> N
     _ok(at)
     channel = TASKS["apply"].online_channel("zh")
     assert channel is not None and channel.outlet_also
-    online = [c.value for c in at.caption if escape_markdown(channel.steps) in c.value]
+    online = [m.value for m in at.markdown if escape_markdown(channel.steps) in m.value]
     assert len(online) == 1
     order = [e.value for e in at.main if e.type in ("markdown", "caption")]
     assert order.index(online[0]) < order.index(_cards(at)[0])
@@ -416,7 +416,7 @@ def test_the_english_switch_changes_the_labels() -> None:
     assert at.selectbox(key="bank").label == t("bank", "en")
     assert at.query_params["lang"] == "en"
     han = re.compile(r"[\u4e00-\u9fff]")
-    assert not any(han.search(i.value) for i in [*at.info, *at.caption, *at.subheader])
+    assert not any(han.search(i.value) for i in [*at.info, *at.markdown, *at.subheader])
 
 
 @pytest.mark.slow
@@ -1029,9 +1029,9 @@ def test_a_year_the_calendar_does_not_know_is_said(lang: str) -> None:
     at = _app(task="apply", lat="37.86", lon="112.55", at="2027-03-01T10:00", lang=lang)
     _ok(at)
     assert _cards(at)
-    assert any(c.value == t("calendar_note", lang, year=2027) for c in at.caption)
+    assert any(m.value == f":small[{t('calendar_note', lang, year=2027)}]" for m in at.markdown)
     at = _app(task="apply", lat="37.86", lon="112.55", at="2026-10-01T10:00", lang=lang)
-    assert not any(str(2026) in c.value for c in at.caption)
+    assert not any(str(2026) in m.value for m in at.markdown)
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ from locator.app.common import (
     filtered_index,
     forget_url_errors,
     gazetteer_for,
+    small,
 )
 from locator.app.results import FILTERS, chosen_moment, far_note, result_list, when_and_filters
 from locator.app.state import (
@@ -179,7 +180,7 @@ def place_question(page: Page) -> None:
         )
     elif st.session_state.get("place_q") and not places:
         st.warning(t("place_none", lang, query=escape_markdown(st.session_state["place_q"])))
-    st.caption(t("where_help", lang))
+    small(t("where_help", lang))
 
 
 # --- what the resident needs to do -----------------------------------------------------------
@@ -219,7 +220,7 @@ def online_answer(task: Task, lang: str) -> None:
         return
     where = f"**{escape_markdown(channel.app)}**: {escape_markdown(channel.steps)}"
     if channel.outlet_also:
-        st.caption(f"{t('online', lang)}: {where}")
+        small(f"{t('online', lang)}: {where}")
         return
     st.subheader(t("online_only", lang))
     lines = [where, channel.cost, channel.delivery, channel.hotline]
@@ -286,7 +287,7 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
         summary(answer, lang)
         online_answer(task, lang)
     else:
-        st.caption(t("you_are", lang, where=escape_markdown(where_text(answer, lang))))
+        small(t("you_are", lang, where=escape_markdown(where_text(answer, lang))))
     if not answer.inside:
         st.warning(t("outside", lang))
     loc = st.session_state["loc"]
@@ -304,7 +305,7 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
         else:
             result_list(page, answer, resident_cards(answer, lang))
         if (note := answer.calendar_note(lang)) is not None:
-            st.caption(note)
+            small(note)
         far_note(answer, lang)
         st.download_button(
             t("download_html", lang),
@@ -342,7 +343,7 @@ def questions(page: Page) -> tuple[Task | None, str | None, bool]:
     lang = page.lang
     task = task_question(lang)
     if task is None:
-        st.caption(t("intro", lang))
+        small(t("intro", lang))
         return None, None, False
     online_answer(task, lang)
     if not task.kinds:

@@ -15,7 +15,7 @@ from typing import Literal
 import streamlit as st
 
 from locator import hours, settings
-from locator.app.common import Page
+from locator.app.common import Page, small
 from locator.app.state import ResidentAnswer, ResidentCard, escape_markdown, result_table
 from locator.i18n import t
 
@@ -90,7 +90,8 @@ def result_card(card: ResidentCard, lang: str) -> None:
         st.markdown(
             f"**{card.rank}. {escape_markdown(card.name)}**  \n"
             f"{meta} :{color}-badge[{escape_markdown(card.badge)}]  \n"
-            f"{escape_markdown(card.address)}"
+            f"{escape_markdown(card.address)}  \n"
+            f"{t('bring', lang)}: {escape_markdown(card.bring)}"
         )
         with st.container(horizontal=True, gap="small"):
             if card.tel_url:
@@ -103,7 +104,6 @@ def result_card(card: ResidentCard, lang: str) -> None:
                 on_click=choose,
                 args=(card.rank,),
             )
-        st.caption(f"{t('bring', lang)}: {escape_markdown(card.bring)}")
 
 
 def result_list(page: Page, answer: ResidentAnswer, cards: list[ResidentCard]) -> None:
@@ -118,7 +118,7 @@ def result_list(page: Page, answer: ResidentAnswer, cards: list[ResidentCard]) -
     with st.expander(t("table_view", lang)):
         link = {t("col_nav", lang): st.column_config.LinkColumn(display_text=t("navigate", lang))}
         st.dataframe(result_table(answer, lang), hide_index=True, column_config=link)
-    st.caption(t("share", lang))
+    small(t("share", lang))
 
 
 def far_note(answer: ResidentAnswer, lang: str) -> None:
@@ -126,7 +126,7 @@ def far_note(answer: ResidentAnswer, lang: str) -> None:
     if not answer.task.own_bank or answer.needs_bank:
         return
     if not answer.far:
-        st.caption(t("branches_searched", lang))
+        small(t("branches_searched", lang))
         return
     km = answer.nearest_km
     head = (
