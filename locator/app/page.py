@@ -117,7 +117,7 @@ def sidebar() -> tuple[Page, str]:
             st.rerun()
     elif datasets.is_sample(outlets):
         st.sidebar.warning(t("sample_note", lang))
-    st.sidebar.caption(t("hotline", lang))
+    st.sidebar.markdown(f":small[{t('hotline', lang)}]")  # small print, full contrast
     return page, view
 
 
