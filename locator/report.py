@@ -136,6 +136,7 @@ _LABELS = {
     "sample_data": ("样例数据", "Sample data"),
     "access_per_10k": ("每万人服务窗口数", "Counters per 10,000"),
     "gini_access": ("可达性基尼系数", "Gini of access"),
+    "gini_distance": ("距离基尼系数", "Gini of distance"),
     "figure": ("指标", "Figure"),
     "value": ("数值", "Value"),
 }
@@ -176,7 +177,7 @@ def _number_format(column: str) -> str | None:
         return "0.0%"
     if "population" in column:
         return "#,##0"
-    if column in ("access_per_10k", "gini_access", "value"):
+    if column in ("access_per_10k", "gini_access", "gini_distance", "value"):
         return "0.000"
     if column.endswith("_km") or "_km_" in column or column in ("lon", "lat"):
         return "0.000" if column in ("lon", "lat") else "0.00"

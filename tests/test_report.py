@@ -306,3 +306,21 @@ def test_65plus_figures_that_repeat_all_residents_are_shown_once(tmp_path, count
     estimated = coverage_report(outlets, counties, demand=cells)
     assert coinciding_65plus(estimated.counties) == {}
     assert report.repeated_65plus == repeated
+
+
+def test_access_by_city_labels_and_formats_the_gini_of_distance(tmp_path, inputs, report):
+    from locator.planning.access import accessibility
+
+    access = accessibility(inputs)
+    assert "gini_distance" in access.cities.columns
+    path = write_report(tmp_path / "access.xlsx", report, access=access, lang="en")
+    sheet = openpyxl.load_workbook(path)["Access by city"]
+    header, rows = read_sheet(sheet)
+    assert "gini_distance" not in header  # a label, not the raw column name
+    j = header.index("Gini of distance")
+    assert column_label("gini_distance") == "距离基尼系数"
+    np.testing.assert_allclose(
+        [row[j] for row in rows], access.cities["gini_distance"].astype(float), rtol=1e-12
+    )
+    letter = openpyxl.utils.get_column_letter(j + 1)
+    assert {sheet[f"{letter}{i}"].number_format for i in range(2, len(rows) + 2)} == {"0.000"}
