@@ -71,9 +71,15 @@ def remember_choices() -> None:
 # --- where the resident is -------------------------------------------------------------------
 
 
-def set_location(lon: float, lat: float, source: str, place: str | None = None) -> None:
-    """Take a new position: the answer follows it, the questions fold, no pin is chosen."""
-    st.session_state["loc"] = {"lon": lon, "lat": lat, "source": source, "place": place}
+def set_location(
+    lon: float, lat: float, source: str, place: str | None = None, *, named: bool = False
+) -> None:
+    """Take a new position: the answer follows it, the questions fold, no pin is chosen.
+
+    ``place`` is the label of a place chosen; ``named``: it names its county and city.
+    """
+    loc = {"lon": lon, "lat": lat, "source": source, "place": place, "named": named}
+    st.session_state["loc"] = loc
     st.session_state["_editing"] = False
     st.session_state.pop("selected", None)
     forget_url_errors()
@@ -91,6 +97,11 @@ def place_text(place: Place, lang: str) -> str:
     return " · ".join(parts)
 
 
+def names_county(place: Place) -> bool:
+    """Whether a place's label (`place_text`) names its county and city."""
+    return place.kind in ("county", "city") or bool(place.county and place.city)
+
+
 def on_place_query(page: Page) -> None:
     """Search the typed place: one match is taken, several equally good ask which one."""
     st.session_state.pop("_place_error", None)
@@ -105,7 +116,9 @@ def on_place_query(page: Page) -> None:
     st.session_state.update(_places=found.places, _ambiguous=found.ambiguous)
     if found.places and not found.ambiguous:
         place = found.places[0]
-        set_location(place.lon, place.lat, "place", place_text(place, page.lang))
+        set_location(
+            place.lon, place.lat, "place", place_text(place, page.lang), named=names_county(place)
+        )
 
 
 def on_place_pick(places: list[Place], lang: str) -> None:
@@ -113,7 +126,9 @@ def on_place_pick(places: list[Place], lang: str) -> None:
     pick = st.session_state.get("place_pick")
     if pick is not None and 0 <= pick < len(places):
         place = places[pick]
-        set_location(place.lon, place.lat, "place", place_text(place, lang))
+        set_location(
+            place.lon, place.lat, "place", place_text(place, lang), named=names_county(place)
+        )
         st.session_state["_ambiguous"] = False
 
 
@@ -232,21 +247,34 @@ def edit() -> None:
     st.session_state["_editing"] = True
 
 
-def where_text(answer: ResidentAnswer, lang: str) -> str:
+def county_text(page: Page, answer: ResidentAnswer, lang: str) -> str:
+    """The county and city of the answer's point; in English with the county's pinyin."""
+    name, _, city = answer.county.partition(" · ")
+    if lang != "en" or not city:
+        return answer.county
+    found = gazetteer_for(page.fingerprint, page.outlets).resolve(f"{city}{name}").places
+    same = [p for p in found if p.kind == "county" and (p.name, p.city) == (name, city)]
+    return place_text(same[0], lang) if same else answer.county
+
+
+def where_text(page: Page, answer: ResidentAnswer) -> str:
     """Where the answer is from: the place chosen, or how it was given, with county and city."""
+    lang = page.lang
     loc = st.session_state["loc"]
+    if loc.get("place") and loc.get("named"):  # a place's label names its county and city
+        return str(loc["place"])
     source = {"click": "map_click", "link": "from_link", "geolocation": "from_geolocation"}
     key = source.get(loc.get("source") or "")
-    how = t(key, lang) if key else ""
-    where = loc.get("place") or (how if answer.county else f"{loc['lat']:.5f}, {loc['lon']:.5f}")
-    if answer.county and answer.county not in where:
-        where = f"{where} · {answer.county}"
-    return where
+    where = loc.get("place") or (t(key, lang) if key else "")
+    if not answer.county:
+        return " · ".join(w for w in (where, f"{loc['lat']:.5f}, {loc['lon']:.5f}") if w)
+    return " · ".join(w for w in (where, county_text(page, answer, lang)) if w)
 
 
-def summary(answer: ResidentAnswer, lang: str) -> None:
+def summary(page: Page, answer: ResidentAnswer) -> None:
     """The questions answered, folded into one line, with a button to change them."""
-    parts = [answer.task.label(lang), answer.bank or "", where_text(answer, lang)]
+    lang = page.lang
+    parts = [answer.task.label(lang), answer.bank or "", where_text(page, answer)]
     with st.container(horizontal=True, vertical_alignment="center", key="summary", gap="small"):
         st.button(t("change", lang), key="change", on_click=edit)
         st.markdown(" · ".join(escape_markdown(p) for p in parts if p))
@@ -284,10 +312,10 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
         # Over a base map the 117 outlines (0.5 MB a map) only slow each click's answer down.
         shown["counties"] = None
     if folded:
-        summary(answer, lang)
+        summary(page, answer)
         online_answer(task, lang)
     else:
-        small(t("you_are", lang, where=escape_markdown(where_text(answer, lang))))
+        small(t("you_are", lang, where=escape_markdown(where_text(page, answer))))
     if not answer.inside:
         st.warning(t("outside", lang))
     loc = st.session_state["loc"]
