@@ -601,16 +601,30 @@ STRINGS.update(
             "en": "road distance (OSM road network, {mode})",
         },
         "network_title": {"zh": "道路距离（OSM 路网）", "en": "Road distance (OSM road network)"},
-        "network_path": {
-            "zh": "服务器上的 OSM 路网文件（.osm.pbf）路径",
-            "en": "Path of an OSM extract (.osm.pbf) on the server",
+        "network_extract": {
+            "zh": "服务器上的 OSM 路网文件",
+            "en": "OSM extract on the server",
         },
-        "network_path_help": {
-            "zh": "留空则按直线距离计算。填写后，覆盖、缺口、选址和可达性都按道路距离计算；"
-            "路网首次读取后缓存在文件旁，再次使用更快。",
-            "en": "Leave empty for straight-line distance. When given, coverage, gaps, sites "
-            "and access are measured along the roads; the network is cached beside the file "
-            "after the first read.",
+        "network_extract_help": {
+            "zh": "服务器路网文件夹中的 .osm.pbf 文件。选择后，覆盖、缺口、选址和可达性都按道路距离"
+            "计算；路网首次读取后缓存，再次使用更快。",
+            "en": "The .osm.pbf files of the server's road network folder. When one is chosen, "
+            "coverage, gaps, sites and access are measured along its roads; the network is "
+            "cached after the first read.",
+        },
+        "network_choice_none": {"zh": "不使用路网（直线距离）", "en": "None (straight line)"},
+        "network_off": {
+            "zh": "本服务器未设置路网文件夹，距离按直线计算。服务器管理员可在启动应用前将环境变量 "
+            "LOCATOR_NETWORK_DIR 设为存放 .osm.pbf 文件的文件夹，此处即可选择其中的路网。",
+            "en": "No road network folder is set on this server: distances are straight lines. "
+            "A server operator enables road distance by setting LOCATOR_NETWORK_DIR to a "
+            "folder of .osm.pbf files before starting the app; its extracts are then offered "
+            "here.",
+        },
+        "network_empty": {
+            "zh": "服务器的路网文件夹中没有 .osm.pbf 文件，距离按直线计算。",
+            "en": "The server's road network folder holds no .osm.pbf file: distances are "
+            "straight lines.",
         },
         "network_mode": {"zh": "出行方式", "en": "Travel by"},
         "network_mode_drive": {"zh": "驾车", "en": "car"},

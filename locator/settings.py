@@ -60,6 +60,11 @@ far_branch_km : float
 cache_dir : pathlib.Path
     Where a road network built from an OpenStreetMap extract is cached when the extract's
     own folder is not writable. ``LOCATOR_CACHE_DIR`` in the environment sets it.
+network_dir : pathlib.Path or None
+    The folder of OpenStreetMap extracts (``.osm.pbf``) the app's planner page offers for
+    road distance: it lists the extracts directly in it, and uses no other file. None: the
+    page offers none and measures straight lines. ``LOCATOR_NETWORK_DIR`` in the
+    environment sets it.
 road_snap_km : float
     Points (outlets, demand cells) farther than this from any road of a road network are
     reported; their way to the road still counts, as straight line.
@@ -102,6 +107,7 @@ __all__ = [
     "far_branch_km",
     "merge_distance_m",
     "cache_dir",
+    "network_dir",
     "road_snap_km",
     "capacity_by_kind",
     "calendar_override_path",
@@ -130,6 +136,9 @@ exact_time_limit_s: float = 60.0
 merge_distance_m: float = 50.0
 far_branch_km: float = 30.0
 cache_dir: Path = Path(os.environ.get("LOCATOR_CACHE_DIR") or Path.home() / ".cache" / "locator")
+network_dir: Path | None = (
+    Path(os.environ["LOCATOR_NETWORK_DIR"]) if os.environ.get("LOCATOR_NETWORK_DIR") else None
+)
 road_snap_km: float = 1.0
 calendar_override_path: Path | None = (
     Path(os.environ["LOCATOR_CALENDAR_OVERRIDE"])

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,16 +298,108 @@ def network_key(path: str, mode: str) -> tuple[str, int, int, str]:
     return str(extract), stat.st_mtime_ns, stat.st_size, mode
 
 
-def network_panel(lang: str) -> tuple[tuple[str, int, int, str] | None, RoadNetwork | None]:
-    """Road distance on an OpenStreetMap extract on the server; (None, None) for straight line.
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, links followed, is a file inside the (resolved) folder ``root``."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, a dangling or looping link
+        return False
+    return target.is_file() and target.is_relative_to(root)
 
-    A file that cannot be used is one line in the page's language; the page goes on with
-    straight-line distances.
+
+def _unreadable() -> ValidationError:
+    # The folder itself is not named: the page is public, the server's layout is not.
+    msg = (
+        "the folder of road networks (network_dir) cannot be read; set LOCATOR_NETWORK_DIR "
+        "to a folder of .osm.pbf files"
+    )
+    return ValidationError(msg)
+
+
+def _network_root(folder: Path) -> Path:
+    try:
+        root = folder.expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise _unreadable() from None
+    if not root.is_dir():
+        raise _unreadable()
+    return root
+
+
+def extracts_in(folder: Path) -> list[str]:
+    """The extracts the page offers: names of the ``*.pbf`` files directly in ``folder``, sorted.
+
+    A symbolic link is offered only when it leads to a file inside ``folder``: nothing above
+    or beside the folder, and nothing in its subfolders but through such a link.
+
+    Raises
+    ------
+    ValidationError
+        When ``folder`` is not a folder that can be read.
     """
-    with st.expander(t("network_title", lang), expanded=bool(st.session_state.get("network_path"))):
-        path = st.text_input(
-            t("network_path", lang), key="network_path", help=t("network_path_help", lang)
-        ).strip()
+    root = _network_root(folder)
+    try:
+        entries = [Path(entry.path) for entry in os.scandir(root)]
+    except OSError:
+        raise _unreadable() from None
+    return sorted(p.name for p in entries if p.name.lower().endswith(".pbf") and _inside(root, p))
+
+
+def extract_path(folder: Path, name: str) -> Path:
+    """The file behind ``name``, one of `extracts_in` ``folder``; any other name is refused.
+
+    Raises
+    ------
+    ValidationError
+        For a name `extracts_in` does not offer (a path, ``..``, a link leading out).
+    """
+    if name not in extracts_in(folder):
+        msg = f"network {name!r} is not one of the extracts offered; choose one the page lists"
+        raise ValidationError(msg)
+    return (_network_root(folder) / name).resolve()
+
+
+def network_choice(lang: str) -> tuple[str, Path] | None:
+    """The name and file of the extract chosen in `settings.network_dir`; None: straight line.
+
+    Without a folder the page says how a server operator sets one, and offers nothing.
+    """
+    folder = settings.network_dir
+    if folder is None:
+        st.caption(t("network_off", lang))
+        return None
+    names = extracts_in(folder)
+    if not names:
+        st.caption(t("network_empty", lang))
+        return None
+    if st.session_state.get("network_extract") not in ("", *names):  # a file gone, or forged
+        st.session_state.pop("network_extract", None)
+    name = st.selectbox(
+        t("network_extract", lang),
+        ["", *names],
+        format_func=lambda n: n or t("network_choice_none", lang),
+        key="network_extract",
+        help=t("network_extract_help", lang),
+    )
+    return (name, extract_path(folder, name)) if name else None
+
+
+def network_panel(lang: str) -> tuple[tuple[str, int, int, str] | None, RoadNetwork | None]:
+    """Road distance on an extract of `settings.network_dir`; (None, None) for straight line.
+
+    A file that cannot be used is one line in the page's language (naming the file, not
+    the folder); the page goes on with straight-line distances.
+    """
+    expanded = bool(st.session_state.get("network_extract"))
+    with st.expander(t("network_title", lang), expanded=expanded):
+        try:
+            chosen = network_choice(lang)
+        except LocatorError as error:
+            st.error(error_markdown(error, lang, "network_error"))
+            return None, None
+        if chosen is None:
+            return None, None
+        name, extract = chosen
         mode = st.radio(
             t("network_mode", lang),
             NETWORK_MODES,
@@ -314,17 +407,16 @@ def network_panel(lang: str) -> tuple[tuple[str, int, int, str] | None, RoadNetw
             key="network_mode",
             horizontal=True,
         )
-        if not path:
-            return None, None
         try:
-            key = network_key(path, mode)
+            key = network_key(str(extract), mode)
             with st.spinner(t("network_building", lang)):
                 network = network_for(*key)
         except LocatorError as error:
-            st.error(error_markdown(error, lang, "network_error"))
+            said = type(error)(str(error).replace(str(extract), name))
+            st.error(error_markdown(said, lang, "network_error"))
             return None, None
-        name = escape_markdown(Path(key[0]).name)
-        st.caption(t("network_on", lang, name=name, nodes=f"{network.lon.size:,}"))
+        shown = escape_markdown(name)
+        st.caption(t("network_on", lang, name=shown, nodes=f"{network.lon.size:,}"))
         return key, network
 
 
