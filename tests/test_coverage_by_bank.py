@@ -133,6 +133,52 @@ def test_coverage_by_bank_json_is_complete(
     assert len(document["uncovered"]) == len(found.uncovered())
 
 
+def test_county_65plus_shown_once_where_placed_like_all_residents(
+    registry: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, coarse: Demand
+) -> None:
+    from locator.planning.demand import demand_from_points
+
+    bank, radius = "招商银行", 3.0
+    branches = registry.loc[registry["bank"] == bank]
+    near = brute_covered(coarse, branches, radius)
+    # A county where one cell is within reach of the bank and another is not.
+    county = next(c for c in np.unique(coarse.county) if len({*near[coarse.county == c]}) == 2)
+    inside = np.flatnonzero((coarse.county == county) & near)[0]
+    outside = np.flatnonzero((coarse.county == county) & ~near)[0]
+    points = pd.DataFrame(
+        {
+            "lon": coarse.lon[[inside, outside]],
+            "lat": coarse.lat[[inside, outside]],
+            "population": [100.0, 300.0],
+        }
+    )
+    # No 65+ column: each point's 65+ are its county's share of its residents.
+    same = coverage_by_bank(
+        registry, counties, demand=demand_from_points(points, counties), radius_km=radius
+    )
+    row = same.counties.set_index(["bank", "adcode"]).loc[(bank, county)]
+    assert row["covered_share"] == pytest.approx(100 / 400)  # by hand
+    assert row["covered_share_65plus"] == pytest.approx(100 / 400)
+    assert same.repeated_65plus == {"covered_share_65plus": "covered_share"}
+    document = json.loads(same.to_json())
+    assert document["county_65plus_same_as"] == {"covered_share_65plus": "covered_share"}
+    for part in ("counties", "uncovered"):
+        assert document[part] and all("covered_share_65plus" not in r for r in document[part])
+        assert all("covered_population_65plus" in r for r in document[part])  # a count
+    assert all("covered_share_65plus" in r for r in document["banks"])  # the province's
+    assert "covered_share_65plus" not in same.counties_once
+    # The older residents where the bank is not: the shares differ, and both are shown.
+    older = points.assign(population_65plus=[10.0, 90.0])
+    apart = coverage_by_bank(
+        registry, counties, demand=demand_from_points(older, counties), radius_km=radius
+    )
+    row = apart.counties.set_index(["bank", "adcode"]).loc[(bank, county)]
+    assert row["covered_share_65plus"] == pytest.approx(10 / 100)
+    document = json.loads(apart.to_json())
+    assert document["county_65plus_same_as"] == {}
+    assert all("covered_share_65plus" in r for r in document["counties"])
+
+
 # --- the command line ----------------------------------------------------------------------
 
 

@@ -483,9 +483,7 @@ def bank_tables(figures: Figures) -> None:
         st.caption(t("bank_none_uncovered", lang, **fields))
     st.download_button(
         t("download_banks", lang),
-        data=lambda: csv_bytes(
-            by_bank.counties.drop(columns=list(coinciding_65plus(by_bank.counties)))
-        ),
+        data=lambda: csv_bytes(by_bank.counties_once),
         file_name="coverage_by_bank.csv",
         mime="text/csv",
         on_click="ignore",

@@ -40,6 +40,7 @@ from locator._validate import check_chunk_size
 from locator.banks import BANK_NAMES, normalize_bank
 from locator.output import to_json
 from locator.planning._weighted import sum_by
+from locator.planning.coverage import coinciding_65plus
 from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 from locator.tasks import get_task
 
@@ -87,6 +88,16 @@ class BankCoverage:
         The settings the figures were computed with.
     task : str or None
         An own-bank task, when only branches that list it count.
+
+    Notes
+    -----
+    When the population source places each county's 65+ like all its residents (a raster,
+    points without a ``population_65plus`` column), every bank's covered share of the 65+
+    equals that of all residents in every county, whatever the bank covers: each cell's
+    65+ are the same fraction of its residents throughout the county. The county figures
+    then show it once (`repeated_65plus`, `counties_once`), as in
+    :class:`~locator.planning.coverage.CoverageReport`. Per city and per bank over the
+    province the counties' 65+ fractions differ, and so do the shares: both are kept.
     """
 
     banks: pd.DataFrame
@@ -95,6 +106,16 @@ class BankCoverage:
     radius_km: float
     detour_factor: float
     task: str | None = None
+
+    @property
+    def repeated_65plus(self) -> dict[str, str]:
+        """The county 65+ columns equal to all residents' by construction (`coinciding_65plus`)."""
+        return coinciding_65plus(self.counties)
+
+    @property
+    def counties_once(self) -> pd.DataFrame:
+        """The county table as the outputs show it: `repeated_65plus` columns left out."""
+        return self.counties.drop(columns=list(self.repeated_65plus))
 
     def uncovered(self, bank: str | None = None, *, share: float | None = None) -> pd.DataFrame:
         """Counties where a bank has no branch within reach of most residents.
@@ -127,7 +148,12 @@ class BankCoverage:
         return table.drop(columns="_bank").reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """The figures as JSON-ready dicts: settings, banks, cities, counties, uncovered."""
+        """The figures as JSON-ready dicts: settings, banks, cities, counties, uncovered.
+
+        The county records (``counties`` and ``uncovered``) leave out the 65+ fields that
+        repeat all residents' by construction; ``county_65plus_same_as`` maps each one left
+        out to the field that holds its value (``{}`` when none is left out).
+        """
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return [
@@ -138,6 +164,7 @@ class BankCoverage:
                 for row in frame.to_dict(orient="records")
             ]
 
+        repeated = self.repeated_65plus
         return {
             "radius_km": self.radius_km,
             "detour_factor": self.detour_factor,
@@ -145,8 +172,9 @@ class BankCoverage:
             "uncovered_share": UNCOVERED_SHARE,
             "banks": records(self.banks),
             "cities": records(self.cities),
-            "counties": records(self.counties),
-            "uncovered": records(self.uncovered()),
+            "counties": records(self.counties_once),
+            "county_65plus_same_as": repeated,
+            "uncovered": records(self.uncovered().drop(columns=list(repeated))),
         }
 
     def to_json(self) -> str:
