@@ -45,6 +45,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_siting.py
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_app.py
+	$(PY) benchmarks/bench_resident.py
 
 ## data: rebuild data/counties.geojson and data/outlets.geojson from the original sources
 data: $(DEV_STAMP)

@@ -1,0 +1,318 @@
+"""The resident page in a real browser: how long each interaction takes to an updated answer.
+
+Starts ``streamlit run app.py`` on a free localhost port, drives Debian's Chromium with
+Playwright (every request not to the app's own server blocked) and times each action until
+the answer shown is the new one, read from the DOM: Streamlit's running indicator gone, the
+list's cards all there (none where the filter empties it) and its first and last card
+different from before (cards are drawn in order, so a half-drawn list does not count):
+
+- cold first load: a fresh server, then a shared link (task and position) to the first answer,
+- warm reload of the same link,
+- a click on the map (at one of two points in Taiyuan, off the pins) to the answer from it,
+- a place typed and chosen to the answer from that place,
+- a filter toggled (open now, under a fixed holiday clock) to the filtered answer.
+
+Each is the median of ``--repeats`` runs (cold: one fresh server per run). With
+``--before COMMIT`` the same actions run on that commit's page too (a ``git archive`` copy
+in a temporary folder, run with this checkout's interpreter) and the ratios are printed; an
+action the old page does not have is marked ``n/a``.
+
+Run: ``.venv/bin/python benchmarks/bench_resident.py --before 35e23ac``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+TIMEOUT_MS = 120_000
+LOST_AFTER_MS = 30_000
+# Taiyuan, the PIN task (government halls only: both pages have it, no bank asked).
+LINK = "lang=en&task=reset_card_pin&lat=37.87&lon=112.55"
+# A national holiday at 10:00: every government hall is closed, so "open now" empties the list.
+HOLIDAY = "at=2026-10-01T10:00"
+K = 5  # outlets listed: both pages' default
+PLACES = ("平遥", "五台")
+# Two points in Taiyuan, clicked in turn (inside the view fitted to the last answer).
+CLICKS = ((112.53, 37.86), (112.58, 37.84))
+# Where a point is in the map's box, moved off any pin, popup or control a real click would hit.
+AIM = """(container, [lon, lat]) => {
+  const p = window.map.latLngToContainerPoint([lat, lon]);
+  const box = container.getBoundingClientRect();
+  for (const [dx, dy] of [[0, 0], [24, 0], [-24, 0], [0, 24], [0, -24], [36, 36]]) {
+    const x = p.x + dx, y = p.y + dy;
+    const hit = document.elementFromPoint(box.left + x, box.top + y);
+    const busy = '.leaflet-marker-icon, .leaflet-control, .leaflet-popup, .leaflet-tooltip';
+    if (hit && container.contains(hit) && !hit.closest(busy)) return {x, y};
+  }
+  return {x: p.x, y: p.y};
+}"""
+PLACE_LABEL = "Type a place"
+# The rebuilt page folds its questions once answered ("Change" opens them) and keeps its
+# filters in an expander.
+CHANGE = "Change"
+FILTERS = "Filters and time"
+OPEN_NOW = "Open at that time only"
+
+# The result cards' texts: ``.st-key-result-N`` containers on the rebuilt page; on the old one
+# the card texts (markdown) that start with "N. ".
+CARDS = r"""() => {
+  let cards = [...document.querySelectorAll('[class*="st-key-result-"]')]
+    .filter((e) => [...e.classList].some((c) => /^st-key-result-\d+$/.test(c)));
+  if (!cards.length) {
+    cards = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+      .filter((e) => /^\d+\. /.test((e.innerText || '').trim()));
+  }
+  return cards.map((c) => c.innerText);
+}"""
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+# Updated: Streamlit idle, ``n`` cards shown, and both the first and the last card new (the
+# cards are drawn in order, so a list half redrawn does not count).
+UPDATED = f"""([before, n]) => {{
+  if (!({IDLE})()) return false;
+  const now = ({CARDS})();
+  if (now.length !== n) return false;
+  return n === 0 || (now[0] !== before[0] && now[n - 1] !== before[before.length - 1]);
+}}"""
+
+
+def free_port() -> int:
+    """A free TCP port on localhost."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def healthy(url: str) -> bool:
+    """Whether the Streamlit server answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def served(root: Path) -> Iterator[str]:
+    """``streamlit run app.py`` of the checkout ``root`` on a free port, until the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", str(root / "app.py")]
+    command += ["--server.headless", "true", "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"streamlit did not serve {url}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def new_page(browser: Any) -> Any:
+    """A desktop-sized page that reaches nothing but the app's server."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+
+    def only_local(route: Any) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+LOST: dict[str, int] = {}  # actions that brought no new answer within LOST_AFTER_MS, by kind
+
+
+def until_updated(page: Any, act: Callable[[], None], *, fresh: bool = False, n: int = K) -> float:
+    """Seconds from ``act`` until ``n`` new cards show (``fresh``: whatever was there before).
+
+    An action that brings no new answer within ``LOST_AFTER_MS`` is counted in `LOST` and
+    done again (the page's fault, not the timer's: a click lost during a rerun).
+    """
+    before = [] if fresh else page.evaluate(CARDS)
+    for _ in range(3):
+        start = time.perf_counter()
+        act()
+        try:
+            limit = TIMEOUT_MS if fresh else LOST_AFTER_MS  # a cold load can take long
+            page.wait_for_function(UPDATED, arg=[before, n], timeout=limit)
+        except PlaywrightTimeout:
+            name = getattr(act, "__name__", "action")
+            LOST[name] = LOST.get(name, 0) + 1
+            continue
+        return time.perf_counter() - start
+    sys.exit(f"{page.url}: no new answer after {act} three times")
+
+
+def cold_load(browser: Any, root: Path) -> float:
+    """A fresh server, then the shared link to its first answer."""
+    with served(root) as url:
+        page = new_page(browser)
+        seconds = until_updated(page, lambda: page.goto(f"{url}/?{LINK}"), fresh=True)
+        page.context.close()
+    return seconds
+
+
+def map_clicks(page: Any, repeats: int) -> list[float]:
+    """Clicks on the map at two points in turn, each to the answer from the point clicked."""
+    times = []
+    frame = page.frame_locator(MAP_FRAME).first
+    for i in range(repeats):
+        page.wait_for_timeout(1_000)  # not timed: the map of the last answer has drawn
+        container = frame.locator(".leaflet-container")
+        container.wait_for()
+        point = container.evaluate(AIM, CLICKS[i % 2])
+
+        def click(container: Any = container, point: dict[str, float] = point) -> None:
+            container.click(position=point)
+
+        times.append(until_updated(page, click))
+    return times
+
+
+def place_choices(page: Any, repeats: int) -> list[float]:
+    """Places typed into the place box (Enter), each to the answer from that place."""
+    times = []
+    box = page.get_by_role("textbox", name=PLACE_LABEL).first
+    for i in range(repeats):
+        name = PLACES[i % 2]
+        if page.locator(".st-key-result-1").count():  # the rebuilt page: open the questions
+            page.get_by_role("button", name=CHANGE, exact=True).click()
+        box.wait_for()
+        page.wait_for_timeout(1_000)  # not timed: the questions are open and still
+        page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+
+        def choose(name: str = name) -> None:
+            box.fill(name)
+            box.press("Enter")
+
+        times.append(until_updated(page, choose))
+    return times
+
+
+def filter_toggles(page: Any, url: str, repeats: int) -> list[float] | None:
+    """The open-now filter toggled on a holiday (the halls close, the list empties) and back."""
+    until_updated(page, lambda: page.goto(f"{url}/?{LINK}&{HOLIDAY}"), fresh=True)
+    if page.locator(".st-key-result-1").count() == 0:  # the old page has no filters
+        return None
+    page.get_by_text(FILTERS, exact=True).click()
+    toggle = page.get_by_text(OPEN_NOW, exact=True).first
+    toggle.wait_for()
+    return [until_updated(page, toggle.click, n=0 if i % 2 == 0 else K) for i in range(repeats)]
+
+
+def warm_figures(browser: Any, url: str, repeats: int) -> dict[str, list[float] | None]:
+    """Every warm interaction, ``repeats`` times each, on one page."""
+    page = new_page(browser)
+    until_updated(page, lambda: page.goto(f"{url}/?{LINK}"), fresh=True)
+    figures: dict[str, list[float] | None] = {
+        "warm reload": [
+            until_updated(page, lambda: page.goto(f"{url}/?{LINK}"), fresh=True)
+            for _ in range(repeats)
+        ]
+    }
+    figures["map click to answer"] = map_clicks(page, repeats)
+    figures["place choice to answer"] = place_choices(page, repeats)
+    figures["filter toggle to answer"] = filter_toggles(page, url, repeats)
+    page.context.close()
+    return figures
+
+
+def measure(browser: Any, root: Path, repeats: int) -> dict[str, float | None]:
+    """Medians of every interaction on the page of the checkout ``root``."""
+    cold = [cold_load(browser, root) for _ in range(repeats)]
+    with served(root) as url:
+        warm = warm_figures(browser, url, repeats)
+    figures = {"cold first load (fresh server)": cold, **warm}
+    if LOST:
+        print(f"{root}: actions redone after no new answer in {LOST_AFTER_MS} ms: {LOST}")
+        LOST.clear()
+    return {name: statistics.median(t) if t else None for name, t in figures.items()}
+
+
+@contextmanager
+def checkout(commit: str) -> Iterator[Path]:
+    """The files of ``commit`` in a temporary folder (``git archive``), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="locator-before-") as folder:
+        archive = Path(folder) / "tree.tar"
+        with archive.open("wb") as out:
+            subprocess.run(["git", "archive", commit], cwd=REPO, stdout=out, check=True)
+        root = Path(folder) / "tree"
+        with tarfile.open(archive) as tar:
+            tar.extractall(root, filter="tar")
+        yield root
+
+
+def cell(seconds: float | None) -> str:
+    """A table cell: seconds, or n/a."""
+    return "n/a" if seconds is None else f"{seconds:.2f} s"
+
+
+def report(after: dict[str, float | None], before: dict[str, float | None] | None) -> None:
+    """Print the figures as a markdown table (with the before page and the ratio, if run)."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Resident page (Playwright), {os.cpu_count()} CPUs, load average {load}")
+    if before is None:
+        print("| interaction | median |\n|---|---|")
+        for name, seconds in after.items():
+            print(f"| {name} | {cell(seconds)} |")
+        return
+    print("| interaction | before | after | after / before |\n|---|---|---|---|")
+    for name, seconds in after.items():
+        old = before.get(name)
+        ratio = "n/a" if old is None or seconds is None else f"{seconds / old:.2f}"
+        print(f"| {name} | {cell(old)} | {cell(seconds)} | {ratio} |")
+
+
+def main() -> None:
+    """Time the resident page (and the page of ``--before``), print a table."""
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each action (median)")
+    parser.add_argument("--before", metavar="COMMIT", help="also time this commit's page")
+    args = parser.parse_args()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        before = None
+        if args.before:
+            with checkout(args.before) as root:
+                before = measure(browser, root, args.repeats)
+        after = measure(browser, REPO, args.repeats)
+        browser.close()
+    report(after, before)
+
+
+if __name__ == "__main__":
+    main()
