@@ -5,7 +5,8 @@ request not to the app's own server is blocked. Each view runs on a desktop (140
 a phone-sized touch screen (390×844), in Chinese and in English. The answers are checked
 against `OutletIndex.nearest` on the shipped registry, the route links against
 `locator.crs` and a haversine written here, the open badges against hours worked out by hand
-from the halls' ``WD 09:00-12:00,13:30-17:30`` and China's 2026 calendar.
+from the halls' ``WD 09:00-12:00,13:30-17:30`` and China's 2026 calendar. axe-core (bundled
+by axe-playwright-python, no network) checks the page and its frames before and after an answer.
 A screenshot of each view goes to ``tests/artifacts/`` and its path is printed.
 """
 
@@ -302,6 +303,24 @@ def check_layout(page: Any, screen: str) -> None:
     assert first["y"] + 60 <= size["height"], (first, size)
 
 
+def axe_violations(page: Any) -> tuple[list[str], list[str]]:
+    """axe-core in the page and in each of its frames: (serious or critical, the rest)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    serious: list[str] = []
+    rest: list[str] = []
+    for frame in page.frames:
+        if frame.url in ("about:blank", ""):
+            continue
+        where = "page" if frame is page.main_frame else urlparse(frame.url).path.split("/")[2]
+        for v in axe.run(frame).response["violations"]:
+            nodes = "; ".join(f"{n['html'][:80]} {n['failureSummary'][-110:]}" for n in v["nodes"])
+            line = f"{v['id']} ({v['impact']}, {where}, {len(v['nodes'])} nodes): {nodes}"
+            (serious if v["impact"] in ("serious", "critical") else rest).append(line)
+    return serious, rest
+
+
 # --- the views ------------------------------------------------------------------------------------
 
 
@@ -342,8 +361,7 @@ def test_my_location_lists_the_nearest_with_pins_calls_and_routes(
     shot(page, f"located_{screen}_{lang}")
     check_pins(page, expected)
     check_links(found, expected, (TAIYUAN["lon"], TAIYUAN["lat"]))
-    if screen == "desktop":  # the phone's first screen is checked after a place choice
-        check_layout(page, screen)
+    check_layout(page, screen)
 
 
 def _name_of(label: str) -> str:
@@ -429,6 +447,28 @@ def test_open_badges_under_a_fixed_clock(open_page: Any, clock: str, lang: str) 
         page.get_by_text(t("share", lang)).wait_for()
         assert note.count() == 0
     shot(page, f"clock_{clock.replace(' ', '_')}_{lang}")
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+STATES = {"opening": "", "asking": f"task={HALL_TASK}", "answered": f"task={HALL_TASK}&{HERE}"}
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("lang", LOCALES)
+def test_axe_finds_nothing_serious(open_page: Any, lang: str, state: str) -> None:
+    page = open_page("desktop", lang, STATES[state])
+    if state == "answered":
+        wait_for_answer(page, settings.default_k)
+    elif state == "asking":
+        page.locator(GEO_FRAME).wait_for()
+        settle(page)
+    else:
+        settle(page)
+    serious, rest = axe_violations(page)
+    print(f"axe ({lang}, {state}), not serious: {rest}")
+    assert not serious, "\n".join(serious)
 
 
 # --- keyboard and text size -----------------------------------------------------------------------
