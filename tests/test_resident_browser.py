@@ -245,13 +245,28 @@ def route_ends(href: str) -> tuple[tuple[float, float], tuple[float, float], str
 # --- checks shared by the views -----------------------------------------------------------------
 
 
-def check_list(page: Any, expected: pd.DataFrame) -> list[Any]:
-    """The cards are the expected outlets, numbered in their order."""
+def check_list(page: Any, expected: pd.DataFrame, lang: str | None = None) -> list[Any]:
+    """The cards are the expected outlets, numbered in their order (with the straight-line
+    distance, labelled so, when ``lang`` is given)."""
     found = wait_for_answer(page, len(expected))
-    for rank, (card, name) in enumerate(zip(found, expected["name"], strict=True), start=1):
+    rows = zip(found, expected["name"], expected["distance_km"], strict=True)
+    for rank, (card, name, km) in enumerate(rows, start=1):
         text = card.inner_text().strip()
         assert text.startswith(f"{rank}. {name}"), f"card {rank}: {text[:60]!r} is not {name}"
+        distance = t("card_distance", lang, km=f"{km:.2f}") if lang else ""
+        assert distance in text, f"card {rank}: {distance!r} not in {text!r}"
     return found
+
+
+def check_choice(page: Any, lang: str, rank: int) -> None:
+    """Showing a result on the map draws its pin, and only its pin, highlighted."""
+    page.get_by_role("button", name=t("show_on_map", lang, n=rank), exact=True).click()
+    frame = page.frame_locator(MAP_FRAME).first
+    chosen = frame.locator(".leaflet-marker-icon.locator-pin-selected")
+    chosen.first.wait_for()
+    settle(page)
+    assert chosen.count() == 1
+    assert chosen.first.text_content() == str(rank)
 
 
 def check_pins(page: Any, expected: pd.DataFrame) -> None:
@@ -357,11 +372,12 @@ def test_my_location_lists_the_nearest_with_pins_calls_and_routes(
     pick_task(page, lang, HALL_TASK)
     page.frame_locator(GEO_FRAME).first.locator("button").click()
     expected = nearest(TAIYUAN["lon"], TAIYUAN["lat"], HALL_TASK)
-    found = check_list(page, expected)
+    found = check_list(page, expected, lang)
     shot(page, f"located_{screen}_{lang}")
     check_pins(page, expected)
     check_links(found, expected, (TAIYUAN["lon"], TAIYUAN["lat"]))
     check_layout(page, screen)
+    check_choice(page, lang, 2)
 
 
 def _name_of(label: str) -> str:
