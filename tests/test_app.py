@@ -1148,3 +1148,15 @@ def test_the_summary_names_the_county_and_city_of_a_point(
     assert escape_markdown(row["name"]) in line and escape_markdown(row["city"]) in line
     # On the English page the county is spelled in pinyin too.
     assert bool(re.search(r"\\\([A-Z][a-z]+( [A-Z][a-z]+)*\\\)", line)) == (lang == "en"), line
+
+
+@pytest.mark.slow
+def test_the_planners_switches_survive_a_visit_to_the_resident_page() -> None:
+    at = _app(view="planner")
+    at.toggle(key="show_banks").set_value(True).run()
+    at.toggle(key="show_gaps").set_value(True).run()
+    at.sidebar.radio(key="view").set_value("resident").run()
+    at.sidebar.radio(key="view").set_value("planner").run()
+    _ok(at)
+    assert at.toggle(key="show_banks").value is True
+    assert at.toggle(key="show_gaps").value is True

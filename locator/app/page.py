@@ -28,6 +28,11 @@ TILES = ("osm", "amap", "none")
 # The planner's choices, kept while the resident page is shown (the resident page keeps its
 # own: `locator.app.resident.KEPT`).
 STICKY = ("radius", "planner_task", "planner_bank", "metric")
+# The planner's switches and choices besides its filters, kept the same way.
+PLANNER_SWITCHES = (
+    "new_sites", "show_gaps", "show_outlets", "show_banks", "uncovered_bank",
+    "network_extract", "network_mode",
+)  # fmt: skip
 # Widgets whose shown option is a text in the page's language: set again after a language
 # switch, or the browser, holding the old language's text, shows none of the new options.
 WORDED = ("view", "tiles", "metric", "planner_task", "task", "when")
@@ -86,7 +91,7 @@ def keep_choices() -> None:
 
     Streamlit forgets a widget's value in a run that does not draw it.
     """
-    for key in (*STICKY, "new_sites", "show_gaps", "show_outlets"):
+    for key in (*STICKY, *PLANNER_SWITCHES):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 
