@@ -72,7 +72,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "view_": VIEWS,
     "tiles_": TILES,
     "metric_": METRICS,
-    "kind_": ("county", "city", "outlet"),  # locator.gazetteer.Place.kind
     "upload_limit_": ("size", "time", "memory"),  # locator.app.upload.UploadLimitError.limit
     "siting_reason_": ("rule", "coverage"),  # the reason column of locator.planning.siting
 }

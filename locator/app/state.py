@@ -44,7 +44,6 @@ from locator._validate import check_k, check_lonlat, parse_coordinate
 from locator.app.upload import UploadLimitError
 from locator.banks import normalize_bank
 from locator.counties import county_of, in_shanxi
-from locator.gazetteer import Place
 from locator.i18n import PARAMETERS, column_label, parameter_label, parse_lang, t
 from locator.index import OutletIndex
 from locator.links import ROUTE_MODES, amap_route_url, tel_url
@@ -69,7 +68,6 @@ __all__ = [
     "error_markdown",
     "escape_markdown",
     "page_words",
-    "place_label",
     "parse_url",
     "planner_downloads",
     "registry_fingerprint",
@@ -564,11 +562,6 @@ def resident_cards(answer: ResidentAnswer, lang: str) -> list[ResidentCard]:
             )
         )
     return cards
-
-
-def place_label(place: Place, lang: str) -> str:
-    """How a search result is listed: name · kind · where (plain text, not markdown)."""
-    return f"{place.name} · {t('kind_' + place.kind, lang)} · {place.context}"
 
 
 # A parameter as the library writes it (``lat 'x'``, ``k=0``, ``give bank=<its name>``).
