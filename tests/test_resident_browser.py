@@ -301,7 +301,8 @@ def check_links(found: list[Any], expected: pd.DataFrame, you: tuple[float, floa
 
 
 def check_layout(page: Any, screen: str) -> None:
-    """Phone: the first card inside the screen unscrolled; desktop: the list right of the map."""
+    """Unscrolled, the first card's head (its top 120 px: number, name, distance, open badge)
+    is on screen; on a desktop the list is right of the map."""
     page.evaluate("() => window.scrollTo(0, 0)")
     card = page.locator(".st-key-result-1")
     card.wait_for()
