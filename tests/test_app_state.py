@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from locator import datasets, settings
 from locator._errors import DataFileError, LocatorError, ValidationError
+from locator.app.answer import ResidentFilters, resident_answer, resident_cards, result_table
 from locator.app.state import (
-    ResidentFilters,
     UrlState,
     drawn_outlets,
     error_markdown,
@@ -34,9 +34,6 @@ from locator.app.state import (
     parse_url,
     planner_downloads,
     registry_fingerprint,
-    resident_answer,
-    resident_cards,
-    result_table,
     url_params,
 )
 from locator.app.upload import UploadLimitError, import_upload

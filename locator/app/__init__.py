@@ -1,7 +1,8 @@
 """The Streamlit app's logic: everything the page shows, computed and tested without a browser.
 
-`locator.app.state` holds the page's state and answers (URL parameters, the resident's answer,
-the planner's tables), `locator.app.upload` the bounded upload; neither imports streamlit.
+`locator.app.state` holds the page's state and words (URL parameters, markdown escaping, error
+text, the planner's tables), `locator.app.answer` the resident's answer (nearest outlets, cards,
+table), `locator.app.upload` the bounded upload; none of them imports streamlit.
 `locator.app.page` lays the page out, with `locator.app.resident` and `locator.app.planner`
 for the two pages and `locator.app.common` for what they share; `locator.app.launch` serves
 it (``locator app``, ``python -m locator.app``).

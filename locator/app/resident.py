@@ -20,6 +20,7 @@ from streamlit.errors import StreamlitAPIException
 from locator import settings
 from locator._errors import LocatorError
 from locator._validate import check_lonlat
+from locator.app.answer import ResidentAnswer, ResidentFilters, resident_answer, resident_cards
 from locator.app.common import (
     Page,
     answer_map,
@@ -29,15 +30,7 @@ from locator.app.common import (
     small,
 )
 from locator.app.results import FILTERS, chosen_moment, far_note, result_list, when_and_filters
-from locator.app.state import (
-    ResidentAnswer,
-    ResidentFilters,
-    error_markdown,
-    escape_markdown,
-    resident_answer,
-    resident_cards,
-    url_params,
-)
+from locator.app.state import error_markdown, escape_markdown, url_params
 from locator.banks import BANK_NAMES
 from locator.gazetteer import Place, Resolution
 from locator.i18n import t

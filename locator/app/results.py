@@ -1,6 +1,6 @@
 """The resident's answer as the page lists it: numbered cards, filters, when, how many.
 
-Each card is a `locator.app.state.ResidentCard` drawn in ``st.container(key="result-<rank>")``
+Each card is a `locator.app.answer.ResidentCard` drawn in ``st.container(key="result-<rank>")``
 (number and name, kind, bank, straight-line distance, the open badge in colour and words,
 address, a ``tel:`` link, Amap routes, what to bring, a button that highlights its pin).
 Every text from the registry is escaped (`locator.app.state.escape_markdown`); links are
@@ -15,8 +15,9 @@ from typing import Literal
 import streamlit as st
 
 from locator import hours, settings
+from locator.app.answer import ResidentAnswer, ResidentCard, result_table
 from locator.app.common import Page, small
-from locator.app.state import ResidentAnswer, ResidentCard, escape_markdown, result_table
+from locator.app.state import escape_markdown
 from locator.i18n import t
 
 __all__ = [
