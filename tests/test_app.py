@@ -500,7 +500,6 @@ def test_every_dynamic_label_key_exists() -> None:
     keys = [f"view_{v}" for v in VIEWS]
     keys += [f"tiles_{v}" for v in ("osm", "amap", "none")]
     keys += [f"metric_{m}" for m in ("outlets", "meets_rule", "covered_share")]
-    keys += [f"kind_{k}" for k in ("county", "city", "outlet")]
     assert set(keys) <= set(STRINGS)
 
 
