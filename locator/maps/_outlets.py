@@ -48,6 +48,7 @@ __all__ = [
     "outlet_frame",
     "outlet_legend",
     "outlet_popup",
+    "outlet_rows",
     "route_features",
     "you_feature",
 ]
@@ -108,8 +109,8 @@ def navigation(lon: float, lat: float, name: Any, options: MapOptions) -> dict[s
     }
 
 
-def outlet_popup(row: Any, options: MapOptions, distance_km: float | None = None) -> dict[str, Any]:
-    """An outlet's popup as a `card`: the same one the clustered layer builds in the page."""
+def outlet_rows(row: Any, options: MapOptions, distance_km: float | None) -> list[tuple[str, str]]:
+    """The rows of an outlet's popup: bank, (straight-line) distance, address, phone, hours."""
     word = options.word
     rows = [(word("map_bank"), plain_text(row.bank))]
     if distance_km is not None:
@@ -119,6 +120,12 @@ def outlet_popup(row: Any, options: MapOptions, distance_km: float | None = None
         (word("map_phone"), plain_text(row.phone)),
         (word("map_hours"), plain_text(row.hours)),
     ]
+    return rows
+
+
+def outlet_popup(row: Any, options: MapOptions, distance_km: float | None = None) -> dict[str, Any]:
+    """An outlet's popup as a `card`: the same one the clustered layer builds in the page."""
+    rows = outlet_rows(row, options, distance_km)
     return card(
         plain_text(row.name),
         sub=kind_label(kind_key(row.kind), options.lang),

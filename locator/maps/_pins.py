@@ -32,7 +32,7 @@ from locator.crs import wgs84_to_gcj02
 from locator.links import tel_number
 from locator.maps._layers import COLORS, MapOptions, plain_text, to_display
 from locator.maps._leaflet import RawMacro, bounds_of, card, js
-from locator.maps._outlets import kind_key, kind_label, navigation
+from locator.maps._outlets import kind_key, kind_label, navigation, outlet_rows
 
 __all__ = [
     "ROUTE_MODES",
@@ -139,14 +139,7 @@ def pin_popup(
 ) -> dict[str, Any]:
     """A numbered outlet's popup as a `card`; ``row`` has ``name, kind, bank, ...`` (WGS-84)."""
     word = options.word
-    rows = [(word("map_bank"), plain_text(row.bank))]
-    if distance_km is not None:
-        rows.append((word("map_distance"), f"{distance_km:.2f} {word('map_km')}"))
-    rows += [
-        (word("map_address"), plain_text(row.address)),
-        (word("map_phone"), plain_text(row.phone)),
-        (word("map_hours"), plain_text(row.hours)),
-    ]
+    rows = outlet_rows(row, options, distance_km)
     spec: dict[str, Any] = {"badge": str(rank)}
     spec.update(
         card(
