@@ -434,6 +434,8 @@ STRINGS.update(
         },
         "access_residents": {"zh": "居民累计占比", "en": "Share of residents"},
         "access_share": {"zh": "服务窗口累计占比", "en": "Share of counters"},
+        "access_distance_share": {"zh": "距离累计占比", "en": "Share of distance"},
+        "access_cumulative": {"zh": "累计占比", "en": "Cumulative share"},
     }
 )
 

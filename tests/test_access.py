@@ -370,27 +370,30 @@ def test_gini_of_distance_per_city_against_an_independent_gini() -> None:
     assert [c["gini_distance"] for c in document["cities"]] == pytest.approx(by_city.tolist())
 
 
-def test_gini_of_distance_hand_cases_equal_distances_give_zero() -> None:
+def _two_cells(north: float, south: float) -> Accessibility:
+    """One outlet in 太原市; 100 residents ``north`` and 300 ``south`` of it (degrees)."""
     counties = datasets.counties()
     taiyuan = counties[counties["city"] == "太原市"]
     one = datasets.outlets().cx[112.45:112.65, 37.75:37.9].head(1)
     x0, y0 = float(one.geometry.x.iloc[0]), float(one.geometry.y.iloc[0])
+    # Along a meridian the great-circle distance is the latitude difference (× R).
+    demand = Demand(
+        lon=np.array([x0, x0]),
+        lat=np.array([y0 + north, y0 - south]),
+        population=np.array([100.0, 300.0]),
+        population_65plus=np.array([10.0, 30.0]),
+        county=np.array(["140105", "140105"], dtype=object),
+        cell_size_m=None,
+        source="test",
+    )
+    return accessibility(PlanningInputs.build(one, taiyuan, demand=demand, radius_km=10.0))
 
+
+def test_gini_of_distance_hand_cases_equal_distances_give_zero() -> None:
     def gini_distance(north: float, south: float) -> tuple[float, float]:
-        # Along a meridian the great-circle distance is the latitude difference (× R).
-        demand = Demand(
-            lon=np.array([x0, x0]),
-            lat=np.array([y0 + north, y0 - south]),
-            population=np.array([100.0, 300.0]),
-            population_65plus=np.array([10.0, 30.0]),
-            county=np.array(["140105", "140105"], dtype=object),
-            cell_size_m=None,
-            source="test",
-        )
-        result = accessibility(PlanningInputs.build(one, taiyuan, demand=demand, radius_km=10.0))
-        return result.cities.set_index("city").loc["太原市", "gini_distance"], _fig(
-            result, "gini_distance"
-        )
+        result = _two_cells(north, south)
+        city = result.cities.set_index("city").loc["太原市", "gini_distance"]
+        return city, _fig(result, "gini_distance")
 
     city, province = gini_distance(0.02, 0.02)
     assert city == pytest.approx(0.0, abs=1e-9) and province == pytest.approx(0.0, abs=1e-9)
@@ -398,6 +401,40 @@ def test_gini_of_distance_hand_cases_equal_distances_give_zero() -> None:
     # = 100 · 300 · d / (400 · (100 d + 600 d)) = 3 / 28.
     city, province = gini_distance(0.02, 0.04)
     assert city == pytest.approx(3 / 28, rel=1e-6) and province == pytest.approx(3 / 28, rel=1e-6)
+
+
+def test_lorenz_curve_of_distance_hand_case_per_city_and_province() -> None:
+    document = _two_cells(0.02, 0.04).to_dict()
+    # Sorted by distance: the 100 residents at d hold 100 d of 700 d (a quarter of the
+    # residents, 1/7 of the distance), the 300 at 2d the rest; straight in between.
+    at = np.array(document["lorenz"]["residents_share"])
+    expected = np.where(at <= 0.25, at * 4 / 7, 1 / 7 + (at - 0.25) / 0.75 * 6 / 7)
+    assert document["lorenz"]["distance_share"] == pytest.approx(expected.tolist())
+    assert document["lorenz_by_city"]["太原市"]["distance_share"] == pytest.approx(
+        expected.tolist()
+    )
+    # Equal distances: the curve is the diagonal.
+    equal = _two_cells(0.02, 0.02).to_dict()["lorenz"]
+    assert equal["distance_share"] == pytest.approx(equal["residents_share"])
+
+
+def test_lorenz_curves_by_city_agree_with_each_citys_gini() -> None:
+    counties = datasets.counties()
+    inputs = PlanningInputs.build(
+        datasets.outlets(), counties, demand=estimate_demand(counties, cell_area_km2=100)
+    )
+    result = accessibility(inputs)
+    document = result.to_dict()
+    assert set(document["lorenz_by_city"]) == set(result.cities["city"])
+    x = np.array(document["lorenz"]["residents_share"])
+    for row in result.cities.itertuples():
+        for kind in ("access", "distance"):
+            y = np.array(document["lorenz_by_city"][row.city][f"{kind}_share"])
+            assert y[0] == 0 and y[-1] == pytest.approx(1) and np.all(np.diff(y) >= -1e-12)
+            assert np.all(y <= x + 1e-12)  # below the diagonal
+            # Twice the area to the diagonal, at 21 points: the Gini to a few hundredths.
+            area_gini = 1 - np.sum(np.diff(x) * (y[1:] + y[:-1]))
+            assert area_gini == pytest.approx(getattr(row, f"gini_{kind}"), abs=0.03)
 
 
 def test_excel_report_access_sheets_hold_the_figures(
@@ -477,7 +514,10 @@ def test_app_planner_shows_access_and_the_lorenz_curve() -> None:
     at.selectbox(key="metric").set_value("access_per_10k").run()
     assert not at.exception, [e.message for e in at.exception]
     assert t("access_title") in [h.value for h in at.subheader]
-    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the Lorenz curve
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert charts  # the Lorenz curves: of access and of distance, both named in the chart
+    drawn = charts[0].proto.SerializeToString()  # the series names are in its Arrow data
+    assert t("access_share").encode() in drawn and t("access_distance_share").encode() in drawn
     counties = datasets.counties()
     radius = at.slider(key="radius").value
     assert isinstance(radius, float)

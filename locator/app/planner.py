@@ -541,7 +541,7 @@ def county_table(report: Any, access: Any) -> Any:
 
 
 def access_section(access: Any, lang: str) -> None:
-    """The equity figures and the Lorenz curve of access over residents."""
+    """The equity figures and the Lorenz curves of access and of distance over residents."""
     st.subheader(t("access_title", lang))
     e = access.equity
     st.caption(
@@ -556,8 +556,13 @@ def access_section(access: Any, lang: str) -> None:
     )
     lorenz = access.to_dict()["lorenz"]
     x, y = t("access_residents", lang), t("access_share", lang)
+    distance = t("access_distance_share", lang)
     curve = {x: lorenz["residents_share"], y: lorenz["access_share"]}
-    st.line_chart(curve, x=x, y=y, x_label=x, y_label=y)
+    if lorenz["distance_share"] is not None:
+        curve[distance] = lorenz["distance_share"]
+    st.line_chart(
+        curve, x=x, y=[k for k in curve if k != x], x_label=x, y_label=t("access_cumulative", lang)
+    )
 
 
 def map_and_sites(figures: Figures, report: Any, access: Any, metric: str) -> None:

@@ -214,6 +214,10 @@ class Accessibility:
         does not tell rural residents apart: a raster or points).
     lorenz_x, lorenz_y : ndarray of float
         The Lorenz curve of access over residents.
+    curves : dict
+        Lorenz curves at every 5 % of residents, by area (``"province"`` and each city):
+        ``{"access_share": [...], "distance_share": [...]}``; the distance curve leaves out
+        residents with no suitable outlet at all and is None when none is left.
     """
 
     per_cell: FloatArray
@@ -223,20 +227,20 @@ class Accessibility:
     equity: dict[str, float | None]
     lorenz_x: FloatArray
     lorenz_y: FloatArray
+    curves: dict[str, dict[str, list[float] | None]]
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as plain data (``province``, ``equity``, ``counties``, ``cities``).
 
-        The Lorenz curve is given at 21 points (every 5 % of residents).
+        The Lorenz curves are given at 21 points (every 5 % of residents): of access and of
+        distance for the province (``lorenz``) and for each city (``lorenz_by_city``).
         """
-        at = np.linspace(0.0, 1.0, 21)
+        cities = {k: v for k, v in self.curves.items() if k != "province"}
         return {
             "unit": f"service counters per {PER_RESIDENTS:,} residents (E2SFCA)",
             "province": dict(self.equity),
-            "lorenz": {
-                "residents_share": at.tolist(),
-                "access_share": np.interp(at, self.lorenz_x, self.lorenz_y).tolist(),
-            },
+            "lorenz": {"residents_share": LORENZ_AT.tolist(), **self.curves["province"]},
+            "lorenz_by_city": cities,
             "counties": self.counties.to_dict("records"),
             "cities": self.cities.to_dict("records"),
         }
@@ -327,6 +331,10 @@ def accessibility(
         equity=_equity(inputs, per_cell, population, province),
         lorenz_x=(curve := lorenz(per_cell, population))[0],
         lorenz_y=curve[1],
+        curves={
+            "province": _curves(per_cell, distance, population, np.ones(population.size, bool)),
+            **{c: _curves(per_cell, distance, population, city_of == c) for c in cities["city"]},
+        },
     )
 
 
@@ -365,6 +373,28 @@ def _gini_distance(distance_km: FloatArray, population: FloatArray, where: BoolA
     if not population[keep].sum() > 0:
         return math.nan
     return gini(distance_km[keep], population[keep])
+
+
+#: Where the Lorenz curves are given: every 5 % of residents.
+LORENZ_AT = np.linspace(0.0, 1.0, 21)
+
+
+def _curves(
+    per_cell: FloatArray, distance_km: FloatArray, population: FloatArray, where: BoolArray
+) -> dict[str, list[float] | None]:
+    """The Lorenz curves of access and of distance over the residents of the cells ``where``."""
+
+    def points(values: FloatArray, weights: FloatArray) -> list[float] | None:
+        if not weights.sum() > 0:
+            return None
+        x, y = lorenz(values, weights)
+        return [float(v) for v in np.interp(LORENZ_AT, x, y)]
+
+    reach = where & np.isfinite(distance_km)
+    return {
+        "access_share": points(per_cell[where], population[where]),
+        "distance_share": points(distance_km[reach], population[reach]),
+    }
 
 
 def _mean(values: FloatArray, weights: FloatArray) -> float:
