@@ -14,7 +14,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -56,34 +57,33 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The app, served by `streamlit run` on a free port; terminated after the tests."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+@contextmanager
+def streamlit_server(
+    script: Path, *, cwd: Path, log_path: Path, extra: Sequence[str] = ()
+) -> Iterator[str]:
+    """``streamlit run script`` on a free local port: its URL once healthy; stopped after.
 
-    def stop() -> None:
+    Fails the test with the server log's tail when it exits or is not healthy in time.
+    """
+    port = _free_port()
+    log = log_path.open("wb")
+    command = [sys.executable, "-m", "streamlit", "run", str(script)]
+    command += ["--server.headless", "true", "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *extra]
+    process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(
+                    f"streamlit did not serve {url} within {START_TIMEOUT_S} s "
+                    f"(exit code {process.poll()}):\n{log_path.read_text(errors='replace')[-3000:]}"
+                )
+            time.sleep(0.5)
+        yield url
+    finally:
         process.terminate()
         try:
             process.wait(timeout=15)
@@ -92,18 +92,13 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             process.wait(timeout=15)
         log.close()
 
-    request.addfinalizer(stop)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not _healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.flush()
-            pytest.fail(
-                f"streamlit did not serve {url} within {START_TIMEOUT_S} s "
-                f"(exit code {process.poll()}):\n{log_path.read_text(errors='replace')[-3000:]}"
-            )
-        time.sleep(0.5)
-    return url
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app, served by `streamlit run` on a free port; terminated after the tests."""
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with streamlit_server(REPO / "app.py", cwd=REPO, log_path=log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

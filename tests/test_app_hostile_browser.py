@@ -13,9 +13,6 @@ these tests fail; they never skip.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,7 @@ import pytest
 from locator.i18n import t
 from locator.tasks import get_task
 from tests import test_app_browser as browser_tests
-from tests.test_app_browser import ARTIFACTS, MAP_FRAME, REPO, START_TIMEOUT_S, _free_port, _healthy
+from tests.test_app_browser import ARTIFACTS, MAP_FRAME, REPO, streamlit_server
 from tests.test_app_state import CANARIES, PAYLOADS, hostile_registry
 from tests.test_resident_browser import CARD_KEYS, settle
 
@@ -50,43 +47,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
+def server(workdir: Path) -> Iterator[str]:
     """The app served from an empty working directory, with the repository's settings."""
-    port = _free_port()
+    extra = ["--server.enableStaticServing", "true", "--server.maxUploadSize", "60"]
+    extra += ["--server.fileWatcherType", "none"]
     log_path = workdir.parent / "hostile-server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-            "--server.headless", "true", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-            "--server.enableStaticServing", "true", "--server.maxUploadSize", "60",
-            "--server.fileWatcherType", "none",
-        ],
-        cwd=workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(
-                    f"streamlit did not serve {url} within {START_TIMEOUT_S} s "
-                    f"(exit code {process.poll()}):\n{log_path.read_text(errors='replace')[-3000:]}"
-                )
-            time.sleep(0.5)
+    with streamlit_server(REPO / "app.py", cwd=workdir, log_path=log_path, extra=extra) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        log.close()
 
 
 def _go_to(page: Any, name: str) -> None:

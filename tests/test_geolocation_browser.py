@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +25,8 @@ from locator.i18n import t
 from tests.test_app_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    START_TIMEOUT_S,
     UI_TIMEOUT_MS,
-    _free_port,
-    _healthy,
+    streamlit_server,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,41 +138,11 @@ def test_the_component_files_are_there_and_fetch_nothing_from_elsewhere():
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The test page, served by `streamlit run` on a free port; terminated after the tests."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP)]
-        + ["--server.headless", "true", "--server.port", str(port)]
-        + ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        log.close()
-
-    request.addfinalizer(stop)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not _healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.flush()
-            pytest.fail(
-                f"streamlit did not serve {url} within {START_TIMEOUT_S} s "
-                f"(exit code {process.poll()}):\n{log_path.read_text(errors='replace')[-3000:]}"
-            )
-        time.sleep(0.5)
-    return url
+    with streamlit_server(APP, cwd=REPO, log_path=log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

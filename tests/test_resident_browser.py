@@ -15,12 +15,6 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +29,7 @@ from locator.crs import gcj02_to_wgs84
 from locator.i18n import t
 from locator.index import OutletIndex
 from locator.tasks import get_task
+from tests.test_app_browser import streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,7 +39,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 GEO_FRAME = 'iframe[title="locator.app.geolocation.locator_geolocation"]'
-START_TIMEOUT_S = 90
 UI_TIMEOUT_MS = 60_000
 
 SCREENS: dict[str, dict[str, Any]] = {
@@ -68,50 +62,12 @@ IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 # --- the server and the browser ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app, served by `streamlit run app.py` on a free port; stopped after the module."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    log = log_path.open("wb")
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
-    command += ["--server.headless", "true", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        log.close()
-
-    request.addfinalizer(stop)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not _healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.flush()
-            tail = log_path.read_text(errors="replace")[-3000:]
-            pytest.fail(f"streamlit did not serve {url} (exit {process.poll()}):\n{tail}")
-        time.sleep(0.5)
-    return url
+    with streamlit_server(REPO / "app.py", cwd=REPO, log_path=log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
