@@ -1042,11 +1042,16 @@ def test_the_network_folder_is_read_from_the_environment(tmp_path: Path) -> None
 # --- resident view: places in pinyin, the chosen pin (issue 11 §2, §3) -----------------------
 
 
-def _map_data(at: AppTest) -> str:
-    """The script of the resident's map, as the page hands it to the browser."""
+def _map_args(at: AppTest) -> tuple[str, dict[str, Any]]:
+    """The resident's map as the page hands it to the browser: its frame's id and arguments."""
     maps = [c for c in at.get("component_instance") if "st_folium" in c.proto.component_name]
     assert len(maps) == 1
-    return str(json.loads(maps[0].proto.json_args)["script"])
+    return maps[0].proto.id, json.loads(maps[0].proto.json_args)
+
+
+def _map_data(at: AppTest) -> str:
+    """The answer on the resident's map: the layers drawn over the base map."""
+    return str(_map_args(at)[1]["feature_group"])
 
 
 @pytest.mark.slow
@@ -1074,6 +1079,32 @@ def test_choosing_a_result_highlights_its_pin() -> None:
     at.session_state["resident_map"] = {"last_clicked": {"lat": 38.0, "lng": 112.9}}
     at.run()  # a new position: a new list, no pin chosen
     assert re.search(r'"selected":\s*null', _map_data(at))
+
+
+@pytest.mark.slow
+def test_a_new_answer_is_drawn_in_the_same_map_frame(index: OutletIndex) -> None:
+    """The map's frame is named by its script: the script stays, the answer's layers change.
+
+    A new frame for each answer lost the clicks made while it was being built.
+    """
+    at = _app(task="apply", lat="37.86", lon="112.55")
+    _ok(at)
+    frame, first = _map_args(at)
+    at.session_state["resident_map"] = {"last_clicked": {"lat": 36.09, "lng": 111.52}}
+    at.run()  # Linfen: another answer
+    _ok(at)
+    again, second = _map_args(at)
+    assert (again, second["script"]) == (frame, first["script"])
+    for args, (lon, lat) in ((first, (112.55, 37.86)), (second, (111.52, 36.09))):
+        expected = index.nearest(lon=lon, lat=lat, k=5, task="apply")
+        for name in expected["name"]:
+            assert json.dumps(name, ensure_ascii=False)[1:-1] in args["feature_group"]
+        assert expected["name"].iloc[0] not in args["script"]  # no answer in the base map
+    # before any place is given the same frame is drawn, with nothing in it
+    empty = _app(task="apply")
+    empty_frame, nothing = _map_args(empty)
+    assert (empty_frame, nothing["script"]) == (frame, first["script"])
+    assert '"pins":[]' in nothing["feature_group"]
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ from locator.cli import main
 from locator.counties import SHANXI_EQUAL_AREA
 from locator.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from locator.maps import _assets, _choropleth, _gap_shapes, _layers
+from locator.maps._leaflet import FitView
 from tests.test_map_injection import page_strings, payloads
 
 HOSTILE = (
@@ -255,8 +256,15 @@ def test_planner_map_shows_every_text_as_text(hostile_outlets, hostile_counties,
 # --- coordinates --------------------------------------------------------------------------------
 
 
+def descendants(element):
+    """Every element under ``element`` (a map's layers, and the layers of its groups)."""
+    for child in element._children.values():
+        yield child
+        yield from descendants(child)
+
+
 def features(m, name):
-    layers = [c for c in m._children.values() if isinstance(c, maps.Features)]
+    layers = [c for c in descendants(m) if isinstance(c, maps.Features)]
     return next(layer.features for layer in layers if layer.layer_name == name)
 
 
@@ -264,7 +272,7 @@ def pin_points(m) -> np.ndarray:
     """The resident map's pins as display (lon, lat), in list order."""
     from locator.maps._pins import Pins
 
-    (pins,) = [c for c in m._children.values() if isinstance(c, Pins)]
+    (pins,) = [c for c in descendants(m) if isinstance(c, Pins)]
     return np.array([[p["at"][1], p["at"][0]] for p in pins.pins])
 
 
@@ -320,13 +328,18 @@ def test_the_view_fits_you_and_the_outlets_given_as_lon_lat(index):
     found = index.nearest(lon=112.55, lat=37.87, k=3)
     you = (112.40, 37.70)  # west and south of every outlet found
     m = maps.resident_map(found, you=you, options=maps.MapOptions("none"))
-    (fit,) = [c for c in m._children.values() if isinstance(c, folium.map.FitBounds)]
-    lons, lats = [*found["lon"], you[0]], [*found["lat"], you[1]]
-    expected = [[min(lats), min(lons)], [max(lats), max(lons)]]  # Leaflet: south-west, north-east
-    np.testing.assert_allclose(fit.bounds, expected, atol=1e-5)
-    # one point: centred on it, street level
+    (fit,) = [c for c in descendants(m) if isinstance(c, FitView)]
+    # Leaflet's order: lat, lon; the outlets in list order, then you
+    expected = [*zip(found["lat"], found["lon"], strict=True), (you[1], you[0])]
+    np.testing.assert_allclose(fit.points, expected, atol=1e-6)
+    assert json.loads(fit.data) == fit.points  # what the page fits to
+    # one point: the page centres on it at street level (the script's one-point branch)
     alone = maps.resident_map(found.head(1), you=None, options=maps.MapOptions("none"))
-    assert alone.location == pytest.approx([found["lat"].iloc[0], found["lon"].iloc[0]], abs=1e-5)
+    (one,) = [c for c in descendants(alone) if isinstance(c, FitView)]
+    np.testing.assert_allclose(
+        one.points, [[found["lat"].iloc[0], found["lon"].iloc[0]]], atol=1e-6
+    )
+    assert "map.setView(points[0], 14)" in maps.standalone_html(alone)
 
 
 def test_display_to_wgs84_undoes_the_shift():
@@ -459,7 +472,7 @@ def test_gaps_are_translucent_and_drawn_beneath_the_outlets_and_sites(counties):
         suggestions=sites,
         options=options,
     )
-    layers = {c.layer_name: c for c in m._children.values() if isinstance(c, maps.Features)}
+    layers = {c.layer_name: c for c in descendants(m) if isinstance(c, maps.Features)}
     gap_pane, point_pane = _layers.GAP_PANE, _layers.POINT_PANE
     assert json.loads(layers["Gaps in service"].pane) == list(gap_pane)
     assert json.loads(layers["Outlets"].pane) == list(point_pane)
@@ -493,7 +506,7 @@ def test_cluster_legend_shows_each_colour_the_clusters_are_drawn_in(outlets, cou
     m = maps.province_map(outlets, counties, options=maps.MapOptions("none", "en"))
     from locator.maps._leaflet import Legend
 
-    legends = [c for c in m._children.values() if isinstance(c, Legend)]
+    legends = [c for c in descendants(m) if isinstance(c, Legend)]
     entries = json.loads(legends[0].data)["entries"]
     groups = [(colour, label) for colour, _, label in entries if label.startswith("Group")]
     assert [colour for colour, _ in groups] == list(drawn.values())
@@ -654,7 +667,7 @@ def test_ordinary_branches_have_their_own_colour_and_legend_entry_only_when_draw
 def _legend_names(m):
     from locator.maps._leaflet import Legend
 
-    legends = [c for c in m._children.values() if isinstance(c, Legend)]
+    legends = [c for c in descendants(m) if isinstance(c, Legend)]
     assert len(legends) == 1
     return [entry[2] for entry in json.loads(legends[0].data)["entries"]]
 
@@ -845,7 +858,7 @@ def test_no_route_without_you_only_the_marker_link(found):
         # without you, no distance is claimed either
         assert "距离" not in "".join(label for label, _ in pin["p"]["rows"])
     # and no lines from nobody
-    layers = [c.layer_name for c in m._children.values() if isinstance(c, maps.Features)]
+    layers = [c.layer_name for c in descendants(m) if isinstance(c, maps.Features)]
     assert "到各网点的直线" not in layers
 
 
@@ -885,7 +898,7 @@ def test_the_legend_is_what_the_resident_map_draws(found):
     from locator.tasks import KIND_LABELS
 
     def entries(m):
-        (legend,) = [c for c in m._children.values() if isinstance(c, Legend)]
+        (legend,) = [c for c in descendants(m) if isinstance(c, Legend)]
         return json.loads(legend.data)["entries"]
 
     kinds = [k for k in ("government", "bank") if k in set(found["kind"])]

@@ -134,8 +134,8 @@ def settle(page: Any) -> None:
 
 def shot(page: Any, name: str) -> Path:
     """A screenshot of what the screen shows now, saved and named in the test's output."""
-    if page.locator(MAP_FRAME).count():  # the map draws after the page: wait for its shapes
-        drawn = page.frame_locator(MAP_FRAME).first.locator(".leaflet-overlay-pane path")
+    if page.locator(MAP_FRAME).count():  # the map draws after the page: wait for its layers
+        drawn = page.frame_locator(MAP_FRAME).first.locator(".locator-legend")  # they bring it
         drawn.first.wait_for(state="attached")
         page.wait_for_timeout(500)  # and for Leaflet's zoom to the answer (a CSS animation)
         for frame in page.frames:
@@ -420,6 +420,75 @@ def test_open_badges_under_a_fixed_clock(open_page: Any, clock: str, lang: str) 
         page.get_by_text(t("share", lang)).wait_for()
         assert note.count() == 0
     shot(page, f"clock_{clock.replace(' ', '_')}_{lang}")
+
+
+# --- map clicks -----------------------------------------------------------------------------------
+
+# Where a point is in the map's frame, moved off any pin, line, dot or control.
+AIM = """([lon, lat]) => {
+  const p = window.map.latLngToContainerPoint([lat, lon]);
+  const box = window.map.getContainer().getBoundingClientRect();
+  for (const [dx, dy] of [[0, 0], [30, 0], [-30, 0], [0, 30], [0, -30], [40, 40]]) {
+    const x = Math.round(p.x + dx), y = Math.round(p.y + dy);
+    const hit = document.elementFromPoint(box.left + x, box.top + y);
+    const busy = '.leaflet-marker-icon, .leaflet-interactive, .leaflet-control, .leaflet-popup';
+    if (hit && !hit.closest(busy)) return {x: box.left + x, y: box.top + y};
+  }
+  return null;
+}"""
+MARK = "() => window.locatorTestMark"
+
+
+def click_map(page: Any, frame: Any, point: tuple[float, float]) -> tuple[float, float]:
+    """Click the map near ``point`` (lon, lat) off its layers; the position clicked."""
+    aim = frame.evaluate(AIM, list(point))
+    assert aim is not None, f"no free spot near {point} on the map"
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    page.mouse.click(box["x"] + aim["x"], box["y"] + aim["y"])
+    # The position Leaflet took from the click (display = WGS-84 on the English page's
+    # OpenStreetMap), as the map sends it to the app: the view may move while it is aimed.
+    at = frame.evaluate("() => window.__GLOBAL_DATA__.lat_lng_clicked")
+    return at["lng"], at["lat"]
+
+
+def wait_for_first(page: Any, name: str) -> None:
+    """Wait until the first card names ``name`` (and the run has ended)."""
+    first = page.locator(".st-key-result-1")
+    page.wait_for_function(
+        "(name) => { const c = document.querySelector('.st-key-result-1');"
+        " return c && c.innerText.trim().startsWith('1. ' + name); }",
+        arg=name,
+        timeout=UI_TIMEOUT_MS,
+    )
+    first.wait_for()
+    settle(page)
+
+
+def test_clicks_right_after_an_answer_count_in_the_same_map(open_page: Any) -> None:
+    """A click made while the last answer is drawn is taken: the map is not rebuilt under it.
+
+    The map's frame is marked before the clicks; the mark must outlive every answer. Each
+    answer is checked against `OutletIndex.nearest` from the very pixel clicked.
+    """
+    page = open_page("desktop", "en", f"task={HALL_TASK}&{HERE}")
+    check_list(page, nearest(TAIYUAN["lon"], TAIYUAN["lat"], HALL_TASK))
+    check_pins(page, nearest(TAIYUAN["lon"], TAIYUAN["lat"], HALL_TASK))
+    frame = page.locator(MAP_FRAME).first.element_handle().content_frame()
+    frame.wait_for_function("() => window.map")  # the map draws a moment after the frame
+    frame.wait_for_function(STILL)
+    frame.evaluate("() => { window.locatorTestMark = 'kept'; }")
+    # two points in the view fitted to Taiyuan's halls, each with another nearest hall
+    points = ((112.53, 37.86), (112.58, 37.84))
+    for delay_ms in (150, 400):
+        for point in points:
+            clicked = click_map(page, frame, point)
+            expected = nearest(*clicked, HALL_TASK)
+            page.wait_for_timeout(delay_ms)  # the next click comes while this one is answered
+        wait_for_first(page, expected["name"].iloc[0])
+        check_list(page, expected, "en")  # the answer from the last click, all of it
+        assert frame.evaluate(MARK) == "kept", "the map's frame was rebuilt"
+        check_pins(page, expected)
+        frame.wait_for_function(STILL)
 
 
 # --- accessibility ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from locator import datasets, hours
 from locator.app.state import registry_fingerprint
 from locator.gazetteer import Gazetteer
 from locator.index import OutletIndex
-from locator.maps import MapOptions, use_local_assets
+from locator.maps import MapOptions, resident_base_map, use_local_assets
 from locator.planning.demand import estimate_demand
 
 # Streamlit serves the `static` folder beside the page (a link to locator/maps/static) at
@@ -77,14 +77,21 @@ def registry() -> tuple[Any, str]:
     return outlets, fingerprint
 
 
-def show_map(m: Any, key: str, returned: list[str], height: int = 520) -> Any:
-    """Draw a folium map; only what ``returned`` lists reruns the page (never a pan or zoom)."""
+def show_map(m: Any, key: str, returned: list[str], height: int = 520, layers: Any = None) -> Any:
+    """Draw a folium map; only what ``returned`` lists reruns the page (never a pan or zoom).
+
+    ``layers`` (a feature group, e.g. `locator.maps.resident_layers`) is drawn over ``m``
+    and may change from run to run without a new map: streamlit-folium names its frame by a
+    hash of the map's script, so a map that stays the same keeps its frame, and only the
+    group is swapped in it. Pass a new ``m`` each run (the group is added to it).
+    """
     return st_folium(
         use_local_assets(m, ASSETS_URL),
         key=key,
         returned_objects=returned,
         height=height,
         use_container_width=True,
+        feature_group_to_add=layers,
     )
 
 
@@ -93,13 +100,20 @@ def forget_url_errors() -> None:
     st.session_state.pop("_url_errors", None)
 
 
-def answer_map(m: Any, height: int) -> Any:
+def answer_map(page: Page, layers: Any, height: int) -> Any:
     """The resident's map: only a click reruns (the resident part of the page alone).
 
-    In a container keyed ``resident-map``, which `PAGE_CSS` makes compact on a phone.
+    The base map (`locator.maps.resident_base_map`: the province, and the county outlines
+    when there are no tiles) is the same in every run, so its frame stays while the answer
+    (``layers``, `locator.maps.resident_layers`) changes in it: a click made while the last
+    answer is drawn lands on the map, not on a frame being rebuilt. In a container keyed
+    ``resident-map``, which `PAGE_CSS` makes compact on a phone.
     """
+    # Over a base map the 117 outlines (0.5 MB a map) only slow the first drawing down.
+    counties = page.counties if page.tiles == "none" else None
+    base = resident_base_map(counties=counties, options=page.map_options)
     with st.container(key="resident-map"):
-        return show_map(m, "resident_map", ["last_clicked"], height=height)
+        return show_map(base, "resident_map", ["last_clicked"], height=height, layers=layers)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -34,7 +34,7 @@ from locator.app.state import error_markdown, escape_markdown, url_params
 from locator.banks import BANK_NAMES
 from locator.gazetteer import Place, Resolution
 from locator.i18n import t
-from locator.maps import display_to_wgs84, resident_map, standalone_html
+from locator.maps import display_to_wgs84, resident_layers, resident_map, standalone_html
 from locator.tasks import TASK_CODES, Task, get_task
 
 __all__ = ["KEPT", "resident_view"]
@@ -293,17 +293,15 @@ def compute_answer(page: Page, task: Task, bank: str | None) -> ResidentAnswer |
 def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> None:
     """The map beside (desktop) or above (phone) the numbered list, and the filters."""
     lang = page.lang
-    shown = {"counties": page.counties, "options": page.map_options}
+    options = page.map_options
     if "loc" not in st.session_state:
         st.info(t("no_location", lang))
-        answer_map(resident_map(page.index.outlets.iloc[:0], you=None, **shown), MAP_HEIGHT_PX)
+        nothing = resident_layers(page.index.outlets.iloc[:0], you=None, options=options)
+        answer_map(page, nothing, MAP_HEIGHT_PX)
         return
     answer = compute_answer(page, task, bank)
     if answer is None:
         return
-    if page.tiles != "none":
-        # Over a base map the 117 outlines (0.5 MB a map) only slow each click's answer down.
-        shown["counties"] = None
     if folded:
         summary(page, answer)
         online_answer(task, lang)
@@ -313,12 +311,13 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
         st.warning(t("outside", lang))
     loc = st.session_state["loc"]
     you = (loc["lon"], loc["lat"])
+    outlines = page.counties if page.tiles == "none" else None  # as the map in the page
     left, right = st.columns([5, 4], gap="medium")
     with left:
         selected = st.session_state.get("selected")
         selected = selected if selected in set(answer.found.get("rank", [])) else None
-        pins = resident_map(answer.found, you=you, selected=selected, **shown)
-        answer_map(pins, MAP_HEIGHT_PX)
+        pins = resident_layers(answer.found, you=you, options=options, selected=selected)
+        answer_map(page, pins, MAP_HEIGHT_PX)
         when_and_filters(lang)
     with right:
         if answer.found.empty:
@@ -330,7 +329,9 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
         far_note(answer, lang)
         st.download_button(
             t("download_html", lang),
-            data=lambda: standalone_html(resident_map(answer.found, you=you, **shown)),
+            data=lambda: standalone_html(
+                resident_map(answer.found, you=you, counties=outlines, options=options)
+            ),
             file_name="locator-nearest.html",
             mime="text/html",
             on_click="ignore",

@@ -57,7 +57,7 @@ from locator.maps._layers import (
     suggestion_features,
     to_display,
 )
-from locator.maps._leaflet import Features, LayerControl, Legend, Notice
+from locator.maps._leaflet import Features, FitView, Group, LayerControl, Legend, Notice
 from locator.maps._outlets import (
     Cluster,
     amap_navigation_url,
@@ -88,6 +88,8 @@ __all__ = [
     "planner_map",
     "province_map",
     "read_gaps",
+    "resident_base_map",
+    "resident_layers",
     "resident_map",
     "standalone_html",
     "use_local_assets",
@@ -184,11 +186,45 @@ def resident_map(
         from 1 each once, or ``selected`` is not one of them.
     """
     options = options or MapOptions()
-    frame = outlet_frame(found)
-    pins = Pins(frame, options, you=you, selected=selected)
+    layers = resident_layers(found, you=you, options=options, selected=selected)
+    m = resident_base_map(counties=counties, options=options)
+    layers.add_to(m)
+    return m
+
+
+def resident_base_map(
+    *, counties: gpd.GeoDataFrame | None = None, options: MapOptions | None = None
+) -> folium.Map:
+    """The resident map without an answer: the province (and county outlines when given).
+
+    What `resident_layers` draws goes on it. The app keeps this map while the answer changes
+    (``st_folium(feature_group_to_add=...)``): the same map, so one map frame in the page.
+    """
+    options = options or MapOptions()
     m = new_map(options)
     if counties is not None:
         county_polygons(counties, options, fill=None).add_to(m)
+    fit(m, [], [])
+    return m
+
+
+def resident_layers(
+    found: pd.DataFrame,
+    *,
+    you: tuple[float, float] | None,
+    options: MapOptions | None = None,
+    selected: int | None = None,
+) -> Group:
+    """What `resident_map` draws over `resident_base_map`, as one group of layers.
+
+    The straight lines, the numbered pins, you, the legend of what is drawn, and the view
+    fitted to you and the outlets (province-wide when there are none), all of which come
+    and go with the group. Arguments as `resident_map`'s.
+    """
+    options = options or MapOptions()
+    frame = outlet_frame(found)
+    pins = Pins(frame, options, you=you, selected=selected)
+    group = Group(options.word("map_outlets"))
     lon, lat = to_display(frame["lon"], frame["lat"], options)
     lons, lats = [float(x) for x in lon], [float(y) for y in lat]
     legend = pin_legend(options, [p["kind"] for p in pins.pins])
@@ -201,17 +237,18 @@ def resident_map(
             options,
             with_distance="distance_km" in frame,
         )
-        Features(routes, name=options.word("map_routes")).add_to(m)
+        Features(routes, name=options.word("map_routes")).add_to(group)
         if routes:
             legend.append((COLORS["route"], "line", options.word("map_routes")))
-    pins.add_to(m)
+    pins.add_to(group)
     if you is not None:
-        Features([you_feature(you_lon, you_lat, options)], name=options.word("map_you")).add_to(m)
+        you_layer = Features([you_feature(you_lon, you_lat, options)], name=options.word("map_you"))
+        you_layer.add_to(group)
         lons, lats = [*lons, you_lon], [*lats, you_lat]
         legend = [(COLORS["you"], "dot", options.word("map_you")), *legend]
-    Legend(options.word("map_legend"), legend).add_to(m)
-    fit(m, lons, lats)
-    return m
+    Legend(options.word("map_legend"), legend).add_to(group)
+    FitView(lons, lats).add_to(group)
+    return group
 
 
 def planner_map(

@@ -33,6 +33,8 @@ from folium.template import Template
 
 __all__ = [
     "Features",
+    "FitView",
+    "Group",
     "LayerControl",
     "Legend",
     "Notice",
@@ -236,7 +238,11 @@ class Features(folium.map.Layer, RawMacro):
 
 
 class Legend(RawMacro):
-    """A legend box as a Leaflet control, drawn in the page from its entries."""
+    """A legend box as a Leaflet control, drawn in the page from its entries.
+
+    Its parent is the map, or a `Group`: then the legend is shown while the group is on a
+    map, and goes with it.
+    """
 
     _template = Template(
         """
@@ -266,7 +272,9 @@ class Legend(RawMacro):
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
-            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            locatorWithMap({{ this._parent.get_name() }}, function (map) {
+                {{ this.get_name() }}.addTo(map);
+            }, function () { {{ this.get_name() }}.remove(); });
         {% endmacro %}
         """
     )
@@ -311,6 +319,49 @@ class Notice(RawMacro):
         super().__init__()
         self._name = "LocatorNotice"
         self.data = js(text)
+
+
+class Group(folium.FeatureGroup, RawMacro):
+    """A Leaflet feature group of `locator` layers, rendered as `RawMacro` (never compiled).
+
+    Layers and legends put in it come and go with it, so an app can swap the whole group
+    (e.g. ``st_folium(feature_group_to_add=...)``) while the map stays.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=False, show=True)
+        # _name stays "FeatureGroup": streamlit-folium refers to the group by that name
+
+
+class FitView(RawMacro):
+    """Fit the map's view to points (display lon, lat) once its parent is on a map.
+
+    None: nothing moves; one: street level around it; more: all of them in view, clear of
+    the legend in the lower right (a margin of up to 200 x 120 px, less on a small map).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            locatorWithMap({{ this._parent.get_name() }}, function (map) {
+                var points = /* data */ {{ this.data }};
+                if (points.length === 1) { map.setView(points[0], 14); return; }
+                if (points.length === 0) { return; }
+                var size = map.getSize();
+                map.fitBounds(L.latLngBounds(points), {
+                    paddingTopLeft: [30, 30],
+                    paddingBottomRight: [Math.min(200, size.x * 0.3), Math.min(120, size.y * 0.25)]
+                });
+            });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lons: Sequence[float], lats: Sequence[float]) -> None:
+        super().__init__()
+        self._name = "LocatorFitView"
+        self.points = [[float(y), float(x)] for x, y in zip(lons, lats, strict=True)]
+        self.data = js(self.points)
 
 
 class LayerControl(RawMacro):
@@ -417,6 +468,13 @@ class Style(RawMacro):
             </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
+            // Run onMap(map) now when parent is the map, else each time the parent (a layer
+            // group) is put on a map; onRemove when it is taken off.
+            window.locatorWithMap = function (parent, onMap, onRemove) {
+                if (parent instanceof L.Map) { onMap(parent); return; }
+                parent.on("add", function () { onMap(parent._map); });
+                if (onRemove) { parent.on("remove", onRemove); }
+            };
             window.locatorText = function (s) {
                 var div = document.createElement("div");
                 div.textContent = String(s);

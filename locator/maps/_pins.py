@@ -179,10 +179,10 @@ class Pins(folium.map.Layer, RawMacro):
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.featureGroup();
-            (function (group, map) {
+            (function (group) {
                 var data = /* data */ {{ this.data }};
                 var kinds = ["government", "bank", "branch", "other"];
-                var width = map.getSize().x || window.innerWidth;
+                var width = window.innerWidth;  // the map's page: the map is as wide or less
                 var popup = {maxWidth: Math.max(160, Math.min(320, width - 60)), minWidth: 0};
                 var chosen = null;
                 data.pins.forEach(function (p) {
@@ -215,7 +215,7 @@ class Pins(folium.map.Layer, RawMacro):
                         setTimeout(function () { chosen.openPopup(); }, 0);
                     });
                 }
-            })({{ this.get_name() }}, {{ this._parent.get_name() }});
+            })({{ this.get_name() }});
         {% endmacro %}
         """
     )
