@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from locator import maps
 from locator._errors import DataFileError, ValidationError
 from locator.cli import main
-from locator.counties import SHANXI_EQUAL_AREA
+from locator.counties import SHANXI_BOUNDS, SHANXI_EQUAL_AREA
 from locator.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from locator.maps import _assets, _choropleth, _gap_shapes, _layers
 from locator.maps._leaflet import FitView
@@ -332,7 +332,7 @@ def test_the_view_fits_you_and_the_outlets_given_as_lon_lat(index):
     # Leaflet's order: lat, lon; the outlets in list order, then you
     expected = [*zip(found["lat"], found["lon"], strict=True), (you[1], you[0])]
     np.testing.assert_allclose(fit.points, expected, atol=1e-6)
-    assert json.loads(fit.data) == fit.points  # what the page fits to
+    assert json.loads(fit.data) == {"points": fit.points, "legend": True}  # as the page fits
     # one point: the page centres on it at street level (the script's one-point branch)
     alone = maps.resident_map(found.head(1), you=None, options=maps.MapOptions("none"))
     (one,) = [c for c in descendants(alone) if isinstance(c, FitView)]
@@ -340,6 +340,11 @@ def test_the_view_fits_you_and_the_outlets_given_as_lon_lat(index):
         one.points, [[found["lat"].iloc[0], found["lon"].iloc[0]]], atol=1e-6
     )
     assert "map.setView(points[0], 14)" in maps.standalone_html(alone)
+    # none: the province, with a small margin (its legend is a title alone)
+    empty = maps.resident_map(found.iloc[:0], you=None, options=maps.MapOptions("none"))
+    (province,) = [c for c in descendants(empty) if isinstance(c, FitView)]
+    west, south, east, north = SHANXI_BOUNDS
+    assert (province.points, province.legend) == ([[south, west], [north, east]], False)
 
 
 def test_display_to_wgs84_undoes_the_shift():

@@ -256,17 +256,33 @@ def check_links(found: list[Any], expected: pd.DataFrame, you: tuple[float, floa
         assert modes == {"walk", "bus", "car"}, hrefs
 
 
+# The numbers of the pins not wholly inside the frame's window (what the map shows).
+PINS_OUTSIDE = """() => [...document.querySelectorAll('.locator-pin')].filter((p) => {
+  const r = p.getBoundingClientRect();
+  return r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight;
+}).map((p) => p.textContent)"""
+
+
 def check_layout(page: Any, screen: str) -> None:
-    """Unscrolled, the first card's head (its top 120 px: number, name, distance, open badge)
-    is on screen; on a desktop the list is right of the map."""
+    """Unscrolled, the whole first card is on screen, its call and route links too; on a
+    desktop the list is right of the map, on a phone under it."""
     page.evaluate("() => window.scrollTo(0, 0)")
     card = page.locator(".st-key-result-1")
     card.wait_for()
     first = card.bounding_box()
     size = page.viewport_size
+    links = card.locator('a[href^="tel:"], a[href^="https://uri.amap.com/navigation"]')
+    assert links.count() == 4, links.count()
+    for box in [first, *(links.nth(i).bounding_box() for i in range(4))]:
+        assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (box, size)
+    # every pin in the part of the map the frame shows (the view is fitted to what is seen)
+    frame = page.locator(MAP_FRAME).first.element_handle().content_frame()
+    frame.wait_for_function(STILL)
+    outside = frame.evaluate(PINS_OUTSIDE)
+    assert outside == [], f"pins out of the map's view: {outside}"
     if screen == "phone":
-        assert first["y"] >= 0, first
-        assert first["y"] + min(first["height"], 120) <= size["height"], (first, size)
+        map_box = page.locator(MAP_FRAME).first.bounding_box()
+        assert map_box["y"] + map_box["height"] <= first["y"], (map_box, first)
         return
     the_map = page.locator(MAP_FRAME).first
     the_map.wait_for()
@@ -563,7 +579,7 @@ def test_the_keyboard_reaches_the_questions_and_the_first_results_links(
     links = ("|A|||tel:", "|A|||https://uri.amap.com/nav")
 
     def first_card_links(seen: list[str]) -> bool:
-        ours = [s for s in seen if "|st-key-result-1|" in s]
+        ours = [s for s in seen if re.search(r"\|st-key-(result|acts|routes)-1\|", s)]
         return all(any(link in s for s in ours) for link in links)
 
     seen = tab_through(page, first_card_links)

@@ -100,7 +100,7 @@ def forget_url_errors() -> None:
     st.session_state.pop("_url_errors", None)
 
 
-def answer_map(page: Page, layers: Any, height: int) -> Any:
+def answer_map(page: Page, layers: Any, height: int, *, outlines: bool = False) -> Any:
     """The resident's map: only a click reruns (the resident part of the page alone).
 
     The base map (`locator.maps.resident_base_map`: the province, and the county outlines
@@ -108,9 +108,13 @@ def answer_map(page: Page, layers: Any, height: int) -> Any:
     (``layers``, `locator.maps.resident_layers`) changes in it: a click made while the last
     answer is drawn lands on the map, not on a frame being rebuilt. In a container keyed
     ``resident-map``, which `PAGE_CSS` makes compact on a phone.
+
+    ``outlines`` draws the county outlines over tiles too: the map to click before any
+    answer, where tiles that do not load would leave nothing to aim at. An answer's map
+    goes without them over tiles: the 117 outlines (0.5 MB) would go to the browser again
+    with every answer.
     """
-    # Over a base map the 117 outlines (0.5 MB a map) only slow the first drawing down.
-    counties = page.counties if page.tiles == "none" else None
+    counties = page.counties if outlines or page.tiles == "none" else None
     base = resident_base_map(counties=counties, options=page.map_options)
     with st.container(key="resident-map"):
         return show_map(base, "resident_map", ["last_clicked"], height=height, layers=layers)
@@ -155,11 +159,20 @@ PAGE_CSS = """<style>
 /* No fading of the last answer while the next one comes (a click answers in well under a
    second): faded text is unreadable (contrast below 4.5:1) and flickers. */
 [data-stale="true"] { opacity: 1 !important; }
+/* The resident page's headings come after the title (h1) as h2, at a section's size. */
+h2 { font-size: 1.75rem !important; }
 @media (max-width: 640px) {
   .st-key-resident-map iframe,
-  .st-key-resident-map [data-testid="stSkeleton"] { height: 35vh !important; }
+  .st-key-resident-map [data-testid="stSkeleton"] { height: 25vh !important; }
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
-  h1 { font-size: 1.5rem !important; padding-top: 0 !important; }
+  [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.75rem; }
+  h1 { font-size: 1.25rem !important; padding-top: 0 !important; }
+  h2 { font-size: 1.125rem !important; padding: 0 !important; }
+  /* A result card: tighter lines and buttons (still 2.25rem high to tap), so the whole
+     first card shows under the map. */
+  [class*="st-key-result-"] { gap: 0.5rem !important; padding: 0.75rem !important; }
+  [class*="st-key-acts-"] a, [class*="st-key-acts-"] button,
+  [class*="st-key-routes-"] a { min-height: 2.25rem; padding: 0.125rem 0.625rem; }
 }
 </style>"""
 

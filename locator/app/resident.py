@@ -163,7 +163,7 @@ def take_geolocation(lang: str) -> None:
 def place_question(page: Page) -> None:
     """Where you are: my location, a place (which one, when several), or a map click."""
     lang = page.lang
-    st.subheader(t("where", lang))
+    st.header(t("where", lang))
     take_geolocation(lang)
     st.text_input(
         t("place", lang),
@@ -230,7 +230,7 @@ def online_answer(task: Task, lang: str) -> None:
     if channel.outlet_also:
         small(f"{t('online', lang)}: {where}")
         return
-    st.subheader(t("online_only", lang))
+    st.header(t("online_only", lang))
     lines = [where, channel.cost, channel.delivery, channel.hotline]
     st.info("  \n".join(escape_markdown(x) if x is not where else x for x in lines if x))
 
@@ -264,13 +264,21 @@ def where_text(page: Page, answer: ResidentAnswer) -> str:
     return " · ".join(w for w in (where, county_text(page, answer, lang)) if w)
 
 
-def summary(page: Page, answer: ResidentAnswer) -> None:
-    """The questions answered, folded into one line, with a button to change them."""
+def summary(page: Page, answer: ResidentAnswer, *, folded: bool) -> None:
+    """One line over the answer, and the filters and time in it (`when_and_filters`).
+
+    Folded: the questions answered, with a button to change them; else where you are.
+    """
     lang = page.lang
-    parts = [answer.task.label(lang), answer.bank or "", where_text(page, answer)]
     with st.container(horizontal=True, vertical_alignment="center", key="summary", gap="small"):
-        st.button(t("change", lang), key="change", on_click=edit)
-        st.markdown(" · ".join(escape_markdown(p) for p in parts if p))
+        if folded:
+            st.button(t("change", lang), key="change", on_click=edit)
+        when_and_filters(lang)
+        if folded:
+            parts = [answer.task.label(lang), answer.bank or "", where_text(page, answer)]
+            st.markdown(" · ".join(escape_markdown(p) for p in parts if p))
+        else:
+            small(t("you_are", lang, where=escape_markdown(where_text(page, answer))))
 
 
 def compute_answer(page: Page, task: Task, bank: str | None) -> ResidentAnswer | None:
@@ -297,16 +305,14 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
     if "loc" not in st.session_state:
         st.info(t("no_location", lang))
         nothing = resident_layers(page.index.outlets.iloc[:0], you=None, options=options)
-        answer_map(page, nothing, MAP_HEIGHT_PX)
+        answer_map(page, nothing, MAP_HEIGHT_PX, outlines=True)
         return
     answer = compute_answer(page, task, bank)
     if answer is None:
         return
+    summary(page, answer, folded=folded)
     if folded:
-        summary(page, answer)
         online_answer(task, lang)
-    else:
-        small(t("you_are", lang, where=escape_markdown(where_text(page, answer))))
     if not answer.inside:
         st.warning(t("outside", lang))
     loc = st.session_state["loc"]
@@ -318,7 +324,6 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
         selected = selected if selected in set(answer.found.get("rank", [])) else None
         pins = resident_layers(answer.found, you=you, options=options, selected=selected)
         answer_map(page, pins, MAP_HEIGHT_PX)
-        when_and_filters(lang)
     with right:
         if answer.found.empty:
             st.warning(t("none_found", lang))

@@ -53,8 +53,12 @@ def chosen_moment() -> dt.datetime | None:
 
 
 def when_and_filters(lang: str) -> None:
-    """When to be there (now, or a date and time), the filters and how many outlets."""
-    with st.expander(t("filters", lang)):
+    """When to be there (now, or a date and time), the filters and how many outlets.
+
+    In a pop-over: one button in the line over the answer, so on a phone nothing comes
+    between the map and the first result.
+    """
+    with st.popover(t("filters", lang), key="filters"):
         st.radio(
             t("when", lang),
             ("now", "at"),
@@ -94,23 +98,27 @@ def result_card(card: ResidentCard, lang: str) -> None:
             f"{escape_markdown(card.address)}  \n"
             f"{t('bring', lang)}: {escape_markdown(card.bring)}"
         )
-        with st.container(horizontal=True, gap="small"):
+        # Two rows of buttons (call and the pin; the three routes), compact on a phone
+        # (`PAGE_CSS`), so a whole card fits on the first screen under the map.
+        with st.container(horizontal=True, gap="small", key=f"acts-{card.rank}"):
             if card.tel_url:
                 st.link_button(t("call", lang, phone=escape_markdown(card.phone)), card.tel_url)
-            for route in card.routes:  # in the card of its outlet: says where it goes
-                st.link_button(t("route", lang, mode=escape_markdown(route.label)), route.url)
             st.button(
                 t("show_on_map", lang, n=card.rank),
                 key=f"show-{card.rank}",
                 on_click=choose,
                 args=(card.rank,),
             )
+        if card.routes:
+            with st.container(horizontal=True, gap="small", key=f"routes-{card.rank}"):
+                for route in card.routes:  # in the card of its outlet: says where it goes
+                    st.link_button(t("route", lang, mode=escape_markdown(route.label)), route.url)
 
 
 def result_list(page: Page, answer: ResidentAnswer, cards: list[ResidentCard]) -> None:
     """The numbered list, "show more", the table and the map to download."""
     lang = page.lang
-    st.subheader(t("n_found", lang, n=len(cards)))
+    st.header(t("n_found", lang, n=len(cards)))
     for card in cards:
         result_card(card, lang)
     k = int(st.session_state.get("k") or settings.default_k)

@@ -34,7 +34,7 @@ import pandas as pd
 
 from locator import settings
 from locator._errors import DataFileError, ValidationError
-from locator.counties import county_of
+from locator.counties import SHANXI_BOUNDS, county_of
 from locator.crs import gcj02_to_wgs84
 from locator.datasets import is_sample
 from locator.maps._assets import standalone_html, use_local_assets
@@ -247,7 +247,11 @@ def resident_layers(
         lons, lats = [*lons, you_lon], [*lats, you_lat]
         legend = [(COLORS["you"], "dot", options.word("map_you")), *legend]
     Legend(options.word("map_legend"), legend).add_to(group)
-    FitView(lons, lats).add_to(group)
+    if lons:
+        FitView(lons, lats).add_to(group)
+    else:  # nothing found or asked yet: the province (its legend is a title alone)
+        west, south, east, north = SHANXI_BOUNDS
+        FitView([west, east], [south, north], legend=False).add_to(group)
     return group
 
 

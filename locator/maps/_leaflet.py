@@ -251,6 +251,7 @@ class Legend(RawMacro):
             {{ this.get_name() }}.onAdd = function () {
                 var legend = /* data */ {{ this.data }};
                 var div = L.DomUtil.create("div", "locator-legend");
+                div.tabIndex = 0;  // a small map shows its entries on focus (the page's CSS)
                 var title = document.createElement("b");
                 title.textContent = legend.title;
                 div.appendChild(title);
@@ -336,32 +337,47 @@ class Group(folium.FeatureGroup, RawMacro):
 class FitView(RawMacro):
     """Fit the map's view to points (display lon, lat) once its parent is on a map.
 
-    None: nothing moves; one: street level around it; more: all of them in view, clear of
-    the legend in the lower right (a margin of up to 200 x 120 px, less on a small map).
+    None: nothing moves; one: street level around it; more: all of them in view, with
+    ``legend`` clear of the legend in the lower right (a margin of up to 200 x 120 px, less
+    on a small map), else with a 10 px margin all round.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             locatorWithMap({{ this._parent.get_name() }}, function (map) {
-                var points = /* data */ {{ this.data }};
-                if (points.length === 1) { map.setView(points[0], 14); return; }
+                var view = /* data */ {{ this.data }};
+                var points = view.points;
+                function fit() {
+                    if (points.length === 1) { map.setView(points[0], 14); return; }
+                    var size = map.getSize();
+                    var legend = view.legend ? [Math.min(200, size.x * 0.3), Math.min(120, size.y * 0.25)] : [10, 10];
+                    map.fitBounds(L.latLngBounds(points), {
+                        paddingTopLeft: view.legend ? [30, 30] : [10, 10],
+                        paddingBottomRight: legend
+                    });
+                }
                 if (points.length === 0) { return; }
-                var size = map.getSize();
-                map.fitBounds(L.latLngBounds(points), {
-                    paddingTopLeft: [30, 30],
-                    paddingBottomRight: [Math.min(200, size.x * 0.3), Math.min(120, size.y * 0.25)]
-                });
+                // A map in a frame not yet sized (the app's, drawn before its frame grows, in
+                // width and height one after the other) is fitted once it has its size:
+                // fitted at a few pixels its view would be anywhere.
+                (function whenSized() {
+                    var size = map.getSize();
+                    if (size.x < 100 || size.y < 100) { map.once("resize", whenSized); } else { fit(); }
+                })();
             });
         {% endmacro %}
         """
     )
 
-    def __init__(self, lons: Sequence[float], lats: Sequence[float]) -> None:
+    def __init__(
+        self, lons: Sequence[float], lats: Sequence[float], *, legend: bool = True
+    ) -> None:
         super().__init__()
         self._name = "LocatorFitView"
         self.points = [[float(y), float(x)] for x, y in zip(lons, lats, strict=True)]
-        self.data = js(self.points)
+        self.legend = legend
+        self.data = js({"points": self.points, "legend": legend})
 
 
 class LayerControl(RawMacro):
@@ -461,6 +477,17 @@ class Style(RawMacro):
                 /* A clicked county or marker keeps no focus rectangle (the popup shows which). */
                 .leaflet-container .leaflet-interactive:focus,
                 .leaflet-container .leaflet-marker-icon:focus { outline: none; }
+                /* In the Streamlit app (streamlit-folium's frame, whose map is #map_div) the
+                   map is as high as its frame, which the page may make lower than the
+                   height it was drawn at (a phone): the view is fitted to what is seen. */
+                #map_div { height: 100vh !important; }
+                /* On a small map (a phone) the legend is its title until tapped or focused,
+                   so it covers no pin. */
+                @media (max-height: 320px), (max-width: 420px) {
+                    .locator-legend > div { display: none; }
+                    .locator-legend:hover > div, .locator-legend:focus > div,
+                    .locator-legend:focus-within > div { display: block; }
+                }
                 /* ... but a pin reached with the keyboard shows where the focus is. */
                 .leaflet-container .leaflet-marker-icon.locator-pin:focus-visible {
                     outline: 0.2rem solid #1a1a1a; outline-offset: 0.1rem; }
