@@ -507,6 +507,41 @@ def test_clicks_right_after_an_answer_count_in_the_same_map(open_page: Any) -> N
         frame.wait_for_function(STILL)
 
 
+# Count what the map's frame sends to the app, then click the map at a point, all in one turn
+# of the page's script (a debounced send cannot come in it); what was sent by then.
+CLICK_NOW = """([lon, lat]) => {
+  const lib = window.Streamlit;
+  if (!window.locatorSent) {
+    window.locatorSent = [];
+    const send = lib.setComponentValue.bind(lib);
+    lib.setComponentValue = (value) => { window.locatorSent.push(value); return send(value); };
+  }
+  window.map.fire('click', {latlng: L.latLng(lat, lon)});
+  return JSON.parse(JSON.stringify(window.locatorSent));
+}"""
+
+
+def test_a_click_is_sent_at_once_and_once(open_page: Any) -> None:
+    """The click goes to the app in the click's own turn, not after streamlit-folium's 250 ms
+    debounce, and the debounced send that follows finds nothing new to send."""
+    page = open_page("desktop", "en", f"task={HALL_TASK}&{HERE}")
+    wait_for_answer(page, settings.default_k)
+    frame = page.locator(MAP_FRAME).first.element_handle().content_frame()
+    frame.wait_for_function("() => window.map")
+    at = (112.56, 37.81)  # Taiyuan, south of the first answer: another nearest hall
+    sent = frame.evaluate(CLICK_NOW, list(at))
+    assert sent == [{"last_clicked": {"lat": at[1], "lng": at[0]}}], sent
+    expected = nearest(*at, HALL_TASK)
+    assert (
+        expected["name"].iloc[0]
+        != nearest(TAIYUAN["lon"], TAIYUAN["lat"], HALL_TASK)["name"].iloc[0]
+    )
+    wait_for_first(page, expected["name"].iloc[0])
+    check_list(page, expected, "en")
+    page.wait_for_timeout(1000)  # well past the debounce
+    assert frame.evaluate("() => window.locatorSent.length") == 1
+
+
 # --- accessibility ------------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ import shapely
 from folium.template import Template
 
 __all__ = [
+    "ClickAtOnce",
     "Features",
     "FitView",
     "Group",
@@ -378,6 +379,39 @@ class FitView(RawMacro):
         self.points = [[float(y), float(x)] for x, y in zip(lons, lats, strict=True)]
         self.legend = legend
         self.data = js({"points": self.points, "legend": legend})
+
+
+class ClickAtOnce(RawMacro):
+    """In streamlit-folium's frame, send a click on the map to the app at once.
+
+    streamlit-folium sends what the map reports 250 ms after the last event (a debounce),
+    half of a click's answer. With ``returned_objects=["last_clicked"]`` the value it
+    sends is ``{"last_clicked": latlng}``: this sends that value on the click and records
+    it as sent (``__GLOBAL_DATA__.previous_data``), so the debounced call finds nothing new
+    and does not send it again. Outside streamlit-folium (a page on disk) it does nothing.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.on("click", function (e) {
+                var data = window.__GLOBAL_DATA__, lib = window.Streamlit;
+                if (!data || !("previous_data" in data) || !lib || !lib.setComponentValue) {
+                    return;
+                }
+                var value = {last_clicked: e.latlng};
+                if (JSON.stringify(value) === JSON.stringify(data.previous_data)) { return; }
+                data.lat_lng_clicked = e.latlng;
+                data.previous_data = value;
+                lib.setComponentValue(value);
+            });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LocatorClickAtOnce"
 
 
 class LayerControl(RawMacro):
