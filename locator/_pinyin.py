@@ -27,8 +27,6 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from pypinyin import Style, lazy_pinyin
-
 __all__ = [
     "LatinQuery",
     "Spelling",
@@ -124,6 +122,10 @@ def _readings(text: str) -> list[list[str]]:
     The usual reading comes first, then one reading per misreading people also type
     (洪洞: hong tong, then hong dong). Only characters of the name are read: no network.
     """
+    # Imported on first use: its dictionaries take 0.3 s to load, which a page that reads
+    # no pinyin (the Chinese resident page from a link) does not pay.
+    from pypinyin import Style, lazy_pinyin
+
     syllables: list[str] = []
     variants: list[tuple[int, int, tuple[str, ...]]] = []
     for piece in _HANZI.split(text):

@@ -20,7 +20,6 @@ from locator.app.state import registry_fingerprint
 from locator.gazetteer import Gazetteer
 from locator.index import OutletIndex
 from locator.maps import MapOptions, resident_base_map, use_local_assets
-from locator.maps._leaflet import ClickAtOnce
 from locator.planning.demand import estimate_demand
 
 # Streamlit serves the `static` folder beside the page (a link to locator/maps/static) at
@@ -116,8 +115,8 @@ def answer_map(page: Page, layers: Any, height: int, *, outlines: bool = False) 
     with every answer.
     """
     counties = page.counties if outlines or page.tiles == "none" else None
-    base = resident_base_map(counties=counties, options=page.map_options)
-    ClickAtOnce().add_to(base)  # a click goes to the app at once, not 250 ms later
+    # clicks_at_once: a click goes to the app at once, not after a 250 ms debounce
+    base = resident_base_map(counties=counties, options=page.map_options, clicks_at_once=True)
     with st.container(key="resident-map"):
         return show_map(base, "resident_map", ["last_clicked"], height=height, layers=layers)
 

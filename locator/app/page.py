@@ -16,7 +16,6 @@ import streamlit as st
 
 from locator import datasets, hours, settings
 from locator.app.common import Page, index_for, page_style, registry, shipped
-from locator.app.planner import planner_view
 from locator.app.resident import resident_view
 from locator.app.state import VIEWS, escape_markdown, parse_url
 from locator.i18n import LANG_NAMES, LANGS, t
@@ -137,6 +136,8 @@ def main() -> None:
     if view == "planner":
         for error in st.session_state.get("_url_errors", ()):
             st.error(escape_markdown(error.text(page.lang)))
+        from locator.app.planner import planner_view  # its imports only for planners
+
         planner_view(page)
     else:
         resident_view(page)

@@ -57,7 +57,15 @@ from locator.maps._layers import (
     suggestion_features,
     to_display,
 )
-from locator.maps._leaflet import Features, FitView, Group, LayerControl, Legend, Notice
+from locator.maps._leaflet import (
+    ClickAtOnce,
+    Features,
+    FitView,
+    Group,
+    LayerControl,
+    Legend,
+    Notice,
+)
 from locator.maps._outlets import (
     Cluster,
     amap_navigation_url,
@@ -193,17 +201,24 @@ def resident_map(
 
 
 def resident_base_map(
-    *, counties: gpd.GeoDataFrame | None = None, options: MapOptions | None = None
+    *,
+    counties: gpd.GeoDataFrame | None = None,
+    options: MapOptions | None = None,
+    clicks_at_once: bool = False,
 ) -> folium.Map:
     """The resident map without an answer: the province (and county outlines when given).
 
     What `resident_layers` draws goes on it. The app keeps this map while the answer changes
     (``st_folium(feature_group_to_add=...)``): the same map, so one map frame in the page.
+    ``clicks_at_once``: in streamlit-folium with ``returned_objects=["last_clicked"]``, a
+    click goes to the app at once rather than after its 250 ms debounce (`ClickAtOnce`).
     """
     options = options or MapOptions()
     m = new_map(options)
     if counties is not None:
         county_polygons(counties, options, fill=None).add_to(m)
+    if clicks_at_once:
+        ClickAtOnce().add_to(m)
     fit(m, [], [])
     return m
 
