@@ -505,15 +505,6 @@ def test_clicks_right_after_an_answer_count_in_the_same_map(open_page: Any) -> N
         assert frame.evaluate(MARK) == "kept", "the map's frame was rebuilt"
         check_pins(page, expected)
         frame.wait_for_function(STILL)
-    # The questions unfold and fold again around a place: the map stays where it was.
-    page.get_by_role("button", name=t("change", "en"), exact=True).click()
-    page.get_by_role("textbox", name=t("place", "en")).fill("平遥县")
-    page.keyboard.press("Enter")
-    seat = datasets.counties().set_index("name").loc["平遥县"]
-    expected = nearest(float(seat["seat_lon"]), float(seat["seat_lat"]), HALL_TASK)
-    wait_for_first(page, expected["name"].iloc[0])
-    check_list(page, expected, "en")
-    assert frame.evaluate(MARK) == "kept", "the map's frame was rebuilt"
 
 
 # Count what the map's frame sends to the app, then click the map at a point, all in one turn

@@ -311,11 +311,10 @@ def answer_area(page: Page, task: Task, bank: str | None, *, folded: bool) -> No
     if answer is None:
         return
     summary(page, answer, folded=folded)
-    with st.container():  # one block however many notes: the map below keeps its place
-        if folded:
-            online_answer(task, lang)
-        if not answer.inside:
-            st.warning(t("outside", lang))
+    if folded:
+        online_answer(task, lang)
+    if not answer.inside:
+        st.warning(t("outside", lang))
     loc = st.session_state["loc"]
     you = (loc["lon"], loc["lat"])
     outlines = page.counties if page.tiles == "none" else None  # as the map in the page
@@ -387,24 +386,19 @@ def questions(page: Page) -> tuple[Task | None, str | None, bool]:
 def resident_body(page: Page) -> None:
     """The page below the title: questions (or their one-line summary), then the answer."""
     lang = page.lang
-    # Three blocks, always drawn, however much each holds: the answer's map keeps its place
-    # in the page when the questions fold or unfold, so its frame is kept, not rebuilt.
-    with st.container():
-        link_errors(lang)
+    link_errors(lang)
     code, bank = st.session_state.get("task"), st.session_state.get("bank")
     task = None if code is None else get_task(code)
     answered = task is not None and bool(task.kinds) and (bank is not None or not task.own_bank)
     folded = answered and "loc" in st.session_state and not st.session_state.get("_editing")
-    with st.container():
-        if folded and task is not None:
-            bank = bank if task.own_bank else None
-            ready = True
-        else:
-            task, bank, ready = questions(page)
+    if folded and task is not None:
+        bank = bank if task.own_bank else None
+        ready = True
+    else:
+        task, bank, ready = questions(page)
     sync_url(lang, task, bank)
-    with st.container():
-        if ready and task is not None:
-            answer_area(page, task, bank, folded=folded)
+    if ready and task is not None:
+        answer_area(page, task, bank, folded=folded)
 
 
 @st.fragment
