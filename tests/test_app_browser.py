@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from locator import datasets
+from locator.counties import SHANXI_BOUNDS
 from locator.index import OutletIndex
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -205,3 +206,21 @@ def test_a_shared_link_reopens_the_answer_in_english(server: str, page: Any) -> 
     frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "resident_link_en.png"), full_page=True)
+
+
+def test_the_planner_map_opens_on_shanxi(server: str, page: Any) -> None:
+    """The planner's choropleth opens fitted to the province (folium's fit_bounds, made when the
+    map is created in its frame): all of Shanxi in view, at the zoom Leaflet finds for it."""
+    page.goto(f"{server}/?view=planner&lang=en")
+    drawn = page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive")
+    drawn.nth(100).wait_for(state="attached")
+    west, south, east, north = SHANXI_BOUNDS
+    view = drawn.first.evaluate(
+        """(_, [w, s, e, n]) => {
+      const province = L.latLngBounds([[s, w], [n, e]]);
+      return {zoom: window.map.getZoom(), fits: window.map.getBoundsZoom(province),
+              all: window.map.getBounds().contains(province)};
+    }""",
+        [west, south, east, north],
+    )
+    assert view["all"] and view["zoom"] >= view["fits"] - 1, view  # not the whole world

@@ -60,6 +60,7 @@ from locator.maps._layers import (
 from locator.maps._leaflet import (
     ClickAtOnce,
     Features,
+    FillFrame,
     FitView,
     Group,
     LayerControl,
@@ -219,6 +220,7 @@ def resident_base_map(
         county_polygons(counties, options, fill=None).add_to(m)
     if clicks_at_once:
         ClickAtOnce().add_to(m)
+    FillFrame().add_to(m)  # the layers' FitView fits the view once the frame has its size
     fit(m, [], [])
     return m
 

@@ -34,6 +34,7 @@ from folium.template import Template
 __all__ = [
     "ClickAtOnce",
     "Features",
+    "FillFrame",
     "FitView",
     "Group",
     "LayerControl",
@@ -335,6 +336,28 @@ class Group(folium.FeatureGroup, RawMacro):
         # _name stays "FeatureGroup": streamlit-folium refers to the group by that name
 
 
+class FillFrame(RawMacro):
+    """In streamlit-folium's frame (whose map is ``#map_div``) the map is as high as the frame.
+
+    The page may make the frame lower than the height the map was drawn at (the resident's
+    map on a phone): the map then shows, and its `FitView` fits, what is seen. Only for a map
+    whose view is fitted by `FitView`, which waits for the frame's size: the frame starts
+    0 px high, and a view fitted then (folium's ``fit_bounds``) is the whole world.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>#map_div { height: 100vh !important; }</style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LocatorFillFrame"
+
+
 class FitView(RawMacro):
     """Fit the map's view to points (display lon, lat) once its parent is on a map.
 
@@ -511,10 +534,6 @@ class Style(RawMacro):
                 /* A clicked county or marker keeps no focus rectangle (the popup shows which). */
                 .leaflet-container .leaflet-interactive:focus,
                 .leaflet-container .leaflet-marker-icon:focus { outline: none; }
-                /* In the Streamlit app (streamlit-folium's frame, whose map is #map_div) the
-                   map is as high as its frame, which the page may make lower than the
-                   height it was drawn at (a phone): the view is fitted to what is seen. */
-                #map_div { height: 100vh !important; }
                 /* On a small map (a phone) the legend is its title until tapped or focused,
                    so it covers no pin. */
                 @media (max-height: 320px), (max-width: 420px) {
