@@ -40,7 +40,7 @@ from locator._validate import check_chunk_size
 from locator.banks import BANK_NAMES, normalize_bank
 from locator.output import to_json
 from locator.planning._weighted import sum_by
-from locator.planning.coverage import coinciding_65plus
+from locator.planning.coverage import CountiesOnce
 from locator.planning.inputs import Counties, Outlets, PlanningInputs, resolve
 from locator.tasks import get_task
 
@@ -70,7 +70,7 @@ _NETWORK_REFUSED = (
 
 
 @dataclass(frozen=True)
-class BankCoverage:
+class BankCoverage(CountiesOnce):
     """Residents within ``radius_km`` of a branch of each partner bank.
 
     Attributes
@@ -106,16 +106,6 @@ class BankCoverage:
     radius_km: float
     detour_factor: float
     task: str | None = None
-
-    @property
-    def repeated_65plus(self) -> dict[str, str]:
-        """The county 65+ columns equal to all residents' by construction (`coinciding_65plus`)."""
-        return coinciding_65plus(self.counties)
-
-    @property
-    def counties_once(self) -> pd.DataFrame:
-        """The county table as the outputs show it: `repeated_65plus` columns left out."""
-        return self.counties.drop(columns=list(self.repeated_65plus))
 
     def uncovered(self, bank: str | None = None, *, share: float | None = None) -> pd.DataFrame:
         """Counties where a bank has no branch within reach of most residents.

@@ -155,8 +155,24 @@ def _round_populations(record: dict[Any, Any]) -> dict[str, Any]:
     }
 
 
+class CountiesOnce:
+    """For a result with a ``counties`` table: its 65+ columns that repeat, shown once."""
+
+    counties: pd.DataFrame
+
+    @property
+    def repeated_65plus(self) -> dict[str, str]:
+        """The county 65+ columns equal to all residents' by construction (`coinciding_65plus`)."""
+        return coinciding_65plus(self.counties)
+
+    @property
+    def counties_once(self) -> pd.DataFrame:
+        """The county table as every output shows it: `repeated_65plus` columns left out."""
+        return self.counties.drop(columns=list(self.repeated_65plus))
+
+
 @dataclass(frozen=True)
-class CoverageReport:
+class CoverageReport(CountiesOnce):
     """Coverage figures for the province, its cities and its counties.
 
     Attributes
@@ -191,16 +207,6 @@ class CoverageReport:
     bank: str | None = None
     #: Distance (km) from each demand cell to the nearest suitable outlet, for `gaps`.
     distance_km: FloatArray | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def repeated_65plus(self) -> dict[str, str]:
-        """The county 65+ columns equal to all residents' by construction (`coinciding_65plus`)."""
-        return coinciding_65plus(self.counties)
-
-    @property
-    def counties_once(self) -> pd.DataFrame:
-        """The county table as every output shows it: `repeated_65plus` columns left out."""
-        return self.counties.drop(columns=list(self.repeated_65plus))
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready dicts: province, cities, counties, mismatches.
