@@ -100,9 +100,9 @@ def timed(action: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def new_page(browser: Any) -> Any:
-    """A page that reaches nothing but the app's server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1800}, locale="en-US")
+def new_page(browser: Any, width: int = 1280, height: int = 1800) -> Any:
+    """A page of ``width`` x ``height`` that reaches nothing but the app's server."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
 
     def only_local(route: Any) -> None:
         if urlparse(route.request.url).hostname == "127.0.0.1":

@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from bench_app import free_port, healthy  # the sibling script: the same server checks
+import bench_app  # the sibling script: the same server checks and pages
+from bench_app import free_port, healthy
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,16 +156,7 @@ def served(root: Path) -> Iterator[str]:
 
 def new_page(browser: Any) -> Any:
     """A desktop-sized page that reaches nothing but the app's server."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
-
-    def only_local(route: Any) -> None:
-        if urlparse(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
+    page = bench_app.new_page(browser, width=1400, height=900)
     page.set_default_timeout(TIMEOUT_MS)
     return page
 
