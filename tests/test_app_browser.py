@@ -177,6 +177,8 @@ def test_resident_picks_a_task_clicks_the_map_and_sees_the_nearest_outlets(
     frame.locator("path.leaflet-interactive[stroke-dasharray]").first.wait_for(state="attached")
     # Each card: a tel: link and three Amap routes (walk, transit, drive) from the click.
     page.locator(".st-key-result-1").wait_for()
+    # a card's buttons come after its text: wait for the last card's call link
+    page.locator(f'.st-key-result-{len(expected)} a[href^="tel:"]').wait_for()
     assert page.locator('a[href^="tel:"]').count() == len(expected)
     routes = page.locator('a[href^="https://uri.amap.com/navigation"]')
     assert routes.count() == 3 * len(expected)
